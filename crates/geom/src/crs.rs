@@ -1,0 +1,518 @@
+//! Coordinate reference systems: the ones Chinese land data uses (CGCS2000 geographic and its
+//! 3°/6° Gauss–Krüger zones), WGS 84 and UTM, recognised from EPSG codes, OGC URNs, ESRI `.prj`
+//! WKT and PROJ strings.
+
+use crate::{wkt, Ellipsoid, TransverseMercator};
+use std::fmt;
+
+/// Why a CRS could not be determined.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrsError {
+    /// An EPSG code redline does not know in pure Rust.
+    #[error("EPSG:{0} is not a CRS redline knows without the `proj` feature (known: 4490, 4326, 4491–4554 CGCS2000 Gauss–Krüger, 326xx/327xx UTM, 2154, 3857, 4258)")]
+    UnknownEpsg(u32),
+    /// Text that is neither an EPSG code, an OGC URN, WKT nor a PROJ string.
+    #[error("cannot read a CRS from {0:?}")]
+    Unrecognised(String),
+    /// WKT that does not parse.
+    #[error("malformed WKT: {0}")]
+    BadWkt(String),
+    /// WKT that parses but describes something redline cannot use.
+    #[error("unsupported CRS in WKT: {0}")]
+    Unsupported(String),
+}
+
+/// What kind of CRS and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrsKind {
+    /// Longitude/latitude in degrees (files store lon, lat).
+    Geographic {
+        /// The ellipsoid.
+        ellipsoid: Ellipsoid,
+    },
+    /// Transverse Mercator / Gauss–Krüger / UTM, in metres.
+    TransverseMercator {
+        /// The ellipsoid.
+        ellipsoid: Ellipsoid,
+        /// Central meridian, degrees.
+        lon0: f64,
+        /// Scale factor on the central meridian.
+        k0: f64,
+        /// False easting (with the zone prefix where the CRS has one).
+        x0: f64,
+        /// False northing.
+        y0: f64,
+    },
+    /// Any other projection, described by a PROJ string that proj4rs understands.
+    Projected {
+        /// The ellipsoid.
+        ellipsoid: Ellipsoid,
+        /// `+proj=… ` definition.
+        proj: String,
+    },
+}
+
+/// A coordinate reference system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crs {
+    /// The EPSG code, when known.
+    pub epsg: Option<u32>,
+    /// A human name, e.g. `CGCS2000 / 3-degree Gauss-Kruger zone 41`.
+    pub name: String,
+    /// Its definition.
+    pub kind: CrsKind,
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.epsg {
+            Some(code) => write!(f, "EPSG:{code} ({})", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+fn gk(epsg: u32, name: String, lon0: f64, x0: f64) -> Crs {
+    Crs {
+        epsg: Some(epsg),
+        name,
+        kind: CrsKind::TransverseMercator {
+            ellipsoid: Ellipsoid::CGCS2000,
+            lon0,
+            k0: 1.0,
+            x0,
+            y0: 0.0,
+        },
+    }
+}
+
+fn geographic(epsg: u32, name: &str, ellipsoid: Ellipsoid) -> Crs {
+    Crs {
+        epsg: Some(epsg),
+        name: name.into(),
+        kind: CrsKind::Geographic { ellipsoid },
+    }
+}
+
+fn projected(epsg: u32, name: &str, ellipsoid: Ellipsoid, proj: &str) -> Crs {
+    Crs {
+        epsg: Some(epsg),
+        name: name.into(),
+        kind: CrsKind::Projected {
+            ellipsoid,
+            proj: proj.into(),
+        },
+    }
+}
+
+impl Crs {
+    /// The CRS of an EPSG code.
+    pub fn from_epsg(code: u32) -> Result<Crs, CrsError> {
+        let crs = match code {
+            4490 => geographic(code, "CGCS2000", Ellipsoid::CGCS2000),
+            4326 => geographic(code, "WGS 84", Ellipsoid::WGS84),
+            4258 => geographic(code, "ETRS89", Ellipsoid::CGCS2000),
+            4491..=4501 => {
+                let zone = code - 4491 + 13;
+                let name = format!("CGCS2000 / Gauss-Kruger zone {zone}");
+                gk(code, name, (6 * zone) as f64 - 3.0, zone as f64 * 1e6 + 500_000.0)
+            }
+            4502..=4512 => {
+                let cm = 75 + 6 * (code - 4502);
+                gk(code, format!("CGCS2000 / Gauss-Kruger CM {cm}E"), cm as f64, 500_000.0)
+            }
+            4513..=4533 => {
+                let zone = code - 4513 + 25;
+                let name = format!("CGCS2000 / 3-degree Gauss-Kruger zone {zone}");
+                gk(code, name, (3 * zone) as f64, zone as f64 * 1e6 + 500_000.0)
+            }
+            4534..=4554 => {
+                let cm = 75 + 3 * (code - 4534);
+                let name = format!("CGCS2000 / 3-degree Gauss-Kruger CM {cm}E");
+                gk(code, name, cm as f64, 500_000.0)
+            }
+            32601..=32660 | 32701..=32760 => {
+                let zone = code % 100;
+                let south = code > 32700;
+                Crs {
+                    epsg: Some(code),
+                    name: format!("WGS 84 / UTM zone {zone}{}", if south { 'S' } else { 'N' }),
+                    kind: CrsKind::TransverseMercator {
+                        ellipsoid: Ellipsoid::WGS84,
+                        lon0: (6 * zone) as f64 - 183.0,
+                        k0: 0.9996,
+                        x0: 500_000.0,
+                        y0: if south { 10_000_000.0 } else { 0.0 },
+                    },
+                }
+            }
+            2154 => projected(code, "RGF93 / Lambert-93", Ellipsoid::CGCS2000,
+                "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +units=m"),
+            3857 => projected(code, "WGS 84 / Pseudo-Mercator", Ellipsoid::WGS84,
+                "+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m"),
+            _ => return Err(CrsError::UnknownEpsg(code)),
+        };
+        Ok(crs)
+    }
+
+    /// A CRS from user text: `EPSG:4529`, `urn:ogc:def:crs:EPSG::4490`,
+    /// `urn:ogc:def:crs:OGC:1.3:CRS84`, WKT, or a PROJ string (`+proj=…`).
+    pub fn from_user(text: &str) -> Result<Crs, CrsError> {
+        let t = text.trim();
+        let upper = t.to_ascii_uppercase();
+        if upper.ends_with("CRS84") || upper == "OGC:CRS84" {
+            return Crs::from_epsg(4326);
+        }
+        if let Some(code) = epsg_code_of(&upper) {
+            return Crs::from_epsg(code);
+        }
+        if t.starts_with("+proj") || t.starts_with("proj=") {
+            return Crs::from_proj_string(t);
+        }
+        if t.contains('[') {
+            return Crs::from_wkt(t);
+        }
+        Err(CrsError::Unrecognised(t.to_string()))
+    }
+
+    /// A CRS from a PROJ string; Transverse Mercator strings become [`CrsKind::TransverseMercator`].
+    pub fn from_proj_string(text: &str) -> Result<Crs, CrsError> {
+        let param = |key: &str| {
+            text.split_whitespace().find_map(|p| {
+                p.trim_start_matches('+')
+                    .strip_prefix(key)?
+                    .strip_prefix('=')
+            })
+        };
+        let num =
+            |key: &str, default: f64| param(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let ellipsoid = match param("ellps") {
+            Some("WGS84") => Ellipsoid::WGS84,
+            Some("krass") => Ellipsoid::KRASOVSKY,
+            Some("IAU76") => Ellipsoid::IAG75,
+            Some("GRS80") | None => Ellipsoid::CGCS2000,
+            Some(other) => return Err(CrsError::Unsupported(format!("ellipsoid {other}"))),
+        };
+        let kind = match param("proj") {
+            Some("longlat") | Some("latlong") => CrsKind::Geographic { ellipsoid },
+            Some("tmerc") | Some("etmerc") if num("lat_0", 0.0) == 0.0 => {
+                CrsKind::TransverseMercator {
+                    ellipsoid,
+                    lon0: num("lon_0", 0.0),
+                    k0: num("k", num("k_0", 1.0)),
+                    x0: num("x_0", 0.0),
+                    y0: num("y_0", 0.0),
+                }
+            }
+            Some(_) => CrsKind::Projected {
+                ellipsoid,
+                proj: text.to_string(),
+            },
+            None => return Err(CrsError::Unrecognised(text.to_string())),
+        };
+        Ok(Crs {
+            epsg: None,
+            name: text.to_string(),
+            kind,
+        })
+    }
+
+    /// A CRS from OGC WKT1 or ESRI `.prj` text.
+    pub fn from_wkt(text: &str) -> Result<Crs, CrsError> {
+        let root = wkt::parse(text).map_err(CrsError::BadWkt)?;
+        if let Some(code) = top_authority(&root) {
+            if let Ok(crs) = Crs::from_epsg(code) {
+                return Ok(crs);
+            }
+        }
+        let name = root.name().unwrap_or_default().to_string();
+        if let Some(code) = epsg_from_esri_name(&name) {
+            return Crs::from_epsg(code);
+        }
+        let ellipsoid = root
+            .find("SPHEROID")
+            .or_else(|| root.find("ELLIPSOID"))
+            .and_then(|s| match s.numbers()[..] {
+                [a, rf, ..] => Some(Ellipsoid::from_a_rf(a, rf)),
+                _ => None,
+            })
+            .ok_or_else(|| CrsError::Unsupported(format!("{name}: no SPHEROID")))?;
+        if root.keyword.eq_ignore_ascii_case("GEOGCS") {
+            return Ok(Crs {
+                epsg: geographic_epsg(ellipsoid),
+                name,
+                kind: CrsKind::Geographic { ellipsoid },
+            });
+        }
+        if !root.keyword.eq_ignore_ascii_case("PROJCS") {
+            return Err(CrsError::Unsupported(format!("{} {name}", root.keyword)));
+        }
+        projected_from_wkt(&root, name, ellipsoid)
+    }
+
+    /// True for longitude/latitude CRSs.
+    pub fn is_geographic(&self) -> bool {
+        matches!(self.kind, CrsKind::Geographic { .. })
+    }
+
+    /// The CRS's ellipsoid.
+    pub fn ellipsoid(&self) -> Ellipsoid {
+        match &self.kind {
+            CrsKind::Geographic { ellipsoid }
+            | CrsKind::TransverseMercator { ellipsoid, .. }
+            | CrsKind::Projected { ellipsoid, .. } => *ellipsoid,
+        }
+    }
+
+    /// The Transverse Mercator projection of a TM CRS.
+    pub fn transverse_mercator(&self) -> Option<TransverseMercator> {
+        match self.kind {
+            CrsKind::TransverseMercator {
+                ellipsoid,
+                lon0,
+                k0,
+                x0,
+                y0,
+            } => Some(TransverseMercator::new(ellipsoid, lon0, k0, x0, y0)),
+            _ => None,
+        }
+    }
+
+    /// The PROJ string proj4rs is given for this CRS (Transverse Mercator uses the exact
+    /// Poder/Engsager algorithm, as PROJ does).
+    pub fn proj_string(&self) -> String {
+        match &self.kind {
+            CrsKind::Geographic { ellipsoid } => {
+                format!("+proj=longlat {} +no_defs", ellipsoid.proj_params())
+            }
+            CrsKind::TransverseMercator { ellipsoid, lon0, k0, x0, y0 } => format!(
+                "+proj=tmerc +lat_0=0 +lon_0={lon0} +k={k0} +x_0={x0} +y_0={y0} {} +units=m +no_defs",
+                ellipsoid.proj_params()
+            ),
+            CrsKind::Projected { proj, .. } => proj.clone(),
+        }
+    }
+
+    /// Whether two CRSs describe the same coordinates (EPSG code or definition equal).
+    pub fn same_as(&self, other: &Crs) -> bool {
+        match (self.epsg, other.epsg) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.kind == other.kind,
+        }
+    }
+
+    /// The 3° Gauss–Krüger zone carried in an easting > 1 000 000 (zone = ⌊x / 10⁶⌋).
+    pub fn zone_of_easting(x: f64) -> Option<u32> {
+        (x > 1_000_000.0 && x < 100_000_000.0).then(|| (x / 1e6).floor() as u32)
+    }
+
+    /// The CGCS2000 3° Gauss–Krüger CRS (with zone prefix) whose zone an easting carries.
+    pub fn gk3_from_easting(x: f64) -> Option<Crs> {
+        let zone = Self::zone_of_easting(x)?;
+        (25..=45)
+            .contains(&zone)
+            .then(|| Crs::from_epsg(4513 + zone - 25).ok())
+            .flatten()
+    }
+}
+
+fn geographic_epsg(ellipsoid: Ellipsoid) -> Option<u32> {
+    if ellipsoid == Ellipsoid::CGCS2000 {
+        Some(4490)
+    } else if ellipsoid == Ellipsoid::WGS84 {
+        Some(4326)
+    } else {
+        None
+    }
+}
+
+fn epsg_code_of(upper: &str) -> Option<u32> {
+    let rest = upper
+        .strip_prefix("EPSG:")
+        .or_else(|| upper.strip_prefix("URN:OGC:DEF:CRS:EPSG::"))
+        .or_else(|| {
+            upper
+                .strip_prefix("URN:OGC:DEF:CRS:EPSG:")
+                .map(|r| r.rsplit(':').next().unwrap_or(r))
+        })
+        .or_else(|| upper.strip_prefix("HTTP://WWW.OPENGIS.NET/DEF/CRS/EPSG/0/"))?;
+    rest.trim().parse().ok()
+}
+
+fn top_authority(root: &wkt::Node) -> Option<u32> {
+    let auth = root.child("AUTHORITY").or_else(|| root.child("ID"))?;
+    let mut texts = auth.args.iter().filter_map(|a| match a {
+        wkt::Arg::Text(t) => Some(t.clone()),
+        wkt::Arg::Number(n) => Some(format!("{n}")),
+        _ => None,
+    });
+    let body = texts.next()?;
+    let code = texts
+        .next()
+        .or_else(|| auth.numbers().first().map(|n| n.to_string()))?;
+    body.eq_ignore_ascii_case("EPSG")
+        .then(|| code.parse().ok())
+        .flatten()
+}
+
+/// ESRI names of the CGCS2000 Gauss–Krüger CRSs and WGS 84 UTM, mapped to EPSG codes.
+fn epsg_from_esri_name(name: &str) -> Option<u32> {
+    let number_after = |prefix: &str| -> Option<u32> {
+        let rest = name.strip_prefix(prefix)?;
+        rest.trim_end_matches(['E', 'N', 'S']).parse().ok()
+    };
+    if let Some(zone) = number_after("CGCS2000_3_Degree_GK_Zone_") {
+        return (25..=45).contains(&zone).then_some(4513 + zone - 25);
+    }
+    if let Some(cm) = number_after("CGCS2000_3_Degree_GK_CM_") {
+        return (75..=135).contains(&cm).then(|| 4534 + (cm - 75) / 3);
+    }
+    if let Some(zone) = number_after("CGCS2000_GK_Zone_") {
+        return (13..=23).contains(&zone).then_some(4491 + zone - 13);
+    }
+    if let Some(cm) = number_after("CGCS2000_GK_CM_") {
+        return (75..=135).contains(&cm).then(|| 4502 + (cm - 75) / 6);
+    }
+    if let Some(zone) = number_after("WGS_1984_UTM_Zone_") {
+        let base = if name.ends_with('S') { 32700 } else { 32600 };
+        return (1..=60).contains(&zone).then_some(base + zone);
+    }
+    match name {
+        "GCS_China_Geodetic_Coordinate_System_2000" | "China Geodetic Coordinate System 2000" => {
+            Some(4490)
+        }
+        "GCS_WGS_1984" | "WGS 84" => Some(4326),
+        _ => None,
+    }
+}
+
+fn projected_from_wkt(
+    root: &wkt::Node,
+    name: String,
+    ellipsoid: Ellipsoid,
+) -> Result<Crs, CrsError> {
+    let projection = root
+        .child("PROJECTION")
+        .and_then(|p| p.name())
+        .unwrap_or_default();
+    let param = |key: &str| {
+        root.children("PARAMETER")
+            .find(|p| p.name().is_some_and(|n| n.eq_ignore_ascii_case(key)))
+            .and_then(|p| p.numbers().first().copied())
+    };
+    let unit = root
+        .child("UNIT")
+        .and_then(|u| u.numbers().first().copied())
+        .unwrap_or(1.0);
+    if (unit - 1.0).abs() > 1e-12 {
+        return Err(CrsError::Unsupported(format!(
+            "{name}: linear unit {unit} m (only metres)"
+        )));
+    }
+    let is_tm = ["Transverse_Mercator", "Gauss_Kruger", "Gauss-Kruger"]
+        .iter()
+        .any(|p| projection.eq_ignore_ascii_case(p));
+    if !is_tm || param("latitude_of_origin").unwrap_or(0.0) != 0.0 {
+        return Err(CrsError::Unsupported(format!(
+            "{name}: projection {projection:?} (pure Rust reads Transverse Mercator; build with `proj` for others)"
+        )));
+    }
+    Ok(Crs {
+        epsg: None,
+        name,
+        kind: CrsKind::TransverseMercator {
+            ellipsoid,
+            lon0: param("central_meridian").unwrap_or(0.0),
+            k0: param("scale_factor").unwrap_or(1.0),
+            x0: param("false_easting").unwrap_or(0.0),
+            y0: param("false_northing").unwrap_or(0.0),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsg_codes_of_gauss_krueger_zones() {
+        let z41 = Crs::from_epsg(4529).unwrap();
+        assert_eq!(
+            z41.kind,
+            CrsKind::TransverseMercator {
+                ellipsoid: Ellipsoid::CGCS2000,
+                lon0: 123.0,
+                k0: 1.0,
+                x0: 41_500_000.0,
+                y0: 0.0
+            }
+        );
+        let cm117 = Crs::from_epsg(4548).unwrap();
+        assert!(
+            matches!(cm117.kind, CrsKind::TransverseMercator { lon0, x0, .. } if lon0 == 117.0 && x0 == 500_000.0)
+        );
+        let cm123 = Crs::from_epsg(4550).unwrap();
+        assert!(matches!(cm123.kind, CrsKind::TransverseMercator { lon0, .. } if lon0 == 123.0));
+        assert!(
+            matches!(Crs::from_epsg(4513).unwrap().kind, CrsKind::TransverseMercator { lon0, x0, .. } if lon0 == 75.0 && x0 == 25_500_000.0)
+        );
+        assert!(
+            matches!(Crs::from_epsg(32651).unwrap().kind, CrsKind::TransverseMercator { lon0, k0, .. } if lon0 == 123.0 && k0 == 0.9996)
+        );
+        assert_eq!(Crs::from_epsg(9999), Err(CrsError::UnknownEpsg(9999)));
+    }
+
+    #[test]
+    fn user_strings() {
+        assert_eq!(Crs::from_user("EPSG:4529").unwrap().epsg, Some(4529));
+        assert_eq!(
+            Crs::from_user("urn:ogc:def:crs:EPSG::4490").unwrap().epsg,
+            Some(4490)
+        );
+        assert_eq!(
+            Crs::from_user("urn:ogc:def:crs:OGC:1.3:CRS84")
+                .unwrap()
+                .epsg,
+            Some(4326)
+        );
+        assert!(
+            Crs::from_user("+proj=tmerc +lon_0=123 +x_0=500000 +ellps=GRS80")
+                .unwrap()
+                .transverse_mercator()
+                .is_some()
+        );
+        assert!(matches!(
+            Crs::from_user("nonsense"),
+            Err(CrsError::Unrecognised(_))
+        ));
+    }
+
+    #[test]
+    fn esri_prj_names() {
+        let zone = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_41",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",41500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",123.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+        assert_eq!(Crs::from_wkt(zone).unwrap().epsg, Some(4529));
+        let cm = zone
+            .replace(
+                "CGCS2000_3_Degree_GK_Zone_41",
+                "CGCS2000_3_Degree_GK_CM_123E",
+            )
+            .replace("41500000.0", "500000.0");
+        assert_eq!(Crs::from_wkt(&cm).unwrap().epsg, Some(4550));
+        let geo = r#"GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(Crs::from_wkt(geo).unwrap().epsg, Some(4490));
+        // An unnamed TM with the same parameters is read from its parameters.
+        let custom = zone.replace("CGCS2000_3_Degree_GK_Zone_41", "My_GK");
+        let crs = Crs::from_wkt(&custom).unwrap();
+        assert!(crs.same_as(&Crs::from_epsg(4529).unwrap()));
+    }
+
+    #[test]
+    fn zone_from_easting() {
+        assert_eq!(Crs::zone_of_easting(41_500_123.0), Some(41));
+        assert_eq!(Crs::zone_of_easting(500_123.0), None);
+        assert_eq!(
+            Crs::gk3_from_easting(41_500_123.0).and_then(|c| c.epsg),
+            Some(4529)
+        );
+    }
+}

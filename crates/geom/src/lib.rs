@@ -1,0 +1,40 @@
+//! Geometry foundations of redline: the land-class table, units, coordinate reference systems
+//! and transforms, area methods (ellipsoidal, planar) and geometry validation with repair.
+//!
+//! Everything here is pure Rust and knows nothing about files or metrics.
+//!
+//! ```
+//! use redline_geom::{units, Crs, EllipsoidalArea};
+//! use geo::{polygon, MultiPolygon};
+//!
+//! // A 1 km square on the central meridian of CGCS2000 3° Gauss–Krüger zone 41.
+//! let square = MultiPolygon(vec![polygon![
+//!     (x: 41_500_000.0, y: 5_080_000.0), (x: 41_501_000.0, y: 5_080_000.0),
+//!     (x: 41_501_000.0, y: 5_081_000.0), (x: 41_500_000.0, y: 5_081_000.0),
+//! ]]);
+//! let crs = Crs::from_epsg(4529).unwrap();
+//! let area = EllipsoidalArea::for_crs(&crs).unwrap().area(&square).unwrap();
+//! assert!((area - 999_999.991_780_826).abs() < 1e-2);
+//! assert_eq!(units::m2_to_mu(2000.0 / 3.0), 1.0);
+//! ```
+#![deny(missing_docs)]
+
+mod area;
+mod crs;
+mod ellipsoid;
+mod issue;
+mod landclass;
+mod tm;
+mod transform;
+pub mod units;
+mod validity;
+mod wkt;
+
+pub use area::{planar_area, AreaError, AreaMethod, EllipsoidalArea, DENSIFY_STEP_M};
+pub use crs::{Crs, CrsError, CrsKind};
+pub use ellipsoid::Ellipsoid;
+pub use issue::{DataIssue, IssueKind};
+pub use landclass::{LandCategory, LandClass, LandClassTable};
+pub use tm::TransverseMercator;
+pub use transform::{TransformError, Transformer};
+pub use validity::{validate_and_repair, RepairOutcome, ValidityProblem};

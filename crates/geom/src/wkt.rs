@@ -1,0 +1,176 @@
+//! A small parser for OGC WKT1 / ESRI `.prj` text: a tree of `NAME[child, …]` nodes.
+
+/// One WKT node: `KEYWORD["name", 1.0, CHILD[…], …]`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub keyword: String,
+    pub args: Vec<Arg>,
+}
+
+/// An argument of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Text(String),
+    Number(f64),
+    Node(Node),
+}
+
+impl Node {
+    /// The first text argument (the object's name).
+    pub fn name(&self) -> Option<&str> {
+        self.args.iter().find_map(|a| match a {
+            Arg::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Numbers among the arguments, in order.
+    pub fn numbers(&self) -> Vec<f64> {
+        self.args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Number(n) => Some(*n),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Direct children with the given keyword (case-insensitive).
+    pub fn children<'a>(&'a self, keyword: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.args.iter().filter_map(move |a| match a {
+            Arg::Node(n) if n.keyword.eq_ignore_ascii_case(keyword) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The first direct child with the keyword.
+    pub fn child<'a>(&'a self, keyword: &'a str) -> Option<&'a Node> {
+        self.children(keyword).next()
+    }
+
+    /// The first node with the keyword anywhere below (depth first), self included.
+    pub fn find(&self, keyword: &str) -> Option<&Node> {
+        if self.keyword.eq_ignore_ascii_case(keyword) {
+            return Some(self);
+        }
+        self.args.iter().find_map(|a| match a {
+            Arg::Node(n) => n.find(keyword),
+            _ => None,
+        })
+    }
+}
+
+/// Parses WKT text; `Err` carries a description of what was wrong and where.
+pub(crate) fn parse(text: &str) -> Result<Node, String> {
+    let mut parser = Parser {
+        chars: text
+            .trim_start_matches('\u{feff}')
+            .char_indices()
+            .peekable(),
+    };
+    let node = parser.node()?;
+    parser.skip_ws();
+    match parser.chars.peek() {
+        None => Ok(node),
+        Some((at, c)) => Err(format!("unexpected {c:?} after the end at byte {at}")),
+    }
+}
+
+struct Parser<'a> {
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+}
+
+impl Parser<'_> {
+    fn skip_ws(&mut self) {
+        while self.chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+    }
+
+    fn node(&mut self) -> Result<Node, String> {
+        self.skip_ws();
+        let mut keyword = String::new();
+        while let Some((_, c)) = self
+            .chars
+            .next_if(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        {
+            keyword.push(c);
+        }
+        if keyword.is_empty() {
+            return Err("expected a WKT keyword".into());
+        }
+        self.skip_ws();
+        let open = self.chars.next().map(|(_, c)| c);
+        if !matches!(open, Some('[') | Some('(')) {
+            return Err(format!("expected '[' after {keyword}"));
+        }
+        let mut args = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.chars.peek().map(|(_, c)| *c) {
+                Some(']') | Some(')') => {
+                    self.chars.next();
+                    return Ok(Node { keyword, args });
+                }
+                Some(',') => {
+                    self.chars.next();
+                }
+                Some('"') => args.push(Arg::Text(self.quoted()?)),
+                Some(c) if c == '-' || c == '+' || c == '.' || c.is_ascii_digit() => {
+                    args.push(self.number()?)
+                }
+                Some(_) => args.push(Arg::Node(self.node()?)),
+                None => return Err(format!("unterminated {keyword}[")),
+            }
+        }
+    }
+
+    fn quoted(&mut self) -> Result<String, String> {
+        self.chars.next();
+        let mut text = String::new();
+        loop {
+            match self.chars.next() {
+                Some((_, '"')) if self.chars.next_if(|(_, c)| *c == '"').is_some() => {
+                    text.push('"')
+                }
+                Some((_, '"')) => return Ok(text),
+                Some((_, c)) => text.push(c),
+                None => return Err("unterminated quoted text".into()),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Arg, String> {
+        let mut digits = String::new();
+        while let Some((_, c)) = self
+            .chars
+            .next_if(|(_, c)| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+        {
+            digits.push(c);
+        }
+        digits
+            .parse()
+            .map(Arg::Number)
+            .map_err(|_| format!("bad number {digits:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nested_nodes() {
+        let node = parse(r#"GEOGCS["GCS_X",DATUM["D",SPHEROID["S",6378137.0,298.257222101]],UNIT["Degree",0.0174532925199433]]"#)
+            .unwrap();
+        assert_eq!(node.name(), Some("GCS_X"));
+        assert_eq!(
+            node.find("SPHEROID").unwrap().numbers(),
+            vec![6378137.0, 298.257222101]
+        );
+    }
+
+    #[test]
+    fn reports_truncation() {
+        assert!(parse(r#"GEOGCS["GCS_X",DATUM["D""#).is_err());
+        assert!(parse("").is_err());
+    }
+}
