@@ -1,1 +1,36 @@
-fn main() {}
+//! `redline`: the command-line front of the farmland-redline engine.
+//!
+//! Flags are parsed into [`cli::Cli`], each command is a short function over the library
+//! crates, and the exit code says how the run went: 0 clean, 1 finished with data issues,
+//! 2 failed.
+
+mod check;
+mod cli;
+mod info;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// How a command ended.
+pub(crate) enum Outcome {
+    /// Nothing to report.
+    Clean,
+    /// Finished, but data issues were found.
+    Issues,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Info(args) => info::run(args),
+        cli::Command::Check(args) => check::run(args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::from(0),
+        Ok(Outcome::Issues) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("redline: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,1 +1,30 @@
-//! placeholder
+//! Layer readers for redline: GeoJSON (FeatureCollection, read as a stream) and GeoJSONSeq,
+//! ESRI Shapefile with its DBF text encodings (.cpg, the language-driver byte, an override),
+//! field mapping with the 三调 defaults and aliases, and validation on ingest.
+//!
+//! Every reader yields a [`Layer`] — CRS, fields, features with valid oriented
+//! `MultiPolygon<f64>` geometry and typed attributes — plus the [`DataIssue`]s it met. Problems
+//! that stop a read are [`IngestError`]s naming the file, the feature and the field.
+//!
+//! ```no_run
+//! use redline_ingest::{read_layer, ReadOptions};
+//! let read = read_layer("DLTB.shp".as_ref(), &ReadOptions::default()).unwrap();
+//! println!("{} features in {:?}", read.layer.features.len(), read.layer.crs);
+//! ```
+#![deny(missing_docs)]
+
+mod dbf;
+mod encoding;
+mod error;
+mod fields;
+mod geojson;
+mod layer;
+mod shp;
+mod value;
+
+pub use encoding::{encoding_by_name, DbfEncoding};
+pub use error::IngestError;
+pub use fields::{deduction_fraction, FieldSpec, LayerRole, ResolvedFields};
+pub use layer::{read_layer, Feature, Format, Layer, LayerRead, ReadOptions};
+pub use redline_geom::{DataIssue, IssueKind};
+pub use value::{Field, FieldType, Value};

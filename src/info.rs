@@ -1,0 +1,65 @@
+//! `redline info FILE`.
+
+use crate::cli::LayerArgs;
+use crate::Outcome;
+use anyhow::{Context, Result};
+use redline_geom::Crs;
+use redline_ingest::{read_layer, LayerRead, ReadOptions};
+
+/// Reads a layer with the options the command line gives.
+pub(crate) fn read(args: &LayerArgs, id_field: Option<String>) -> Result<LayerRead> {
+    let crs = args
+        .crs
+        .as_deref()
+        .map(Crs::from_user)
+        .transpose()
+        .context("--crs")?;
+    let options = ReadOptions {
+        layer: None,
+        dbf_encoding: args.dbf_encoding.clone(),
+        crs,
+        id_field: args.id_field.clone().or(id_field),
+    };
+    Ok(read_layer(&args.file, &options)?)
+}
+
+pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
+    let read = read(args, None)?;
+    let layer = &read.layer;
+    println!("file:      {}", layer.path.display());
+    println!("format:    {}", layer.format.name());
+    println!("layer:     {}", layer.name);
+    match &layer.crs {
+        Some(crs) => println!("crs:       {crs} [{}]", layer.crs_source),
+        None => println!("crs:       unknown (give one with --crs)"),
+    }
+    if let Some(enc) = layer.encoding {
+        println!("encoding:  {} (from {})", enc.encoding.name(), enc.source);
+    }
+    println!(
+        "features:  {} ({} valid)",
+        layer.read_count,
+        layer.features.len()
+    );
+    if let Some(e) = layer.extent() {
+        println!(
+            "extent:    {:.6}, {:.6} — {:.6}, {:.6}",
+            e.min().x,
+            e.min().y,
+            e.max().x,
+            e.max().y
+        );
+    }
+    println!("fields:    {}", layer.fields.len());
+    for f in &layer.fields {
+        println!("  {:<24} {}", f.name, f.field_type.name());
+    }
+    if !read.issues.is_empty() {
+        println!(
+            "issues:    {} (see `redline check {}`)",
+            read.issues.len(),
+            layer.path.display()
+        );
+    }
+    Ok(Outcome::Clean)
+}
