@@ -4,7 +4,7 @@ use crate::cli::CheckArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Result};
 use redline_geom::LandClassTable;
-use redline_ingest::{LayerRole, ResolvedFields};
+use redline_ingest::{IssueKind, LayerRole, ResolvedFields};
 use std::collections::BTreeMap;
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -14,18 +14,20 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
         })?),
         None => None,
     };
-    let id_field = role.and_then(|r| {
-        r.fields()
-            .iter()
-            .find(|f| f.key == "id")
-            .map(|f| f.default.to_string())
-    });
-    let read = crate::info::read(&args.layer, id_field)?;
-    let layer = &read.layer;
-    layer.require_crs()?;
-    let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
+    let mut read = crate::info::read(&args.layer)?;
+    read.layer.require_crs()?;
+    let names: Vec<&str> = read.layer.fields.iter().map(|f| f.name.as_str()).collect();
     let role = role.or_else(|| LayerRole::guess(&names));
-    let mut issues = read.issues.clone();
+    let mut issues = read.issues;
+    // Ids come from the role's id field (BSM, JCBH …) unless --id-field or the format gave them.
+    let id_field = role.and_then(|r| r.fields().iter().find(|f| f.key == "id"));
+    if let Some(spec) = id_field.filter(|_| args.layer.id_field.is_none()) {
+        if read.layer.set_id_field(spec.default) {
+            issues.retain(|i| i.kind != IssueKind::DuplicateId);
+            issues.extend(read.layer.duplicate_ids());
+        }
+    }
+    let layer = &read.layer;
     if let Some(role) = role {
         let fields = ResolvedFields::resolve(layer, role, &BTreeMap::new())?;
         issues.extend(fields.check(layer, LandClassTable::builtin()));

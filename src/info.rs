@@ -7,7 +7,7 @@ use redline_geom::Crs;
 use redline_ingest::{read_layer, LayerRead, ReadOptions};
 
 /// Reads a layer with the options the command line gives.
-pub(crate) fn read(args: &LayerArgs, id_field: Option<String>) -> Result<LayerRead> {
+pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
     let crs = args
         .crs
         .as_deref()
@@ -18,13 +18,13 @@ pub(crate) fn read(args: &LayerArgs, id_field: Option<String>) -> Result<LayerRe
         layer: None,
         dbf_encoding: args.dbf_encoding.clone(),
         crs,
-        id_field: args.id_field.clone().or(id_field),
+        id_field: args.id_field.clone(),
     };
     Ok(read_layer(&args.file, &options)?)
 }
 
 pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
-    let read = read(args, None)?;
+    let read = read(args)?;
     let layer = &read.layer;
     println!("file:      {}", layer.path.display());
     println!("format:    {}", layer.format.name());

@@ -102,6 +102,48 @@ impl Layer {
         })
     }
 
+    /// Takes ids from a field (matched without regard to ASCII case) for the features that
+    /// have none; false when the layer has no such field.
+    pub fn set_id_field(&mut self, field: &str) -> bool {
+        let Some(column) = self
+            .fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(field))
+        else {
+            return false;
+        };
+        for f in &mut self.features {
+            if f.id.is_none() {
+                f.id = f.attrs.get(column).and_then(Value::as_text);
+            }
+        }
+        true
+    }
+
+    /// A data issue for every feature whose id an earlier feature already has.
+    pub fn duplicate_ids(&self) -> Vec<DataIssue> {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut issues = Vec::new();
+        for f in &self.features {
+            let Some(id) = f.id.as_deref() else { continue };
+            match first.get(id) {
+                Some(&earlier) => issues.push(DataIssue {
+                    file: self.path.display().to_string(),
+                    layer: self.name.clone(),
+                    feature: Some(f.index),
+                    id: Some(id.to_string()),
+                    field: None,
+                    kind: IssueKind::DuplicateId,
+                    message: format!("id {id:?} is also used by feature #{earlier}"),
+                }),
+                None => {
+                    first.insert(id, f.index);
+                }
+            }
+        }
+        issues
+    }
+
     /// The bounding box of all features.
     pub fn extent(&self) -> Option<Rect<f64>> {
         self.features
@@ -218,6 +260,7 @@ fn read_geojson_seq(path: &Path, collector: &mut Collector) -> Result<Declared, 
         number += 1;
         // RFC 8142 records start with the record separator 0x1E.
         let text = line.strip_prefix(b"\x1e").unwrap_or(&line);
+        let text = text.trim_ascii_end();
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -427,8 +470,6 @@ impl Collector {
                 dropped: 0,
             });
         }
-        self.assign_ids();
-        self.find_duplicate_ids();
         let width = self.fields.len();
         for f in &mut self.features {
             f.attrs.resize(width, Value::Null);
@@ -452,7 +493,10 @@ impl Collector {
             .iter()
             .map(|f| (f.index, f.id.clone()))
             .collect();
-        let issues = self
+        if let Some(field) = &self.id_field {
+            layer.set_id_field(field);
+        }
+        let mut issues: Vec<DataIssue> = self
             .problems
             .into_iter()
             .map(|(index, id, field, kind, message)| DataIssue {
@@ -465,43 +509,8 @@ impl Collector {
                 message,
             })
             .collect();
+        issues.extend(layer.duplicate_ids());
         Ok(LayerRead { layer, issues })
-    }
-
-    fn assign_ids(&mut self) {
-        let Some(column) = self.id_field.as_ref().and_then(|n| {
-            self.fields
-                .iter()
-                .position(|f| f.name.eq_ignore_ascii_case(n))
-        }) else {
-            return;
-        };
-        for f in &mut self.features {
-            if f.id.is_none() {
-                f.id = f.attrs.get(column).and_then(Value::as_text);
-            }
-        }
-    }
-
-    fn find_duplicate_ids(&mut self) {
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        let mut dups = Vec::new();
-        for f in &self.features {
-            if let Some(id) = f.id.as_deref() {
-                if let Some(&earlier) = first.get(id) {
-                    dups.push((
-                        f.index,
-                        Some(id.to_string()),
-                        None,
-                        IssueKind::DuplicateId,
-                        format!("id {id:?} is also used by feature #{earlier}"),
-                    ));
-                } else {
-                    first.insert(id, f.index);
-                }
-            }
-        }
-        self.problems.extend(dups);
     }
 }
 
@@ -520,15 +529,17 @@ fn convert(p: Pending) -> (Option<Feature>, Vec<Problem>) {
                 )],
             )
         }
-        RawGeometry::Other(kind) => return (
-            None,
-            vec![problem(
-                IssueKind::NotAPolygon,
-                format!(
+        RawGeometry::Other(kind) => {
+            return (
+                None,
+                vec![problem(
+                    IssueKind::NotAPolygon,
+                    format!(
                     "geometry is a {kind}; a polygon layer needs Polygon or MultiPolygon; dropped"
                 ),
-            )],
-        ),
+                )],
+            )
+        }
         RawGeometry::Malformed(why) => {
             return (
                 None,
