@@ -24,6 +24,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(spec) = id_field.filter(|_| args.layer.id_field.is_none()) {
         if read.layer.set_id_field(spec.default) {
             issues.retain(|i| i.kind != IssueKind::DuplicateId);
+            read.layer.fill_issue_ids(&mut issues);
             issues.extend(read.layer.duplicate_ids());
         }
     }

@@ -7,7 +7,13 @@ use std::path::PathBuf;
 ///
 /// Exit codes: 0 clean, 1 finished with data issues, 2 failed.
 #[derive(Debug, Parser)]
-#[command(name = "redline", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "redline",
+    version,
+    about = "redline — farmland-redline (耕地红线) analysis of county land-survey layers",
+    after_help = "Exit codes: 0 clean, 1 finished with data issues, 2 failed.",
+    max_term_width = 100
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -100,7 +100,7 @@ impl EllipsoidalArea {
         match &self.how {
             How::Geographic => Ok(mp
                 .iter()
-                .map(|p| self.geodesic_polygon(p, |c| Ok(c)))
+                .map(|p| self.geodesic_polygon(p, Ok))
                 .sum::<Result<f64, _>>()?),
             How::Conformal(tm) => Ok(mp.iter().map(|p| conformal_area(tm, p)).sum()),
             How::Densified(t) => self.densified_with(t, mp, DENSIFY_STEP_M),

@@ -5,8 +5,7 @@
 //! clockwise) plus the problems met on the way.
 
 use crate::IssueKind;
-use geo::orient::{Direction, Orient};
-use geo::{BooleanOps, Coord, LineString, MultiPolygon, Polygon, Validation};
+use geo::{BooleanOps, Coord, Intersects, Line, LineString, MultiPolygon, Polygon, Validation};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::float::simplify::SimplifyShape;
 
@@ -39,7 +38,7 @@ fn problem(kind: IssueKind, message: impl Into<String>) -> ValidityProblem {
 /// repaired: rings are closed, repeated vertices dropped, too-short rings dropped, self-
 /// intersections rebuilt by a non-zero fill of each ring (a bow-tie becomes its two lobes), and
 /// everything oriented. Non-finite coordinates drop the feature.
-pub fn validate_and_repair(raw: Vec<Vec<Vec<[f64; 2]>>>) -> RepairOutcome {
+pub fn validate_and_repair(raw: Vec<Vec<Vec<Coord<f64>>>>) -> RepairOutcome {
     let mut problems = Vec::new();
     if let Some((p, r, v)) = first_non_finite(&raw) {
         problems.push(problem(
@@ -74,7 +73,7 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<[f64; 2]>>>) -> RepairOutcome {
         };
     }
     let mut mp = MultiPolygon(polygons);
-    if let Err(reason) = mp.check_validation() {
+    if let Err(reason) = check(&mp) {
         problems.push(problem(
             IssueKind::SelfIntersection,
             format!("{reason}; repaired"),
@@ -91,17 +90,99 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<[f64; 2]>>>) -> RepairOutcome {
             };
         }
     }
+    orient(&mut mp);
     RepairOutcome {
-        geometry: Some(mp.orient(Direction::Default)),
+        geometry: Some(mp),
         problems,
     }
 }
 
-fn first_non_finite(raw: &[Vec<Vec<[f64; 2]>>]) -> Option<(usize, usize, usize)> {
+/// Exteriors counter-clockwise, holes clockwise, in place (by the sign of the shoelace sum,
+/// which is exact enough for the valid rings that reach this point).
+fn orient(mp: &mut MultiPolygon<f64>) {
+    fn twice_signed_area(ring: &LineString<f64>) -> f64 {
+        ring.0
+            .windows(2)
+            .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+            .sum()
+    }
+    for p in &mut mp.0 {
+        p.exterior_mut(|e| {
+            if twice_signed_area(e) < 0.0 {
+                e.0.reverse();
+            }
+        });
+        p.interiors_mut(|holes| {
+            for h in holes.iter_mut().filter(|h| twice_signed_area(h) > 0.0) {
+                h.0.reverse();
+            }
+        });
+    }
+}
+
+/// geo's validation, after a fast path: a single polygon without holes is valid exactly when
+/// its ring does not cross itself, which a sweep over segments sorted by x answers in
+/// O(n log n). geo's own ring check compares every pair of segments (O(n²)), which a township
+/// border of tens of thousands of vertices cannot afford.
+fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
+    let rings = mp
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+    if let Some(i) = rings.into_iter().position(ring_crosses_itself) {
+        return Err(format!("ring {i} crosses itself"));
+    }
+    if mp.0.len() == 1 && mp.0[0].interiors().is_empty() {
+        return Ok(());
+    }
+    mp.check_validation().map_err(|e| e.to_string())
+}
+
+/// True when two segments of a closed ring meet anywhere other than at the vertex they share
+/// (geo's rule: segments sharing an end point are not compared).
+pub(crate) fn ring_crosses_itself(ring: &LineString<f64>) -> bool {
+    let lines: Vec<Line<f64>> = ring.lines().collect();
+    let n = lines.len();
+    let bbox = |l: &Line<f64>| {
+        (
+            l.start.x.min(l.end.x),
+            l.start.x.max(l.end.x),
+            l.start.y.min(l.end.y),
+            l.start.y.max(l.end.y),
+        )
+    };
+    let boxes: Vec<(f64, f64, f64, f64)> = lines.iter().map(bbox).collect();
+    let meets = |i: usize, j: usize| {
+        let ((_, _, ay0, ay1), (_, _, by0, by1)) = (boxes[i], boxes[j]);
+        let (a, b) = (&lines[i], &lines[j]);
+        by1 >= ay0 && by0 <= ay1 && a.start != b.end && a.end != b.start && a.intersects(b)
+    };
+    if n <= 32 {
+        // Few segments: every pair (boxes first), cheaper than sorting.
+        return (0..n).any(|i| {
+            (i + 1..n).any(|j| boxes[j].1 >= boxes[i].0 && boxes[j].0 <= boxes[i].1 && meets(i, j))
+        });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| boxes[a].0.total_cmp(&boxes[b].0));
+    for (k, &i) in order.iter().enumerate() {
+        let x_max = boxes[i].1;
+        for &j in &order[k + 1..] {
+            if boxes[j].0 > x_max {
+                break;
+            }
+            if meets(i, j) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn first_non_finite(raw: &[Vec<Vec<Coord<f64>>>]) -> Option<(usize, usize, usize)> {
     raw.iter().enumerate().find_map(|(p, rings)| {
         rings.iter().enumerate().find_map(|(r, ring)| {
             ring.iter()
-                .position(|c| !(c[0].is_finite() && c[1].is_finite()))
+                .position(|c| !(c.x.is_finite() && c.y.is_finite()))
                 .map(|v| (p, r, v))
         })
     })
@@ -110,18 +191,12 @@ fn first_non_finite(raw: &[Vec<Vec<[f64; 2]>>]) -> Option<(usize, usize, usize)>
 /// Closes the ring and drops repeated vertices. `Some(None)` marks a dropped ring that is kept
 /// in position so that the caller knows whether the exterior survived.
 fn clean_ring(
-    ring: Vec<[f64; 2]>,
+    mut coords: Vec<Coord<f64>>,
     pi: usize,
     ri: usize,
     problems: &mut Vec<ValidityProblem>,
 ) -> Option<Option<LineString<f64>>> {
-    let mut coords: Vec<Coord<f64>> = Vec::with_capacity(ring.len() + 1);
-    for [x, y] in ring {
-        let c = Coord { x, y };
-        if coords.last() != Some(&c) {
-            coords.push(c);
-        }
-    }
+    coords.dedup();
     if coords.len() > 1 && coords.first() != coords.last() {
         problems.push(problem(
             IssueKind::UnclosedRing,
@@ -197,8 +272,12 @@ mod tests {
     use super::*;
     use geo::Area;
 
-    fn square(x: f64, y: f64, s: f64) -> Vec<[f64; 2]> {
-        vec![[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]
+    fn square(x: f64, y: f64, s: f64) -> Vec<Coord<f64>> {
+        c(vec![[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]])
+    }
+
+    fn c(ring: Vec<[f64; 2]>) -> Vec<Coord<f64>> {
+        ring.into_iter().map(|[x, y]| Coord { x, y }).collect()
     }
 
     fn kinds(o: &RepairOutcome) -> Vec<IssueKind> {
@@ -218,7 +297,13 @@ mod tests {
     #[test]
     fn bow_tie_is_repaired_into_its_two_lobes() {
         // (0,0)→(2,2)→(2,0)→(0,2): two triangles meeting at (1,1), each of area ½·2·1 = 1.
-        let bow = vec![[0.0, 0.0], [2.0, 2.0], [2.0, 0.0], [0.0, 2.0], [0.0, 0.0]];
+        let bow = c(vec![
+            [0.0, 0.0],
+            [2.0, 2.0],
+            [2.0, 0.0],
+            [0.0, 2.0],
+            [0.0, 0.0],
+        ]);
         let out = validate_and_repair(vec![vec![bow]]);
         assert_eq!(kinds(&out), vec![IssueKind::SelfIntersection]);
         let mp = out.geometry.unwrap();
@@ -233,13 +318,13 @@ mod tests {
     fn hole_is_kept_through_repair() {
         // A bow-tie (0,0)→(10,10)→(10,0)→(0,10) with two lobes of ½·10·5 = 25 each, and a 1×1
         // hole [1,2]×[4,5] inside the left lobe (x ≤ y ≤ 10 − x there): 25 + 25 − 1 = 49.
-        let shell = vec![
+        let shell = c(vec![
             [0.0, 0.0],
             [10.0, 10.0],
             [10.0, 0.0],
             [0.0, 10.0],
             [0.0, 0.0],
-        ];
+        ]);
         let out = validate_and_repair(vec![vec![shell, square(1.0, 4.0, 1.0)]]);
         assert!(kinds(&out).contains(&IssueKind::SelfIntersection));
         let area = out.geometry.unwrap().unsigned_area();
@@ -257,13 +342,13 @@ mod tests {
 
     #[test]
     fn too_short_rings_are_dropped() {
-        let out = validate_and_repair(vec![vec![vec![[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]]]);
+        let out = validate_and_repair(vec![vec![c(vec![[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]])]]);
         assert_eq!(kinds(&out), vec![IssueKind::TooShortRing]);
         assert!(out.geometry.is_none());
         // A short hole only loses the hole.
         let out = validate_and_repair(vec![vec![
             square(0.0, 0.0, 4.0),
-            vec![[1.0, 1.0], [2.0, 2.0], [1.0, 1.0]],
+            c(vec![[1.0, 1.0], [2.0, 2.0], [1.0, 1.0]]),
         ]]);
         assert_eq!(kinds(&out), vec![IssueKind::TooShortRing]);
         assert_eq!(out.geometry.unwrap().unsigned_area(), 16.0);
@@ -272,11 +357,52 @@ mod tests {
     #[test]
     fn non_finite_coordinates_drop_the_feature() {
         let mut ring = square(0.0, 0.0, 1.0);
-        ring[2][1] = f64::NAN;
+        ring[2].y = f64::NAN;
         let out = validate_and_repair(vec![vec![ring]]);
         assert_eq!(kinds(&out), vec![IssueKind::NonFiniteCoordinate]);
         assert!(out.problems[0].message.contains("vertex 2"));
         assert!(out.geometry.is_none());
+    }
+
+    #[test]
+    fn sweep_agrees_with_geo_on_rings() {
+        use geo::Validation;
+        let rings: Vec<Vec<[f64; 2]>> = vec![
+            vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]],
+            vec![[0.0, 0.0], [2.0, 2.0], [2.0, 0.0], [0.0, 2.0], [0.0, 0.0]], // bow-tie
+            vec![
+                [0.0, 0.0],
+                [4.0, 0.0],
+                [4.0, 4.0],
+                [2.0, 0.0],
+                [0.0, 4.0],
+                [0.0, 0.0],
+            ], // touches its own edge
+            vec![
+                [0.0, 0.0],
+                [4.0, 0.0],
+                [4.0, 1.0],
+                [4.0, 0.5],
+                [0.0, 1.0],
+                [0.0, 0.0],
+            ], // spike back along an edge
+            vec![
+                [0.0, 0.0],
+                [3.0, 0.0],
+                [3.0, 3.0],
+                [1.0, 3.0],
+                [1.0, 1.0],
+                [2.0, 1.0],
+                [2.0, 4.0],
+                [0.0, 4.0],
+                [0.0, 0.0],
+            ],
+        ];
+        for ring in rings {
+            let ls = LineString::from(ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>());
+            let geo_says = !Polygon::new(ls.clone(), vec![]).is_valid();
+            assert_eq!(ring_crosses_itself(&ls), geo_says, "{ring:?}");
+        }
     }
 
     #[test]

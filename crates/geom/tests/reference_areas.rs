@@ -1,6 +1,8 @@
 //! Ellipsoidal areas against the PROJ/GeographicLib reference values of
 //! `../shared/reference/ellipsoidal-area.json` (a copy lives in tests/fixtures).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly by design
+
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use redline_geom::{planar_area, Crs, EllipsoidalArea};
 use serde_json::Value;
@@ -56,6 +58,10 @@ fn every_reference_case_to_1e_8() {
             .as_f64()
             .or_else(|| case["ellipsoidal_area_m2_vertices_geodesic"].as_f64())
             .unwrap();
+        eprintln!(
+            "{name:<32} redline {area:>22.6} reference {expected:>22.6} rel {:.1e}",
+            rel(area, expected)
+        );
         assert!(
             rel(area, expected) < 1e-8,
             "{name}: {area} vs {expected} ({:e})",

@@ -1,16 +1,16 @@
-//! GeoJSON FeatureCollection and GeoJSONSeq, read as a stream of typed features.
-//!
-//! The FeatureCollection is parsed with serde straight into redline's own feature records —
-//! no `serde_json::Value` tree, no intermediate `geojson` types — and each feature is handed
-//! on as soon as it is read, so memory follows the geometry, not the file text.
+//! GeoJSON features parsed with serde straight into redline's own records — no
+//! `serde_json::Value` tree, no intermediate `geojson` types. Coordinates of any nesting are
+//! read into one flat buffer and cut into rings and polygons afterwards.
 
 use crate::value::Value;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use geo::Coord;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Raw polygons: polygon → rings → positions, as the file has them.
-pub(crate) type RawPolygons = Vec<Vec<Vec<[f64; 2]>>>;
+pub(crate) type RawPolygons = Vec<Vec<Vec<Coord<f64>>>>;
 
 /// A feature's geometry as read, before validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,101 +27,18 @@ pub(crate) enum RawGeometry {
 
 /// A feature as read, before validation.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RawFeature {
+pub(crate) struct RawFeature<'a> {
     pub id: Option<String>,
     pub geometry: RawGeometry,
-    pub properties: Vec<(String, Value)>,
-}
-
-/// What the FeatureCollection's own members said.
-#[derive(Debug, Default)]
-pub(crate) struct CollectionHeader {
-    pub crs_name: Option<String>,
-    pub name: Option<String>,
-}
-
-/// Parses a FeatureCollection from `de`, calling `sink` for each feature in file order.
-pub(crate) fn read_collection<'de, D, F>(de: D, sink: &mut F) -> Result<CollectionHeader, D::Error>
-where
-    D: Deserializer<'de>,
-    F: FnMut(RawFeature),
-{
-    de.deserialize_map(CollectionVisitor { sink })
-}
-
-struct CollectionVisitor<'a, F> {
-    sink: &'a mut F,
-}
-
-impl<'de, F: FnMut(RawFeature)> Visitor<'de> for CollectionVisitor<'_, F> {
-    type Value = CollectionHeader;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut header = CollectionHeader::default();
-        let mut saw_features = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "type" => {
-                    let kind: String = map.next_value()?;
-                    if kind != "FeatureCollection" {
-                        return Err(de::Error::custom(format!(
-                            "type is {kind:?}, expected \"FeatureCollection\""
-                        )));
-                    }
-                }
-                "features" => {
-                    map.next_value_seed(FeaturesSeed {
-                        sink: &mut *self.sink,
-                    })?;
-                    saw_features = true;
-                }
-                "crs" => header.crs_name = crs_name(&map.next_value::<serde_json::Value>()?),
-                "name" => header.name = map.next_value::<Option<String>>()?,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        if !saw_features {
-            return Err(de::Error::custom("no \"features\" member"));
-        }
-        Ok(header)
-    }
+    /// Property names borrow from the text where they can (no escapes).
+    pub properties: Vec<(Cow<'a, str>, Value)>,
 }
 
 /// The name in a legacy `crs` member: `{"type": "name", "properties": {"name": "EPSG:4529"}}`.
-fn crs_name(crs: &serde_json::Value) -> Option<String> {
+pub(crate) fn crs_name(crs: &serde_json::Value) -> Option<String> {
     crs.pointer("/properties/name")
         .and_then(|v| v.as_str())
         .map(str::to_string)
-}
-
-struct FeaturesSeed<'a, F> {
-    sink: &'a mut F,
-}
-
-impl<'de, F: FnMut(RawFeature)> DeserializeSeed<'de> for FeaturesSeed<'_, F> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        de.deserialize_seq(self)
-    }
-}
-
-impl<'de, F: FnMut(RawFeature)> Visitor<'de> for FeaturesSeed<'_, F> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of features")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(feature) = seq.next_element::<RawFeature>()? {
-            (self.sink)(feature);
-        }
-        Ok(())
-    }
 }
 
 /// Keys of a Feature object, matched without allocating.
@@ -155,7 +72,7 @@ impl<'de> Deserialize<'de> for FeatureKey {
     }
 }
 
-impl<'de> Deserialize<'de> for RawFeature {
+impl<'de> Deserialize<'de> for RawFeature<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         de.deserialize_map(FeatureVisitor)
     }
@@ -164,11 +81,11 @@ impl<'de> Deserialize<'de> for RawFeature {
 struct FeatureVisitor;
 
 impl<'de> Visitor<'de> for FeatureVisitor {
-    type Value = RawFeature;
+    type Value = RawFeature<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a GeoJSON Feature object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFeature, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFeature<'de>, A::Error> {
         let mut feature = RawFeature {
             id: None,
             geometry: RawGeometry::Null,
@@ -256,20 +173,42 @@ impl<'de> Deserialize<'de> for ScalarValue {
     }
 }
 
-struct Properties(Vec<(String, Value)>);
+struct Properties<'de>(Vec<(Cow<'de, str>, Value)>);
 
-impl<'de> Deserialize<'de> for Properties {
+/// A property name, borrowed from the text unless it has escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Properties;
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a property name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        de.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Properties<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Properties<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a properties object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties<'de>, A::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<String, ScalarValue>()? {
-                    out.push((k, v.0));
+                while let Some((k, v)) = map.next_entry::<Key<'de>, ScalarValue>()? {
+                    out.push((k.0, v.0));
                 }
                 Ok(Properties(out))
             }
@@ -299,10 +238,10 @@ impl<'de> Visitor<'de> for GeometryVisitor {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "type" => kind = Some(map.next_value()?),
-                "coordinates" => map.next_value_seed(Level {
-                    tree: &mut tree,
-                    depth: 1,
-                })?,
+                "coordinates" => {
+                    let raw: &'de serde_json::value::RawValue = map.next_value()?;
+                    tree = CoordTree::parse(raw.get().as_bytes()).map_err(de::Error::custom)?;
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -315,15 +254,86 @@ impl<'de> Visitor<'de> for GeometryVisitor {
 
 /// Nested coordinate arrays of any depth, flattened: every position, and where each array
 /// that holds arrays closed (its depth and the number of positions read so far).
-#[derive(Default)]
 struct CoordTree {
-    xy: Vec<[f64; 2]>,
+    xy: Vec<Coord<f64>>,
     closes: Vec<(u8, usize)>,
     position_depth: Option<u8>,
     mixed: bool,
 }
 
+impl Default for CoordTree {
+    fn default() -> Self {
+        // Most parcels have a few dozen vertices: start big enough to rarely grow.
+        CoordTree {
+            xy: Vec::with_capacity(32),
+            closes: Vec::with_capacity(4),
+            position_depth: None,
+            mixed: false,
+        }
+    }
+}
+
 impl CoordTree {
+    /// Reads a `coordinates` value (already checked to be JSON by serde_json): brackets and
+    /// numbers, by hand — the serde visitor per number costs more than the number itself.
+    fn parse(text: &[u8]) -> Result<CoordTree, String> {
+        let mut tree = CoordTree::default();
+        let (mut depth, mut count, mut pair) = (0u8, 0usize, [0.0f64; 2]);
+        let mut i = 0;
+        while i < text.len() {
+            match text[i] {
+                b'[' => {
+                    depth = depth.checked_add(1).ok_or("coordinates nested too deep")?;
+                    count = 0;
+                }
+                b']' => {
+                    if count > 0 {
+                        if count < 2 {
+                            return Err("a position needs at least two numbers".into());
+                        }
+                        tree.xy.push(Coord {
+                            x: pair[0],
+                            y: pair[1],
+                        });
+                        match tree.position_depth {
+                            None => tree.position_depth = Some(depth),
+                            Some(d) if d != depth => tree.mixed = true,
+                            _ => {}
+                        }
+                        count = 0;
+                    } else {
+                        tree.closes.push((depth, tree.xy.len()));
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                b',' | b' ' | b'\n' | b'\r' | b'\t' => {}
+                b'-' | b'0'..=b'9' => {
+                    // fast-float2 parses straight from bytes, correctly rounded.
+                    let (number, used) = fast_float2::parse_partial::<f64, _>(&text[i..])
+                        .map_err(|_| format!("bad number in coordinates at byte {i}"))?;
+                    let end = i + used;
+                    if count < 2 {
+                        pair[count] = number;
+                    }
+                    count += 1;
+                    i = end;
+                    continue;
+                }
+                other => return Err(format!("unexpected {:?} in coordinates", other as char)),
+            }
+            i += 1;
+        }
+        if tree.position_depth.is_some()
+            && tree
+                .closes
+                .iter()
+                .any(|(d, _)| Some(*d) >= tree.position_depth)
+        {
+            tree.mixed = true; // an array that mixes numbers and arrays
+        }
+        Ok(tree)
+    }
+
     fn into_geometry(self, kind: String) -> RawGeometry {
         let expected = match kind.as_str() {
             "Polygon" => 3,
@@ -340,6 +350,11 @@ impl CoordTree {
                 ))
             }
         };
+        let ring_closes = self.closes.iter().filter(|(d, _)| *d == depth - 1).count();
+        if ring_closes == 1 {
+            // One ring, the common case: its positions are the whole buffer.
+            return RawGeometry::Polygons(vec![vec![self.xy]]);
+        }
         let (mut polygons, mut rings, mut start) = (Vec::new(), Vec::new(), 0);
         for (d, end) in self.closes {
             if d == depth - 1 {
@@ -353,111 +368,11 @@ impl CoordTree {
     }
 }
 
-/// One array level of `coordinates`.
-struct Level<'a> {
-    tree: &'a mut CoordTree,
-    depth: u8,
-}
-
-impl<'de> DeserializeSeed<'de> for Level<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        de.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Level<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a coordinate array")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let (mut numbers, mut count, mut arrays) = ([0.0; 2], 0usize, false);
-        let depth = self.depth;
-        loop {
-            let element = Element {
-                tree: &mut *self.tree,
-                depth: depth.saturating_add(1),
-            };
-            match seq.next_element_seed(element)? {
-                None => break,
-                Some(Item::Number(v)) => {
-                    if count < 2 {
-                        numbers[count] = v;
-                    }
-                    count += 1;
-                }
-                Some(Item::Array) => arrays = true,
-            }
-        }
-        if count > 0 && arrays {
-            return Err(de::Error::custom(
-                "coordinate array mixes numbers and arrays",
-            ));
-        }
-        if count > 0 {
-            if count < 2 {
-                return Err(de::Error::custom("a position needs at least two numbers"));
-            }
-            self.tree.xy.push(numbers);
-            match self.tree.position_depth {
-                None => self.tree.position_depth = Some(depth),
-                Some(d) if d != depth => self.tree.mixed = true,
-                _ => {}
-            }
-        } else {
-            self.tree.closes.push((depth, self.tree.xy.len()));
-        }
-        Ok(())
-    }
-}
-
-enum Item {
-    Number(f64),
-    Array,
-}
-
-struct Element<'a> {
-    tree: &'a mut CoordTree,
-    depth: u8,
-}
-
-impl<'de> DeserializeSeed<'de> for Element<'_> {
-    type Value = Item;
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Item, D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Element<'_> {
-    type Value = Item;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number or a coordinate array")
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Item, E> {
-        Ok(Item::Number(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Item, E> {
-        Ok(Item::Number(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Item, E> {
-        Ok(Item::Number(v as f64))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Item, A::Error> {
-        Level {
-            tree: self.tree,
-            depth: self.depth,
-        }
-        .visit_seq(seq)?;
-        Ok(Item::Array)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse_one(json: &str) -> RawFeature {
+    fn parse_one(json: &str) -> RawFeature<'_> {
         serde_json::from_str(json).unwrap()
     }
 
@@ -470,7 +385,7 @@ mod tests {
         assert_eq!(f.id.as_deref(), Some("7"));
         assert_eq!(
             f.properties[0],
-            ("DLBM".to_string(), Value::Text("0101".into()))
+            (Cow::Borrowed("DLBM"), Value::Text("0101".into()))
         );
         assert_eq!(f.properties[1].1, Value::Number(12.5));
         assert_eq!(f.properties[2].1, Value::Null);
@@ -479,7 +394,7 @@ mod tests {
         };
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].len(), 2);
-        assert_eq!(p[0][1][2], [0.2, 0.2]);
+        assert_eq!(p[0][1][2], Coord { x: 0.2, y: 0.2 });
 
         let f = parse_one(
             r#"{"type":"Feature","properties":{},"geometry":{"type":"MultiPolygon","coordinates":
@@ -488,7 +403,7 @@ mod tests {
         let RawGeometry::Polygons(p) = f.geometry else {
             panic!()
         };
-        assert_eq!((p.len(), p[1][0][1]), (2, [3.0, 2.0]));
+        assert_eq!((p.len(), p[1][0][1]), (2, Coord { x: 3.0, y: 2.0 }));
     }
 
     #[test]
@@ -506,17 +421,8 @@ mod tests {
     }
 
     #[test]
-    fn collection_header_and_stream() {
-        let text = r#"{"type":"FeatureCollection","name":"DLTB","crs":{"type":"name","properties":{"name":"EPSG:4529"}},
-            "features":[{"type":"Feature","geometry":null,"properties":{"a":1}},{"type":"Feature","geometry":null,"properties":{"a":2}}]}"#;
-        let mut seen = Vec::new();
-        let mut de = serde_json::Deserializer::from_str(text);
-        let header = read_collection(&mut de, &mut |f: RawFeature| {
-            seen.push(f.properties[0].1.clone())
-        })
-        .unwrap();
-        assert_eq!(header.crs_name.as_deref(), Some("EPSG:4529"));
-        assert_eq!(header.name.as_deref(), Some("DLTB"));
-        assert_eq!(seen, vec![Value::Number(1.0), Value::Number(2.0)]);
+    fn legacy_crs_member() {
+        let crs = serde_json::json!({"type": "name", "properties": {"name": "EPSG:4529"}});
+        assert_eq!(crs_name(&crs).as_deref(), Some("EPSG:4529"));
     }
 }

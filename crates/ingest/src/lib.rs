@@ -13,12 +13,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod collection;
+mod collector;
 mod dbf;
 mod encoding;
 mod error;
 mod fields;
 mod geojson;
 mod layer;
+mod scan;
+mod shapefile;
 mod shp;
 mod value;
 

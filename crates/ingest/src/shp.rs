@@ -6,6 +6,7 @@
 
 use crate::error::IngestError;
 use crate::geojson::{RawGeometry, RawPolygons};
+use geo::Coord;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -124,10 +125,10 @@ fn parse_record(content: &[u8]) -> Result<RawGeometry, String> {
         }
         let ring = (start..end)
             .map(|p| {
-                Ok([
-                    le_f64(content, base + 16 * p)?,
-                    le_f64(content, base + 16 * p + 8)?,
-                ])
+                Ok(Coord {
+                    x: le_f64(content, base + 16 * p)?,
+                    y: le_f64(content, base + 16 * p + 8)?,
+                })
             })
             .collect::<Result<Vec<_>, String>>()?;
         rings.push(ring);
@@ -135,20 +136,18 @@ fn parse_record(content: &[u8]) -> Result<RawGeometry, String> {
     Ok(RawGeometry::Polygons(assemble(rings)))
 }
 
-fn signed_area(ring: &[[f64; 2]]) -> f64 {
+fn signed_area(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2)
-        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
         .sum::<f64>()
         / 2.0
 }
 
-fn contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
+fn contains(ring: &[Coord<f64>], p: Coord<f64>) -> bool {
     let mut inside = false;
     for w in ring.windows(2) {
         let (a, b) = (w[0], w[1]);
-        if (a[1] > p[1]) != (b[1] > p[1])
-            && p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
-        {
+        if (a.y > p.y) != (b.y > p.y) && p.x < a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y) {
             inside = !inside;
         }
     }
@@ -156,7 +155,7 @@ fn contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
 }
 
 /// Groups rings into polygons: clockwise (negative area) rings are exteriors.
-fn assemble(rings: Vec<Vec<[f64; 2]>>) -> RawPolygons {
+fn assemble(rings: Vec<Vec<Coord<f64>>>) -> RawPolygons {
     let (mut outers, mut holes): (Vec<_>, Vec<_>) =
         rings.into_iter().partition(|r| signed_area(r) <= 0.0);
     if outers.is_empty() {
@@ -165,7 +164,10 @@ fn assemble(rings: Vec<Vec<[f64; 2]>>) -> RawPolygons {
     }
     let mut polygons: RawPolygons = outers.into_iter().map(|o| vec![o]).collect();
     for hole in holes {
-        let probe = hole.first().copied().unwrap_or([f64::NAN; 2]);
+        let probe = hole.first().copied().unwrap_or(Coord {
+            x: f64::NAN,
+            y: f64::NAN,
+        });
         let owner = polygons
             .iter()
             .enumerate()
@@ -190,8 +192,11 @@ mod tests {
 
     #[test]
     fn holes_go_to_the_smallest_containing_exterior() {
-        let cw =
-            |x: f64, y: f64, s: f64| vec![[x, y], [x, y + s], [x + s, y + s], [x + s, y], [x, y]];
+        let cw = |x: f64, y: f64, s: f64| {
+            [[x, y], [x, y + s], [x + s, y + s], [x + s, y], [x, y]]
+                .map(|[x, y]| Coord { x, y })
+                .to_vec()
+        };
         let ccw = |x: f64, y: f64, s: f64| {
             let mut r = cw(x, y, s);
             r.reverse();
@@ -206,6 +211,6 @@ mod tests {
         assert_eq!(polys.len(), 2);
         assert_eq!(polys[0].len(), 2); // big square keeps the hole at (50, 50)
         assert_eq!(polys[1].len(), 2); // the small square owns the hole at (12, 12)
-        assert_eq!(polys[1][1][0], [12.0, 12.0]);
+        assert_eq!(polys[1][1][0], Coord { x: 12.0, y: 12.0 });
     }
 }

@@ -1,6 +1,8 @@
 //! SPEC §7 bad inputs that ingest meets: each gives the expected error or data issue, naming the
 //! file and the feature.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly by design
+
 use redline_geom::LandClassTable;
 use redline_ingest::{
     read_layer, IngestError, IssueKind, LayerRead, LayerRole, ReadOptions, ResolvedFields,

@@ -1,6 +1,8 @@
 //! DBF text encodings: GBK through .cpg, the language-driver byte, and the override; UTF-8
 //! untouched. Fixtures are made by tests/fixtures/make_fixtures.py (pyshp) and committed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly by design
+
 use redline_ingest::{read_layer, IssueKind, LayerRead, ReadOptions, Value};
 use std::path::PathBuf;
 

@@ -1,0 +1,336 @@
+//! GeoJSON FeatureCollection and GeoJSONSeq readers.
+//!
+//! The FeatureCollection is split into features by a byte scanner ([`crate::scan`]); features
+//! are copied out in chunks of [`BATCH`], and while one chunk is parsed and validated in
+//! parallel, the scanner finds the next. The file text is read once, in blocks, and never held
+//! whole: memory holds a block, two chunks, and the geometry read so far.
+
+use crate::collector::{convert_geometry, Attrs, Collector, Converted, BATCH};
+use crate::error::IngestError;
+use crate::geojson::{crs_name, RawFeature};
+use crate::scan::{ScanError, Scanner};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
+use std::path::Path;
+
+/// What a FeatureCollection said about itself.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    pub crs: Option<String>,
+    pub name: Option<String>,
+}
+
+struct Parsed<'a> {
+    id: Option<String>,
+    converted: Converted,
+    properties: Vec<(Cow<'a, str>, crate::Value)>,
+}
+
+fn parse_feature(text: &[u8]) -> Result<Parsed<'_>, serde_json::Error> {
+    let raw: RawFeature = serde_json::from_slice(text)?;
+    Ok(Parsed {
+        id: raw.id,
+        converted: convert_geometry(raw.geometry),
+        properties: raw.properties,
+    })
+}
+
+/// Line and column (1-based) of a byte offset, found by reading the file again: only error
+/// messages need them, so the fast path never counts lines.
+fn line_col(path: &Path, offset: u64) -> (usize, usize) {
+    let Ok(file) = File::open(path) else {
+        return (0, 0);
+    };
+    let mut prefix = Vec::new();
+    if file.take(offset).read_to_end(&mut prefix).is_err() {
+        return (0, 0);
+    }
+    let line = prefix.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = prefix.len()
+        - prefix
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+fn json_error(
+    path: &Path,
+    what: &'static str,
+    feature: usize,
+    (line, column): (usize, usize),
+    message: String,
+) -> IngestError {
+    IngestError::Json {
+        path: path.to_path_buf(),
+        what,
+        feature: Some(feature),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A serde_json error inside a feature that starts at (line, col) of the file.
+fn feature_error(
+    path: &Path,
+    feature: usize,
+    start: (usize, usize),
+    e: &serde_json::Error,
+) -> IngestError {
+    let what = if e.classify() == serde_json::error::Category::Eof {
+        "truncated file"
+    } else {
+        "malformed JSON"
+    };
+    let column = if e.line() <= 1 {
+        start.1 + e.column().saturating_sub(1)
+    } else {
+        e.column()
+    };
+    let message = e.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    json_error(
+        path,
+        what,
+        feature,
+        (start.0 + e.line().saturating_sub(1), column),
+        message,
+    )
+}
+
+/// Consecutive features copied out of the read buffer.
+struct Chunk {
+    bytes: Vec<u8>,
+    /// File offset of `bytes[0]`.
+    offset: u64,
+    ranges: Vec<Range<usize>>,
+}
+
+impl Chunk {
+    fn parse(&self) -> Vec<Result<Parsed<'_>, serde_json::Error>> {
+        self.ranges
+            .par_iter()
+            .map(|r| parse_feature(&self.bytes[r.clone()]))
+            .collect()
+    }
+}
+
+struct Reader<'a> {
+    path: &'a Path,
+    scanner: Scanner<File>,
+    /// Features scanned so far: the index of the next one.
+    scanned: usize,
+    /// The closing `]` of `features` has been read.
+    done: bool,
+    /// A chunk buffer given back after parsing, reused for the next copy.
+    spare: Vec<u8>,
+}
+
+impl Reader<'_> {
+    fn scan_error(&self, e: ScanError) -> IngestError {
+        match e {
+            ScanError::Io(e) => IngestError::io(self.path, e),
+            ScanError::NotFeatures(found) => IngestError::NotFeatures {
+                path: self.path.to_path_buf(),
+                found,
+            },
+            ScanError::Feature(e) => *e,
+            ScanError::Truncated { offset } => json_error(
+                self.path,
+                "truncated file",
+                self.scanned,
+                line_col(self.path, offset),
+                "the file ends inside a value".into(),
+            ),
+            ScanError::Unexpected {
+                offset,
+                found,
+                expected,
+            } => json_error(
+                self.path,
+                "malformed JSON",
+                self.scanned,
+                line_col(self.path, offset),
+                format!("found {found:?} where one of {expected:?} belongs"),
+            ),
+        }
+    }
+
+    /// Scans up to [`BATCH`] features and copies them out; `None` once `]` was read.
+    fn scan_chunk(&mut self) -> Result<Option<Chunk>, ScanError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut ranges = Vec::with_capacity(BATCH);
+        while ranges.len() < BATCH {
+            let range = self.scanner.value()?;
+            self.scanner.hold(range.start);
+            ranges.push(range);
+            self.scanned += 1;
+            if self.scanner.expect(",]")? == b']' {
+                self.done = true;
+                break;
+            }
+        }
+        let (start, end) = (ranges[0].start, ranges[ranges.len() - 1].end);
+        let mut bytes = std::mem::take(&mut self.spare);
+        bytes.clear();
+        bytes.extend_from_slice(self.scanner.slice(&(start..end)));
+        self.scanner.release();
+        let ranges = ranges
+            .into_iter()
+            .map(|r| (r.start - start) as usize..(r.end - start) as usize)
+            .collect();
+        Ok(Some(Chunk {
+            bytes,
+            offset: start,
+            ranges,
+        }))
+    }
+
+    fn features(&mut self, collector: &mut Collector) -> Result<(), IngestError> {
+        let first_chunk = (|| {
+            self.scanner.expect("[")?;
+            if self.scanner.peek()? == Some(b']') {
+                self.scanner.expect("]")?;
+                self.done = true;
+            }
+            self.scan_chunk()
+        })();
+        let mut current = first_chunk.map_err(|e| self.scan_error(e))?;
+        while let Some(chunk) = current {
+            let (parsed, next) = rayon::join(|| chunk.parse(), || self.scan_chunk());
+            for (i, result) in parsed.into_iter().enumerate() {
+                let p = result.map_err(|e| {
+                    let start = line_col(self.path, chunk.offset + chunk.ranges[i].start as u64);
+                    feature_error(self.path, collector.count, start, &e)
+                })?;
+                collector.accept(p.id, p.converted, Attrs::Named(p.properties));
+            }
+            self.spare = chunk.bytes;
+            current = next.map_err(|e| self.scan_error(e))?;
+        }
+        Ok(())
+    }
+
+    fn small_value(&mut self) -> Result<serde_json::Value, ScanError> {
+        let range = self.scanner.value()?;
+        serde_json::from_slice(self.scanner.slice(&range)).map_err(|e| ScanError::Unexpected {
+            offset: range.start,
+            found: self
+                .scanner
+                .slice(&range)
+                .first()
+                .map_or(' ', |&b| b as char),
+            expected: if e.is_eof() {
+                "a complete value"
+            } else {
+                "a JSON value"
+            },
+        })
+    }
+
+    fn collection(&mut self, collector: &mut Collector) -> Result<Declared, ScanError> {
+        let mut declared = Declared::default();
+        let mut saw_features = false;
+        self.scanner.expect("{")?;
+        if self.scanner.peek()? == Some(b'}') {
+            self.scanner.expect("}")?;
+        } else {
+            loop {
+                let key = self.small_value()?;
+                self.scanner.expect(":")?;
+                match key.as_str() {
+                    Some("features") => {
+                        self.features(collector)
+                            .map_err(|e| ScanError::Feature(Box::new(e)))?;
+                        saw_features = true;
+                    }
+                    Some("type") => {
+                        let kind = self.small_value()?;
+                        if kind != "FeatureCollection" {
+                            return Err(ScanError::NotFeatures(format!("type is {kind}")));
+                        }
+                    }
+                    Some("crs") => declared.crs = crs_name(&self.small_value()?),
+                    Some("name") => declared.name = self.small_value()?.as_str().map(String::from),
+                    _ => {
+                        self.scanner.value()?;
+                    }
+                }
+                if self.scanner.expect(",}")? == b'}' {
+                    break;
+                }
+            }
+        }
+        if let Some(b) = self.scanner.peek()? {
+            return Err(ScanError::Unexpected {
+                offset: self.scanner.offset(),
+                found: b as char,
+                expected: "the end of the file",
+            });
+        }
+        if !saw_features {
+            return Err(ScanError::NotFeatures("no \"features\" member".into()));
+        }
+        Ok(declared)
+    }
+}
+
+/// Reads a FeatureCollection into `collector`.
+pub(crate) fn read_collection(
+    path: &Path,
+    collector: &mut Collector,
+) -> Result<Declared, IngestError> {
+    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let mut reader = Reader {
+        path,
+        scanner: Scanner::new(file),
+        scanned: 0,
+        done: false,
+        spare: Vec::new(),
+    };
+    reader
+        .collection(collector)
+        .map_err(|e| reader.scan_error(e))
+}
+
+/// Reads GeoJSONSeq (one Feature per line, optionally RFC 8142 record separators).
+pub(crate) fn read_seq(path: &Path, collector: &mut Collector) -> Result<(), IngestError> {
+    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut lines: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
+    let mut number = 0;
+    loop {
+        let mut line = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| IngestError::io(path, e))?;
+        number += 1;
+        let text = line.strip_prefix(b"\x1e").unwrap_or(&line).trim_ascii();
+        if !text.is_empty() {
+            lines.push((number, text.to_vec()));
+        }
+        if lines.len() >= BATCH || (n == 0 && !lines.is_empty()) {
+            let parsed: Vec<_> = lines.par_iter().map(|(_, t)| parse_feature(t)).collect();
+            for (result, (line_no, _)) in parsed.into_iter().zip(&lines) {
+                let p =
+                    result.map_err(|e| feature_error(path, collector.count, (*line_no, 1), &e))?;
+                collector.accept(p.id, p.converted, Attrs::Named(p.properties));
+            }
+            lines.clear();
+        }
+        if n == 0 {
+            return Ok(());
+        }
+    }
+}
