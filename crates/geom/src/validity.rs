@@ -140,37 +140,41 @@ fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
 /// True when two segments of a closed ring meet anywhere other than at the vertex they share
 /// (geo's rule: segments sharing an end point are not compared).
 pub(crate) fn ring_crosses_itself(ring: &LineString<f64>) -> bool {
-    let lines: Vec<Line<f64>> = ring.lines().collect();
-    let n = lines.len();
-    let bbox = |l: &Line<f64>| {
-        (
-            l.start.x.min(l.end.x),
-            l.start.x.max(l.end.x),
-            l.start.y.min(l.end.y),
-            l.start.y.max(l.end.y),
-        )
+    let n = ring.0.len().saturating_sub(1);
+    let line = |i: usize| Line::new(ring.0[i], ring.0[i + 1]);
+    let bbox = |i: usize| {
+        let (a, b) = (ring.0[i], ring.0[i + 1]);
+        [a.x.min(b.x), a.x.max(b.x), a.y.min(b.y), a.y.max(b.y)]
     };
-    let boxes: Vec<(f64, f64, f64, f64)> = lines.iter().map(bbox).collect();
-    let meets = |i: usize, j: usize| {
-        let ((_, _, ay0, ay1), (_, _, by0, by1)) = (boxes[i], boxes[j]);
-        let (a, b) = (&lines[i], &lines[j]);
-        by1 >= ay0 && by0 <= ay1 && a.start != b.end && a.end != b.start && a.intersects(b)
+    // Boxes overlap in y (x is checked by the caller), then the exact test.
+    let meets = |i: usize, bi: [f64; 4], j: usize, bj: [f64; 4]| {
+        let (a, b) = (line(i), line(j));
+        bj[3] >= bi[2] && bj[2] <= bi[3] && a.start != b.end && a.end != b.start && a.intersects(&b)
     };
-    if n <= 32 {
-        // Few segments: every pair (boxes first), cheaper than sorting.
+    const SMALL: usize = 32;
+    if n <= SMALL {
+        // Few segments: every pair, boxes on the stack, no sorting.
+        let mut boxes = [[0.0; 4]; SMALL];
+        for (i, b) in boxes.iter_mut().enumerate().take(n) {
+            *b = bbox(i);
+        }
         return (0..n).any(|i| {
-            (i + 1..n).any(|j| boxes[j].1 >= boxes[i].0 && boxes[j].0 <= boxes[i].1 && meets(i, j))
+            (i + 1..n).any(|j| {
+                boxes[j][1] >= boxes[i][0]
+                    && boxes[j][0] <= boxes[i][1]
+                    && meets(i, boxes[i], j, boxes[j])
+            })
         });
     }
+    let boxes: Vec<[f64; 4]> = (0..n).map(bbox).collect();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| boxes[a].0.total_cmp(&boxes[b].0));
+    order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
     for (k, &i) in order.iter().enumerate() {
-        let x_max = boxes[i].1;
         for &j in &order[k + 1..] {
-            if boxes[j].0 > x_max {
+            if boxes[j][0] > boxes[i][1] {
                 break;
             }
-            if meets(i, j) {
+            if meets(i, boxes[i], j, boxes[j]) {
                 return true;
             }
         }

@@ -5,12 +5,11 @@
 //! parallel, the scanner finds the next. The file text is read once, in blocks, and never held
 //! whole: memory holds a block, two chunks, and the geometry read so far.
 
-use crate::collector::{convert_geometry, Attrs, Collector, Converted, BATCH};
+use crate::collector::{convert_geometry, Collector, Converted, Named, Schema, BATCH};
 use crate::error::IngestError;
-use crate::geojson::{crs_name, RawFeature};
+use crate::geojson::{crs_name, parse_feature, ParseError};
 use crate::scan::{ScanError, Scanner};
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
@@ -23,18 +22,18 @@ pub(crate) struct Declared {
     pub name: Option<String>,
 }
 
-struct Parsed<'a> {
+struct Parsed {
     id: Option<String>,
     converted: Converted,
-    properties: Vec<(Cow<'a, str>, crate::Value)>,
+    named: Named,
 }
 
-fn parse_feature(text: &[u8]) -> Result<Parsed<'_>, serde_json::Error> {
-    let raw: RawFeature = serde_json::from_slice(text)?;
+fn parse(text: &[u8], schema: &Schema) -> Result<Parsed, ParseError> {
+    let raw = parse_feature(text)?;
     Ok(Parsed {
         id: raw.id,
         converted: convert_geometry(raw.geometry),
-        properties: raw.properties,
+        named: schema.arrange(raw.properties),
     })
 }
 
@@ -75,36 +74,14 @@ fn json_error(
     }
 }
 
-/// A serde_json error inside a feature that starts at (line, col) of the file.
-fn feature_error(
-    path: &Path,
-    feature: usize,
-    start: (usize, usize),
-    e: &serde_json::Error,
-) -> IngestError {
-    let what = if e.classify() == serde_json::error::Category::Eof {
+/// A parse error inside a feature, at (line, column) of the file.
+fn feature_error(path: &Path, feature: usize, at: (usize, usize), e: ParseError) -> IngestError {
+    let what = if e.eof {
         "truncated file"
     } else {
         "malformed JSON"
     };
-    let column = if e.line() <= 1 {
-        start.1 + e.column().saturating_sub(1)
-    } else {
-        e.column()
-    };
-    let message = e.to_string();
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(&message)
-        .to_string();
-    json_error(
-        path,
-        what,
-        feature,
-        (start.0 + e.line().saturating_sub(1), column),
-        message,
-    )
+    json_error(path, what, feature, at, e.message)
 }
 
 /// Consecutive features copied out of the read buffer.
@@ -116,10 +93,10 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn parse(&self) -> Vec<Result<Parsed<'_>, serde_json::Error>> {
+    fn parse(&self, schema: &Schema) -> Vec<Result<Parsed, ParseError>> {
         self.ranges
             .par_iter()
-            .map(|r| parse_feature(&self.bytes[r.clone()]))
+            .map(|r| parse(&self.bytes[r.clone()], schema))
             .collect()
     }
 }
@@ -208,13 +185,14 @@ impl Reader<'_> {
         })();
         let mut current = first_chunk.map_err(|e| self.scan_error(e))?;
         while let Some(chunk) = current {
-            let (parsed, next) = rayon::join(|| chunk.parse(), || self.scan_chunk());
+            let schema = &collector.schema;
+            let (parsed, next) = rayon::join(|| chunk.parse(schema), || self.scan_chunk());
             for (i, result) in parsed.into_iter().enumerate() {
                 let p = result.map_err(|e| {
-                    let start = line_col(self.path, chunk.offset + chunk.ranges[i].start as u64);
-                    feature_error(self.path, collector.count, start, &e)
+                    let at = chunk.offset + (chunk.ranges[i].start + e.offset) as u64;
+                    feature_error(self.path, collector.count, line_col(self.path, at), e)
                 })?;
-                collector.accept(p.id, p.converted, Attrs::Named(p.properties));
+                collector.accept_named(p.id, p.converted, p.named);
             }
             self.spare = chunk.bytes;
             current = next.map_err(|e| self.scan_error(e))?;
@@ -321,11 +299,14 @@ pub(crate) fn read_seq(path: &Path, collector: &mut Collector) -> Result<(), Ing
             lines.push((number, text.to_vec()));
         }
         if lines.len() >= BATCH || (n == 0 && !lines.is_empty()) {
-            let parsed: Vec<_> = lines.par_iter().map(|(_, t)| parse_feature(t)).collect();
+            let schema = &collector.schema;
+            let parsed: Vec<_> = lines.par_iter().map(|(_, t)| parse(t, schema)).collect();
             for (result, (line_no, _)) in parsed.into_iter().zip(&lines) {
-                let p =
-                    result.map_err(|e| feature_error(path, collector.count, (*line_no, 1), &e))?;
-                collector.accept(p.id, p.converted, Attrs::Named(p.properties));
+                let p = result.map_err(|e| {
+                    let column = e.offset + 1;
+                    feature_error(path, collector.count, (*line_no, column), e)
+                })?;
+                collector.accept_named(p.id, p.converted, p.named);
             }
             lines.clear();
         }

@@ -49,12 +49,48 @@ pub(crate) fn convert_geometry(geometry: RawGeometry) -> Converted {
     }
 }
 
-/// A feature's attributes as a reader has them.
-pub(crate) enum Attrs<'a> {
-    /// By name (GeoJSON properties): placed into the growing schema.
-    Named(Vec<(Cow<'a, str>, Value)>),
-    /// In schema order (DBF records).
-    Positional(Vec<Value>),
+/// Field names in first-seen order and their positions.
+#[derive(Default)]
+pub(crate) struct Schema {
+    pub fields: Vec<Field>,
+    index: HashMap<String, usize>,
+}
+
+impl Schema {
+    fn position(&self, k: usize, name: &str) -> Option<usize> {
+        // Features usually list their properties in one order: try position k before hashing.
+        match self.fields.get(k) {
+            Some(f) if f.name == name => Some(k),
+            _ => self.index.get(name).copied(),
+        }
+    }
+
+    fn add(&mut self, name: String, field_type: FieldType) -> usize {
+        let i = self.fields.len();
+        self.index.insert(name.clone(), i);
+        self.fields.push(Field { name, field_type });
+        i
+    }
+
+    /// Puts named values in schema order (read-only, so it runs on any thread); names the
+    /// schema does not know yet come back separately, for [`Collector::accept`] to add.
+    pub fn arrange(&self, named: Vec<(Cow<'_, str>, Value)>) -> Named {
+        let mut attrs = vec![Value::Null; self.fields.len()];
+        let mut extras = Vec::new();
+        for (k, (name, value)) in named.into_iter().enumerate() {
+            match self.position(k, &name) {
+                Some(i) => attrs[i] = value,
+                None => extras.push((name.into_owned(), value)),
+            }
+        }
+        Named { attrs, extras }
+    }
+}
+
+/// Values placed by [`Schema::arrange`].
+pub(crate) struct Named {
+    attrs: Vec<Value>,
+    extras: Vec<(String, Value)>,
 }
 
 /// One problem of one feature.
@@ -69,8 +105,9 @@ pub(crate) struct Problem {
 /// Gathers validated features in file order.
 #[derive(Default)]
 pub(crate) struct Collector {
-    pub fields: Vec<Field>,
-    field_index: HashMap<String, usize>,
+    pub schema: Schema,
+    /// Field types come from the values (GeoJSON), not from a declaration (DBF).
+    infer_types: bool,
     pub features: Vec<Feature>,
     pub problems: Vec<Problem>,
     /// Features accepted so far (including dropped ones): the next feature's index.
@@ -78,24 +115,25 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    /// Fixes the schema up front (formats that declare their fields).
-    pub fn set_schema(&mut self, fields: Vec<Field>) {
-        self.field_index = fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name.clone(), i))
-            .collect();
-        self.fields = fields;
+    /// A collector whose schema grows as named values arrive (GeoJSON).
+    pub fn inferring() -> Self {
+        Collector {
+            infer_types: true,
+            ..Default::default()
+        }
     }
 
-    /// Takes the next feature, in file order.
-    pub fn accept(&mut self, id: Option<String>, converted: Converted, attrs: Attrs<'_>) {
+    /// Fixes the schema up front (formats that declare their fields).
+    pub fn set_schema(&mut self, fields: Vec<Field>) {
+        for f in fields {
+            self.schema.add(f.name, f.field_type);
+        }
+    }
+
+    /// Takes the next feature, in file order, with values in schema order.
+    pub fn accept(&mut self, id: Option<String>, converted: Converted, attrs: Vec<Value>) {
         let index = self.count;
         self.count += 1;
-        let attrs = match attrs {
-            Attrs::Positional(values) => values,
-            Attrs::Named(named) => self.place(named),
-        };
         let problems = converted.problems.into_iter();
         self.problems
             .extend(problems.map(|(kind, message)| Problem {
@@ -115,30 +153,20 @@ impl Collector {
         }
     }
 
-    /// Puts named values in schema order. Features usually list their properties in the same
-    /// order, so the name at position k is first compared with field k before any hashing.
-    fn place(&mut self, named: Vec<(Cow<'_, str>, Value)>) -> Vec<Value> {
-        let mut attrs = vec![Value::Null; self.fields.len()];
-        for (k, (name, value)) in named.into_iter().enumerate() {
-            let i = match self.fields.get(k) {
-                Some(f) if f.name == name => k,
-                _ => match self.field_index.get(name.as_ref()) {
-                    Some(&i) => i,
-                    None => {
-                        self.field_index.insert(name.to_string(), self.fields.len());
-                        self.fields.push(Field {
-                            name: name.into_owned(),
-                            field_type: FieldType::Null,
-                        });
-                        attrs.push(Value::Null);
-                        self.fields.len() - 1
-                    }
-                },
+    /// Takes the next feature with values arranged by [`Schema::arrange`], adding new fields.
+    pub fn accept_named(&mut self, id: Option<String>, converted: Converted, named: Named) {
+        let mut attrs = named.attrs;
+        for (name, value) in named.extras {
+            let i = match self.schema.index.get(&name) {
+                Some(&i) => i,
+                None => self.schema.add(name, FieldType::Null),
             };
-            self.fields[i].field_type = self.fields[i].field_type.merge(value.field_type());
+            if attrs.len() <= i {
+                attrs.resize(i + 1, Value::Null);
+            }
             attrs[i] = value;
         }
-        attrs
+        self.accept(id, converted, attrs);
     }
 
     /// Validates a batch of positional records in parallel and accepts them in order.
@@ -148,15 +176,38 @@ impl Collector {
             .map(|(id, g, values)| (id, convert_geometry(g), values))
             .collect();
         for (id, c, values) in converted {
-            self.accept(id, c, Attrs::Positional(values));
+            self.accept(id, c, values);
         }
     }
 
-    /// Pads every feature's attributes to the final schema width.
+    /// Pads every feature's attributes to the final schema width and, for inferred schemas,
+    /// sets each field's type from its values.
     pub fn finish(&mut self) {
-        let width = self.fields.len();
-        for f in &mut self.features {
-            f.attrs.resize(width, Value::Null);
+        let width = self.schema.fields.len();
+        self.features
+            .par_iter_mut()
+            .for_each(|f| f.attrs.resize(width, Value::Null));
+        if !self.infer_types {
+            return;
+        }
+        let types = self
+            .features
+            .par_iter()
+            .fold(
+                || vec![FieldType::Null; width],
+                |mut acc, f| {
+                    for (t, v) in acc.iter_mut().zip(&f.attrs) {
+                        *t = t.merge(v.field_type());
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![FieldType::Null; width],
+                |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect(),
+            );
+        for (field, t) in self.schema.fields.iter_mut().zip(types) {
+            field.field_type = t;
         }
     }
 }

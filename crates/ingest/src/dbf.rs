@@ -158,10 +158,10 @@ fn decode_value(kind: u8, raw: &[u8], encoding: &'static Encoding) -> (Value, bo
         ),
         _ if trimmed.is_empty() => (Value::Null, true),
         _ => match encoding.decode_without_bom_handling_and_without_replacement(trimmed) {
-            Some(text) => (Value::Text(text.into_owned()), true),
+            Some(text) => (Value::Text(text.as_ref().into()), true),
             None => {
                 let (lossy, _) = encoding.decode_without_bom_handling(trimmed);
-                (Value::Text(lossy.into_owned()), false)
+                (Value::Text(lossy.as_ref().into()), false)
             }
         },
     }

@@ -1,13 +1,14 @@
-//! GeoJSON features parsed with serde straight into redline's own records — no
-//! `serde_json::Value` tree, no intermediate `geojson` types. Coordinates of any nesting are
-//! read into one flat buffer and cut into rings and polygons afterwards.
+//! GeoJSON features parsed by hand, straight from bytes into redline's own records: no
+//! `serde_json::Value` tree, no intermediate `geojson` types, one pass over the text. Strings
+//! without escapes are borrowed; coordinates of any nesting go into one flat buffer and are cut
+//! into rings and polygons afterwards; numbers are parsed by fast-float2 (correctly rounded).
+//!
+//! The parser is strict JSON: anything else is an error with its byte offset, which the readers
+//! turn into a file line and column.
 
 use crate::value::Value;
 use geo::Coord;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::borrow::Cow;
-use std::fmt;
 
 /// Raw polygons: polygon → rings → positions, as the file has them.
 pub(crate) type RawPolygons = Vec<Vec<Vec<Coord<f64>>>>;
@@ -34,6 +35,15 @@ pub(crate) struct RawFeature<'a> {
     pub properties: Vec<(Cow<'a, str>, Value)>,
 }
 
+/// A parse error: what, and the byte offset in the feature's text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ParseError {
+    pub offset: usize,
+    pub message: String,
+    /// The text ended before the value did.
+    pub eof: bool,
+}
+
 /// The name in a legacy `crs` member: `{"type": "name", "properties": {"name": "EPSG:4529"}}`.
 pub(crate) fn crs_name(crs: &serde_json::Value) -> Option<String> {
     crs.pointer("/properties/name")
@@ -41,214 +51,332 @@ pub(crate) fn crs_name(crs: &serde_json::Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Keys of a Feature object, matched without allocating.
-enum FeatureKey {
-    Type,
-    Id,
-    Geometry,
-    Properties,
-    Other,
+/// Parses one GeoJSON Feature object.
+pub(crate) fn parse_feature(bytes: &[u8]) -> Result<RawFeature<'_>, ParseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ParseError {
+        offset: e.valid_up_to(),
+        message: "invalid UTF-8".into(),
+        eof: false,
+    })?;
+    let mut cur = Cursor { text, at: 0 };
+    let feature = cur.feature()?;
+    cur.ws();
+    if cur.at < text.len() {
+        return Err(cur.error("trailing characters after the feature"));
+    }
+    Ok(feature)
 }
 
-impl<'de> Deserialize<'de> for FeatureKey {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = FeatureKey;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            offset: self.at,
+            message: message.into(),
+            eof: self.at >= self.text.len(),
+        }
+    }
+
+    fn ws(&mut self) {
+        while self
+            .bytes()
+            .get(self.at)
+            .is_some_and(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.bytes().get(self.at).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b) if b == byte => {
+                self.at += 1;
+                Ok(())
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<FeatureKey, E> {
-                Ok(match v {
-                    "type" => FeatureKey::Type,
-                    "id" => FeatureKey::Id,
-                    "geometry" => FeatureKey::Geometry,
-                    "properties" => FeatureKey::Properties,
-                    _ => FeatureKey::Other,
-                })
+            Some(b) => Err(self.error(format!(
+                "expected {:?}, found {:?}",
+                byte as char, b as char
+            ))),
+            None => Err(self.error(format!("expected {:?}, found the end", byte as char))),
+        }
+    }
+
+    /// After a member: `,` (true, more follow) or the closing byte (false).
+    fn more(&mut self, close: u8) -> Result<bool, ParseError> {
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.at += 1;
+                Ok(false)
+            }
+            Some(b) => Err(self.error(format!(
+                "expected ',' or {:?}, found {:?}",
+                close as char, b as char
+            ))),
+            None => Err(self.error("the text ends inside an object or array")),
+        }
+    }
+
+    /// Iterates the members of an object: calls `member(cursor, key)` with the cursor after `:`.
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.string()?;
+            self.expect(b':')?;
+            member(self, key)?;
+            if !self.more(b'}')? {
+                return Ok(());
             }
         }
-        de.deserialize_identifier(KeyVisitor)
     }
-}
 
-impl<'de> Deserialize<'de> for RawFeature<'de> {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        de.deserialize_map(FeatureVisitor)
+    fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let rest = &self.bytes()[start..];
+        let end =
+            memchr::memchr2(b'"', b'\\', rest).ok_or_else(|| self.error("unterminated string"))?;
+        if rest[end] == b'"' && !rest[..end].iter().any(|&b| b < 0x20) {
+            self.at = start + end + 1;
+            return Ok(Cow::Borrowed(&self.text[start..start + end]));
+        }
+        // Escapes (or control characters, which serde_json rejects): let serde_json decode it.
+        let mut i = start + end;
+        loop {
+            match self.bytes().get(i) {
+                Some(b'\\') => i += 2,
+                Some(b'"') => break,
+                Some(_) => i += 1,
+                None => {
+                    return Err(ParseError {
+                        offset: i,
+                        message: "unterminated string".into(),
+                        eof: true,
+                    })
+                }
+            }
+        }
+        let quoted = &self.text[start - 1..i + 1];
+        let decoded: String = serde_json::from_str(quoted).map_err(|e| ParseError {
+            offset: start,
+            message: format!("bad string: {e}"),
+            eof: false,
+        })?;
+        self.at = i + 1;
+        Ok(Cow::Owned(decoded))
     }
-}
 
-struct FeatureVisitor;
-
-impl<'de> Visitor<'de> for FeatureVisitor {
-    type Value = RawFeature<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON Feature object")
+    fn number(&mut self) -> Result<f64, ParseError> {
+        // Only called at '-' or a digit, so the "inf"/"nan" words fast-float2 also knows cannot
+        // start here; "-inf" is caught by the finiteness check.
+        match fast_float2::parse_partial::<f64, _>(&self.bytes()[self.at..]) {
+            Ok((v, used)) if used > 0 && v.is_finite() => {
+                self.at += used;
+                Ok(v)
+            }
+            _ => Err(self.error("bad number")),
+        }
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFeature<'de>, A::Error> {
+
+    fn literal(&mut self, word: &str) -> Result<(), ParseError> {
+        if self.text[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(self.error(format!("expected {word}")))
+        }
+    }
+
+    /// A property value: scalars as they are, arrays and objects kept as their JSON text.
+    fn value(&mut self) -> Result<Value, ParseError> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::Text(self.string()?.as_ref().into())),
+            Some(b'-' | b'0'..=b'9') => Ok(Value::Number(self.number()?)),
+            Some(b't') => self.literal("true").map(|_| Value::Bool(true)),
+            Some(b'f') => self.literal("false").map(|_| Value::Bool(false)),
+            Some(b'n') => self.literal("null").map(|_| Value::Null),
+            Some(b'[' | b'{') => {
+                let start = self.at;
+                self.skip()?;
+                let nested: serde_json::Value = serde_json::from_str(&self.text[start..self.at])
+                    .map_err(|e| ParseError {
+                        offset: start,
+                        message: e.to_string(),
+                        eof: false,
+                    })?;
+                Ok(Value::Text(nested.to_string().into()))
+            }
+            Some(b) => Err(self.error(format!("expected a value, found {:?}", b as char))),
+            None => Err(self.error("expected a value, found the end")),
+        }
+    }
+
+    /// Skips any JSON value.
+    fn skip(&mut self) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(b'{') => self.object(|cur, _| cur.skip()),
+            Some(b'[') => {
+                self.at += 1;
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip()?;
+                    if !self.more(b']')? {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => self.value().map(|_| ()),
+        }
+    }
+
+    fn feature(&mut self) -> Result<RawFeature<'a>, ParseError> {
         let mut feature = RawFeature {
             id: None,
             geometry: RawGeometry::Null,
             properties: Vec::new(),
         };
-        while let Some(key) = map.next_key::<FeatureKey>()? {
-            match key {
-                FeatureKey::Type => {
-                    let kind: String = map.next_value()?;
+        self.object(|cur, key| {
+            match key.as_ref() {
+                "type" => {
+                    let kind = cur.string()?;
                     if kind != "Feature" {
-                        return Err(de::Error::custom(format!(
-                            "type is {kind:?}, expected \"Feature\""
-                        )));
+                        return Err(cur.error(format!("type is {kind:?}, expected \"Feature\"")));
                     }
                 }
-                FeatureKey::Id => feature.id = map.next_value::<ScalarValue>()?.0.as_text(),
-                FeatureKey::Geometry => {
-                    feature.geometry = map
-                        .next_value::<Option<GeometryValue>>()?
-                        .map_or(RawGeometry::Null, |g| g.0)
-                }
-                FeatureKey::Properties => {
-                    feature.properties = map
-                        .next_value::<Option<Properties>>()?
-                        .map(|p| p.0)
-                        .unwrap_or_default()
-                }
-                FeatureKey::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                "id" => feature.id = cur.value()?.as_text(),
+                "geometry" => feature.geometry = cur.geometry()?,
+                "properties" => feature.properties = cur.properties()?,
+                _ => cur.skip()?,
             }
-        }
+            Ok(())
+        })?;
         Ok(feature)
     }
-}
 
-/// A property value: scalars as they are, arrays and objects kept as their JSON text.
-struct ScalarValue(Value);
-
-impl<'de> Deserialize<'de> for ScalarValue {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ScalarValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a property value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Bool(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Number(v as f64)))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Number(v as f64)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Number(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Text(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Text(v)))
-            }
-            fn visit_unit<E>(self) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Null))
-            }
-            fn visit_none<E>(self) -> Result<ScalarValue, E> {
-                Ok(ScalarValue(Value::Null))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ScalarValue, D::Error> {
-                ScalarValue::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ScalarValue, A::Error> {
-                let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(ScalarValue(Value::Text(v.to_string())))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ScalarValue, A::Error> {
-                let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ScalarValue(Value::Text(v.to_string())))
-            }
+    fn properties(&mut self) -> Result<Vec<(Cow<'a, str>, Value)>, ParseError> {
+        if self.peek() == Some(b'n') {
+            self.literal("null")?;
+            return Ok(Vec::new());
         }
-        de.deserialize_any(V)
+        let mut out = Vec::with_capacity(8);
+        self.object(|cur, key| {
+            out.push((key, cur.value()?));
+            Ok(())
+        })?;
+        Ok(out)
     }
-}
 
-struct Properties<'de>(Vec<(Cow<'de, str>, Value)>);
-
-/// A property name, borrowed from the text unless it has escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a property name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
+    fn geometry(&mut self) -> Result<RawGeometry, ParseError> {
+        if self.peek() == Some(b'n') {
+            self.literal("null")?;
+            return Ok(RawGeometry::Null);
         }
-        de.deserialize_str(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for Properties<'de> {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Properties<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a properties object")
+        let (mut kind, mut tree) = (None, CoordTree::default());
+        self.object(|cur, key| {
+            match key.as_ref() {
+                "type" => kind = Some(cur.string()?.into_owned()),
+                "coordinates" => tree = cur.coordinates()?,
+                _ => cur.skip()?,
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties<'de>, A::Error> {
-                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((k, v)) = map.next_entry::<Key<'de>, ScalarValue>()? {
-                    out.push((k.0, v.0));
-                }
-                Ok(Properties(out))
-            }
-        }
-        de.deserialize_map(V)
+            Ok(())
+        })?;
+        let kind = kind.ok_or_else(|| self.error("geometry has no \"type\""))?;
+        Ok(tree.into_geometry(kind))
     }
-}
 
-struct GeometryValue(RawGeometry);
-
-impl<'de> Deserialize<'de> for GeometryValue {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        de.deserialize_map(GeometryVisitor)
-    }
-}
-
-struct GeometryVisitor;
-
-impl<'de> Visitor<'de> for GeometryVisitor {
-    type Value = GeometryValue;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a GeoJSON geometry object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GeometryValue, A::Error> {
-        let mut kind: Option<String> = None;
+    /// Nested coordinate arrays: brackets and numbers.
+    fn coordinates(&mut self) -> Result<CoordTree, ParseError> {
         let mut tree = CoordTree::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "type" => kind = Some(map.next_value()?),
-                "coordinates" => {
-                    let raw: &'de serde_json::value::RawValue = map.next_value()?;
-                    tree = CoordTree::parse(raw.get().as_bytes()).map_err(de::Error::custom)?;
+        let (mut depth, mut count, mut pair) = (0u8, 0usize, [0.0f64; 2]);
+        loop {
+            match self.peek() {
+                Some(b'[') => {
+                    self.at += 1;
+                    depth = depth
+                        .checked_add(1)
+                        .ok_or_else(|| self.error("coordinates nested too deep"))?;
+                    count = 0;
+                    if self.peek() != Some(b']') {
+                        continue; // the array's first element comes next
+                    }
+                    // An empty array: fall through to the closing bracket.
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                Some(b'-' | b'0'..=b'9') => {
+                    let number = self.number()?;
+                    if count < 2 {
+                        pair[count] = number;
+                    }
+                    count += 1;
+                }
+                Some(b) => {
+                    return Err(self.error(format!("expected a coordinate, found {:?}", b as char)))
+                }
+                None => return Err(self.error("the text ends inside coordinates")),
+            }
+            // After an element: `,` then another element, or `]` closing arrays.
+            loop {
+                match self.peek() {
+                    Some(b',') => {
+                        self.at += 1;
+                        break;
+                    }
+                    Some(b']') => {
+                        self.at += 1;
+                        if count > 0 {
+                            if count < 2 {
+                                return Err(self.error("a position needs at least two numbers"));
+                            }
+                            tree.push_position(
+                                Coord {
+                                    x: pair[0],
+                                    y: pair[1],
+                                },
+                                depth,
+                            );
+                            count = 0;
+                        } else {
+                            tree.closes.push((depth, tree.xy.len()));
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(tree);
+                        }
+                    }
+                    Some(b) => {
+                        return Err(
+                            self.error(format!("expected ',' or ']', found {:?}", b as char))
+                        )
+                    }
+                    None => return Err(self.error("the text ends inside coordinates")),
                 }
             }
         }
-        let kind = kind.ok_or_else(|| de::Error::custom("geometry has no \"type\""))?;
-        Ok(GeometryValue(tree.into_geometry(kind)))
     }
 }
 
@@ -274,64 +402,13 @@ impl Default for CoordTree {
 }
 
 impl CoordTree {
-    /// Reads a `coordinates` value (already checked to be JSON by serde_json): brackets and
-    /// numbers, by hand — the serde visitor per number costs more than the number itself.
-    fn parse(text: &[u8]) -> Result<CoordTree, String> {
-        let mut tree = CoordTree::default();
-        let (mut depth, mut count, mut pair) = (0u8, 0usize, [0.0f64; 2]);
-        let mut i = 0;
-        while i < text.len() {
-            match text[i] {
-                b'[' => {
-                    depth = depth.checked_add(1).ok_or("coordinates nested too deep")?;
-                    count = 0;
-                }
-                b']' => {
-                    if count > 0 {
-                        if count < 2 {
-                            return Err("a position needs at least two numbers".into());
-                        }
-                        tree.xy.push(Coord {
-                            x: pair[0],
-                            y: pair[1],
-                        });
-                        match tree.position_depth {
-                            None => tree.position_depth = Some(depth),
-                            Some(d) if d != depth => tree.mixed = true,
-                            _ => {}
-                        }
-                        count = 0;
-                    } else {
-                        tree.closes.push((depth, tree.xy.len()));
-                    }
-                    depth = depth.saturating_sub(1);
-                }
-                b',' | b' ' | b'\n' | b'\r' | b'\t' => {}
-                b'-' | b'0'..=b'9' => {
-                    // fast-float2 parses straight from bytes, correctly rounded.
-                    let (number, used) = fast_float2::parse_partial::<f64, _>(&text[i..])
-                        .map_err(|_| format!("bad number in coordinates at byte {i}"))?;
-                    let end = i + used;
-                    if count < 2 {
-                        pair[count] = number;
-                    }
-                    count += 1;
-                    i = end;
-                    continue;
-                }
-                other => return Err(format!("unexpected {:?} in coordinates", other as char)),
-            }
-            i += 1;
+    fn push_position(&mut self, c: Coord<f64>, depth: u8) {
+        self.xy.push(c);
+        match self.position_depth {
+            None => self.position_depth = Some(depth),
+            Some(d) if d != depth => self.mixed = true,
+            _ => {}
         }
-        if tree.position_depth.is_some()
-            && tree
-                .closes
-                .iter()
-                .any(|(d, _)| Some(*d) >= tree.position_depth)
-        {
-            tree.mixed = true; // an array that mixes numbers and arrays
-        }
-        Ok(tree)
     }
 
     fn into_geometry(self, kind: String) -> RawGeometry {
@@ -342,7 +419,7 @@ impl CoordTree {
         };
         let depth = match self.position_depth {
             None => return RawGeometry::Polygons(Vec::new()), // empty coordinates
-            Some(d) if d == expected && !self.mixed => d,
+            Some(d) if d == expected && !self.mixed && self.closes.iter().all(|(c, _)| *c < d) => d,
             Some(_) => {
                 return RawGeometry::Malformed(format!(
                     "{kind} coordinates are not nested {} deep",
@@ -350,8 +427,7 @@ impl CoordTree {
                 ))
             }
         };
-        let ring_closes = self.closes.iter().filter(|(d, _)| *d == depth - 1).count();
-        if ring_closes == 1 {
+        if self.closes.iter().filter(|(d, _)| *d == depth - 1).count() == 1 {
             // One ring, the common case: its positions are the whole buffer.
             return RawGeometry::Polygons(vec![vec![self.xy]]);
         }
@@ -373,7 +449,11 @@ mod tests {
     use super::*;
 
     fn parse_one(json: &str) -> RawFeature<'_> {
-        serde_json::from_str(json).unwrap()
+        parse_feature(json.as_bytes()).unwrap()
+    }
+
+    fn error_of(json: &str) -> ParseError {
+        parse_feature(json.as_bytes()).unwrap_err()
     }
 
     #[test]
@@ -418,6 +498,65 @@ mod tests {
         assert!(matches!(f.geometry, RawGeometry::Malformed(_)));
         let f = parse_one(r#"{"type":"Feature","geometry":null,"properties":{}}"#);
         assert_eq!(f.geometry, RawGeometry::Null);
+    }
+
+    #[test]
+    fn strings_with_escapes_and_nested_values() {
+        let f = parse_one(
+            r#"{"type":"Feature","id":"a\"b","properties":{"名称":"基本\u519c田","n\tk":[1,{"x":2}],"b":true},"geometry":null,"bbox":[0,0,1,1]}"#,
+        );
+        assert_eq!(f.id.as_deref(), Some("a\"b"));
+        assert_eq!(
+            f.properties[0],
+            (Cow::Borrowed("名称"), Value::Text("基本农田".into()))
+        );
+        assert_eq!(
+            f.properties[1],
+            (
+                Cow::Owned("n\tk".into()),
+                Value::Text("[1,{\"x\":2}]".into())
+            )
+        );
+        assert_eq!(f.properties[2].1, Value::Bool(true));
+    }
+
+    #[test]
+    fn empty_coordinates_are_an_empty_geometry() {
+        let f = parse_one(r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[]}}"#);
+        assert_eq!(f.geometry, RawGeometry::Polygons(vec![]));
+        let f = parse_one(
+            r#"{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[],[]]}}"#,
+        );
+        assert!(matches!(f.geometry, RawGeometry::Polygons(p) if p.is_empty()));
+    }
+
+    #[test]
+    fn malformed_json_is_an_error_with_its_offset() {
+        let e = error_of(r#"{"type":"Feature","properties":{DLBM:"0101"}}"#);
+        assert_eq!(e.offset, 32); // the D of DLBM
+        assert!(e.message.contains("expected '\"'"), "{}", e.message);
+        assert!(error_of(r#"{"type":"Feature","properties":{"a":1,}}"#)
+            .message
+            .contains("expected '\"'"));
+        let nan = error_of(
+            r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[NaN,0]]]}}"#,
+        );
+        assert!(
+            nan.message.contains("expected a coordinate"),
+            "{}",
+            nan.message
+        );
+        let cut = error_of(r#"{"type":"Feature","properties":{"a":"#);
+        assert!(cut.eof);
+        assert!(error_of(r#"{"type":"Point"}"#)
+            .message
+            .contains("expected \"Feature\""));
+        assert!(error_of(r#"{"type":"Feature"} x"#)
+            .message
+            .contains("trailing"));
+        assert!(error_of(r#"{"type":"Feature","properties":{"a":01x}}"#)
+            .message
+            .contains("expected ','"));
     }
 
     #[test]

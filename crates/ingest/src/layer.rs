@@ -197,7 +197,10 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
     let format = Format::of_path(path).ok_or_else(|| IngestError::UnsupportedFormat {
         path: path.to_path_buf(),
     })?;
-    let mut collector = Collector::default();
+    let mut collector = match format {
+        Format::Shapefile => Collector::default(),
+        _ => Collector::inferring(),
+    };
     let mut encoding = None;
     let declared = match format {
         Format::GeoJson => collection::read_collection(path, &mut collector)?,
@@ -232,7 +235,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         crs: None,
         crs_source: String::new(),
         encoding,
-        fields: collector.fields,
+        fields: collector.schema.fields,
         features: collector.features,
         read_count: collector.count,
     };

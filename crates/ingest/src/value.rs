@@ -1,5 +1,6 @@
 //! Typed attribute values and field descriptions.
 
+use compact_str::CompactString;
 use std::fmt;
 
 /// One attribute value.
@@ -7,8 +8,8 @@ use std::fmt;
 pub enum Value {
     /// No value (JSON null, a blank DBF field).
     Null,
-    /// Text.
-    Text(String),
+    /// Text (stored inline up to 24 bytes: codes, names and ids rarely need the heap).
+    Text(CompactString),
     /// A number (integers included).
     Number(f64),
     /// A boolean.
@@ -20,7 +21,7 @@ impl Value {
     pub fn as_text(&self) -> Option<String> {
         match self {
             Value::Null => None,
-            Value::Text(t) => Some(t.clone()),
+            Value::Text(t) => Some(t.to_string()),
             Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
                 Some(format!("{}", *n as i64))
             }
