@@ -4,8 +4,38 @@ use crate::cli::CheckArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Result};
 use redline_geom::LandClassTable;
+use redline_ingest::{DataIssue, Layer};
 use redline_ingest::{IssueKind, LayerRole, ResolvedFields};
 use std::collections::BTreeMap;
+
+/// Overlaps between features of a layer that must be a coverage, as data issues on the later
+/// feature of each pair. Areas are planar, in the layer's units (m² for projected CRSs).
+fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
+    let geometries: Vec<_> = layer.features.iter().map(|f| &f.geometry).collect();
+    // 0.01 m², or about that in square degrees for geographic layers.
+    let geographic = layer.crs.as_ref().is_some_and(|c| c.is_geographic());
+    let min_area = if geographic { 1e-12 } else { 0.01 };
+    let unit = if geographic { "square degrees" } else { "m²" };
+    redline_index::overlapping_pairs(&geometries, min_area)
+        .into_iter()
+        .map(|o| {
+            let (a, b) = (&layer.features[o.a], &layer.features[o.b]);
+            DataIssue {
+                file: layer.path.display().to_string(),
+                layer: layer.name.clone(),
+                feature: Some(b.index),
+                id: b.id.clone(),
+                field: None,
+                kind: IssueKind::Overlap,
+                message: format!(
+                    "overlaps feature {} by {:.4} {unit} (the layer must be a coverage)",
+                    a.label(),
+                    o.area
+                ),
+            }
+        })
+        .collect()
+}
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
     let role = match &args.role {
@@ -32,6 +62,12 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
     if let Some(role) = role {
         let fields = ResolvedFields::resolve(layer, role, &BTreeMap::new())?;
         issues.extend(fields.check(layer, LandClassTable::builtin()));
+        if matches!(
+            role,
+            LayerRole::Landuse | LayerRole::Townships | LayerRole::BasicFarmland
+        ) {
+            issues.extend(coverage_overlaps(layer));
+        }
     }
     issues.sort_by_key(|i| (i.feature, i.kind));
     for issue in &issues {

@@ -144,6 +144,33 @@ fn check_reports_unknown_codes_and_missing_files() {
 }
 
 #[test]
+fn check_finds_overlaps_within_a_landuse_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dltb.geojson");
+    // Parcels 1 and 2 share an edge (x = 41500100); parcel 3 overlaps parcel 2 by 20 × 100 m.
+    let parcel = |id: u32, x0: u32, x1: u32| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"BSM":"{id}","DLBM":"0103"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},5080000],[{x1},5080000],[{x1},5080100],[{x0},5080100],[{x0},5080000]]]}}}}"#
+        )
+    };
+    let text = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4529"}}}},"features":[{},{},{}]}}"#,
+        parcel(1, 41500000, 41500100),
+        parcel(2, 41500100, 41500200),
+        parcel(3, 41500180, 41500300)
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = redline(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("feature #2 (id 3): overlap: overlaps feature 2 by 2000.0000 m²"),
+        "{text}"
+    );
+}
+
+#[test]
 fn undeterminable_crs_fails_check_and_is_fixed_by_crs_flag() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.geojson");

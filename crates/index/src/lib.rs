@@ -1,4 +1,23 @@
-//! Spatial indexes of redline: the `ParcelIndex` (rstar, bulk-loaded envelopes carrying feature
-//! indices) and the township-boundary edge index. Filled by the overlay-engine issue; the crate
-//! exists now so that the workspace has its final shape.
+//! Spatial indexes of redline: an R-tree of feature envelopes (rstar 0.12, bulk-loaded, each
+//! envelope carrying its feature's position), and coverage checks built on it.
+//!
+//! The overlay engine's township-boundary edge index arrives with the overlay issue.
+//!
+//! ```
+//! use geo::{polygon, MultiPolygon};
+//! use redline_index::{overlapping_pairs, ParcelIndex};
+//!
+//! let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 0., y: 2.)]]);
+//! let b = MultiPolygon(vec![polygon![(x: 1., y: 0.), (x: 3., y: 0.), (x: 3., y: 2.), (x: 1., y: 2.)]]);
+//! let index = ParcelIndex::new(&[&a, &b]);
+//! assert_eq!(index.candidates([1.5, 0.5], [1.6, 0.6]).count(), 2);
+//! let overlaps = overlapping_pairs(&[&a, &b], 0.01);
+//! assert_eq!((overlaps[0].a, overlaps[0].b, overlaps[0].area), (0, 1, 2.0));
+//! ```
 #![deny(missing_docs)]
+
+mod overlaps;
+mod parcel_index;
+
+pub use overlaps::{overlapping_pairs, Overlap};
+pub use parcel_index::ParcelIndex;

@@ -560,6 +560,27 @@ mod tests {
     }
 
     #[test]
+    fn no_panic_on_any_truncation_or_byte_flip() {
+        // Cheap fuzzing: every prefix, and every byte replaced by each structural character.
+        let good = r#"{"type":"Feature","id":"a\u00e9","properties":{"DLBM":"0101","n":[1,{"x":"y"}],"TBMJ":-1.5e3},"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}}"#;
+        assert!(parse_feature(good.as_bytes()).is_ok());
+        for end in 0..good.len() {
+            let _ = parse_feature(&good.as_bytes()[..end]);
+        }
+        let mut bytes = good.as_bytes().to_vec();
+        for i in 0..bytes.len() {
+            let saved = bytes[i];
+            for b in [
+                b'"', b'[', b']', b'{', b'}', b',', b':', b'\\', b'-', b'0', 0xFF,
+            ] {
+                bytes[i] = b;
+                let _ = parse_feature(&bytes);
+            }
+            bytes[i] = saved;
+        }
+    }
+
+    #[test]
     fn legacy_crs_member() {
         let crs = serde_json::json!({"type": "name", "properties": {"name": "EPSG:4529"}});
         assert_eq!(crs_name(&crs).as_deref(), Some("EPSG:4529"));

@@ -1,0 +1,48 @@
+//! The R-tree of feature envelopes.
+
+use geo::{BoundingRect, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Envelopes of features in a bulk-loaded R-tree; queries give feature positions.
+pub struct ParcelIndex {
+    tree: RTree<Entry>,
+}
+
+impl ParcelIndex {
+    /// Indexes the envelopes of `geometries`; entry `i` stands for `geometries[i]`. Empty
+    /// geometries are left out.
+    pub fn new(geometries: &[&MultiPolygon<f64>]) -> ParcelIndex {
+        let entries = geometries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| {
+                let r = g.bounding_rect()?;
+                let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+                Some(GeomWithData::new(rect, i))
+            })
+            .collect();
+        ParcelIndex {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Positions of the features whose envelope meets the box `min`–`max`, in tree order.
+    pub fn candidates(&self, min: [f64; 2], max: [f64; 2]) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|e| e.data)
+    }
+
+    /// Number of indexed features.
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+}
