@@ -25,9 +25,33 @@ pub struct Cli {
 pub enum Command {
     /// Describe a layer file: format, CRS, feature count, extent, fields and their types.
     Info(LayerArgs),
-    /// List every data issue of a layer file (invalid geometry, unknown class codes, bad
-    /// deduction coefficients, undecodable text, duplicate ids); exit 1 if there are any.
+    /// List every data issue of a layer file (invalid geometry, overlaps within a coverage,
+    /// unknown class codes, bad deduction coefficients, undecodable text, duplicate ids); exit 1
+    /// if there are any.
     Check(CheckArgs),
+    /// Generate a synthetic county — every layer, a targets table and a job file — for demos,
+    /// tests and benchmarks. Same seed, same bytes.
+    Synth(SynthArgs),
+}
+
+/// Arguments of `synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output folder (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// About how many land-use parcels.
+    #[arg(long, default_value_t = 20_000)]
+    pub parcels: usize,
+    /// Number of townships.
+    #[arg(long, default_value_t = 11)]
+    pub townships: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Layer format: geojson, geojsonseq or shp.
+    #[arg(long, default_value = "geojson")]
+    pub format: String,
 }
 
 /// A layer file and how to read it.

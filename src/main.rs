@@ -7,6 +7,7 @@
 mod check;
 mod cli;
 mod info;
+mod synth;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Info(args) => info::run(args),
         cli::Command::Check(args) => check::run(args),
+        cli::Command::Synth(args) => synth::run(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::from(0),

@@ -30,7 +30,7 @@ pub mod units;
 mod validity;
 mod wkt;
 
-pub use area::{planar_area, AreaError, AreaMethod, EllipsoidalArea, DENSIFY_STEP_M};
+pub use area::{planar_area, AreaError, AreaMethod, CachedArea, EllipsoidalArea, DENSIFY_STEP_M};
 pub use crs::{Crs, CrsError, CrsKind};
 pub use ellipsoid::Ellipsoid;
 pub use issue::{DataIssue, IssueKind};

@@ -132,12 +132,13 @@ impl LayerRole {
     pub fn guess(field_names: &[&str]) -> Option<LayerRole> {
         let has = |n: &str| field_names.iter().any(|f| f.eq_ignore_ascii_case(n));
         [
+            // Basic farmland layers often carry DLBM too: their own fields decide first.
+            (LayerRole::BasicFarmland, "JBNTMJ"),
+            (LayerRole::BasicFarmland, "YJJBNTMJ"),
             (LayerRole::Landuse, "DLBM"),
             (LayerRole::Changes, "JCBH"),
             (LayerRole::Approvals, "PZLX"),
             (LayerRole::Supplements, "XZGDMJ"),
-            (LayerRole::BasicFarmland, "JBNTMJ"),
-            (LayerRole::BasicFarmland, "YJJBNTMJ"),
             (LayerRole::Townships, "XZQDM"),
         ]
         .into_iter()

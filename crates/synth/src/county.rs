@@ -1,0 +1,705 @@
+//! The generator: lays out the county, then streams every layer to disk.
+
+use crate::lattice::Lattice;
+use crate::plan::{Plan, COUNTY_CODE};
+use crate::rng::{self, noise, Stream};
+use crate::write::{number, text, FieldDef, Format, LayerWriter, Val};
+use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
+use redline_geom::{CachedArea, Crs, EllipsoidalArea, LandCategory, LandClassTable};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// About how many land-use parcels.
+    pub parcels: usize,
+    /// How many townships.
+    pub townships: usize,
+    /// The seed: same seed, same bytes.
+    pub seed: u64,
+    /// The layers' file format.
+    pub format: Format,
+}
+
+/// What was generated.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Land-use parcels written.
+    pub parcels: usize,
+    /// Townships written.
+    pub townships: usize,
+    /// Villages laid out.
+    pub villages: usize,
+    /// Basic-farmland parcels.
+    pub basic_farmland: usize,
+    /// Approvals.
+    pub approvals: usize,
+    /// Supplement projects.
+    pub supplements: usize,
+    /// Change patches.
+    pub changes: usize,
+    /// Share of the parcels' area that is cultivated.
+    pub cultivated_share: f64,
+    /// Every file written, main files first.
+    pub files: Vec<PathBuf>,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// Writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The folder or file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A configuration that cannot be generated.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The centre of the synthetic county: 123.2°E, 45.8°N (镇赉县, Jilin), in EPSG:4529.
+fn center() -> Coord<f64> {
+    let crs = Crs::from_epsg(4529)
+        .ok()
+        .and_then(|c| c.transverse_mercator());
+    let (x, y) = crs.map_or((41_515_550.0, 5_073_480.0), |tm| {
+        let (x, y, _) = tm.forward(123.2, 45.8);
+        (x, y)
+    });
+    Coord {
+        x: (x / 1000.0).round() * 1000.0,
+        y: (y / 1000.0).round() * 1000.0,
+    }
+}
+
+const DLTB_FIELDS: &[FieldDef] = &[
+    text("BSM", 18),
+    text("DLBM", 5),
+    text("DLMC", 60),
+    number("TBMJ", 16, 2),
+    number("KCXS", 8, 4),
+    number("KCMJ", 16, 2),
+    text("ZLDWDM", 19),
+    number("GDDB", 2, 0),
+];
+const XZQ_FIELDS: &[FieldDef] = &[text("XZQDM", 12), text("XZQMC", 60)];
+const PBF_FIELDS: &[FieldDef] = &[text("BSM", 18), text("DLBM", 5), number("JBNTMJ", 16, 2)];
+const APPROVAL_FIELDS: &[FieldDef] = &[text("PZLX", 30), text("PZWH", 60), text("PZRQ", 10)];
+const SUPPLEMENT_FIELDS: &[FieldDef] = &[
+    text("XMBH", 24),
+    text("ZT", 12),
+    number("XZGDMJ", 16, 2),
+    number("XZSTMJ", 16, 2),
+    number("GDDB", 2, 0),
+    text("YSRQ", 10),
+];
+const CHANGE_FIELDS: &[FieldDef] = &[
+    text("JCBH", 20),
+    text("HSXDL", 5),
+    text("HSX", 10),
+    number("JCMJ", 16, 2),
+];
+
+/// Township, village and land class of a cell: what parcels are made of.
+type CellKey = (u16, u16, &'static str);
+
+/// A vertical run under way in a thin column: first row, length, its cells' key.
+type OpenRun = (usize, usize, CellKey);
+
+/// The two parcel layers and the running area totals.
+struct ParcelOut {
+    dltb: LayerWriter,
+    pbf: LayerWriter,
+    cultivated: f64,
+    total: f64,
+}
+
+/// Running totals per township, for the targets table.
+#[derive(Default, Clone)]
+struct Totals {
+    cultivated_net: f64,
+    pbf: f64,
+}
+
+/// Generates a county into `dir` (created if missing).
+pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
+    if config.parcels == 0 || config.townships == 0 {
+        return Err(SynthError::Config(
+            "--parcels and --townships must be at least 1".into(),
+        ));
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SynthError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    // ~2.2 cells per parcel and ~70 % of the lattice inside the outline.
+    let cells = config.parcels as f64 * 2.3 / 0.62;
+    // Columns are about twice as wide as rows: twice as many rows keeps the county round.
+    let ncols = (cells / 2.1).sqrt().ceil().max(8.0) as usize;
+    let nrows = (cells / ncols as f64).ceil().max(8.0) as usize;
+    // Keep a county of millions of parcels inside its Gauss–Krüger zone (~200 km across).
+    let scale = (200_000.0 / (ncols as f64 * 110.0)).min(1.0);
+    let lattice = Lattice::new(config.seed, ncols, nrows, scale, center());
+    // The seed county: 11 townships, 141 villages at 20 000 parcels (12.8 per township); larger
+    // counties get more villages, as the square root of their size.
+    let growth = (config.parcels as f64 / 20_000.0).sqrt().max(1.0);
+    let villages = (141.0 / 11.0 * config.townships as f64 * growth).round() as usize;
+    let plan = Plan::new(config.seed, &lattice, config.townships, villages);
+    let crs = Crs::from_epsg(4529).map_err(|e| SynthError::Config(e.to_string()))?;
+    let measure = EllipsoidalArea::for_crs(&crs).map_err(|e| SynthError::Config(e.to_string()))?;
+    let mut g = Generator::new(config, &lattice, &plan, dir, measure.cached());
+    g.summary.townships = plan.towns.len();
+    g.summary.villages = plan.village_count();
+    g.write_townships().map_err(io(dir))?;
+    g.write_parcels().map_err(io(dir))?;
+    g.write_approvals().map_err(io(dir))?;
+    g.write_supplements().map_err(io(dir))?;
+    g.write_changes().map_err(io(dir))?;
+    g.write_targets().map_err(io(dir))?;
+    g.write_job().map_err(io(dir))?;
+    Ok(g.summary)
+}
+
+struct Generator<'a> {
+    config: &'a Config,
+    lattice: &'a Lattice,
+    plan: &'a Plan,
+    dir: &'a Path,
+    area: CachedArea<'a>,
+    classes: &'static LandClassTable,
+    totals: Vec<Totals>,
+    /// Conversion approvals: centre, radius, dated on or before the period's end.
+    conversions: Vec<(Coord<f64>, f64, bool)>,
+    summary: Summary,
+}
+
+/// The period the synthetic data is dated around.
+const YEAR: i32 = 2025;
+
+impl<'a> Generator<'a> {
+    fn new(
+        config: &'a Config,
+        lattice: &'a Lattice,
+        plan: &'a Plan,
+        dir: &'a Path,
+        area: CachedArea<'a>,
+    ) -> Self {
+        Generator {
+            config,
+            lattice,
+            plan,
+            dir,
+            area,
+            classes: LandClassTable::builtin(),
+            totals: vec![Totals::default(); plan.towns.len()],
+            conversions: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    fn writer(
+        &self,
+        name: &str,
+        layer: &str,
+        fields: &'static [FieldDef],
+    ) -> std::io::Result<LayerWriter> {
+        LayerWriter::create(self.dir, name, layer, self.config.format, fields)
+    }
+
+    fn finish(&mut self, w: LayerWriter) -> std::io::Result<()> {
+        let path = w.finish()?;
+        self.summary.files.push(path);
+        Ok(())
+    }
+
+    fn ellipsoidal(&mut self, mp: &MultiPolygon<f64>) -> f64 {
+        self.area.area(mp).unwrap_or_else(|_| mp.unsigned_area())
+    }
+
+    fn write_townships(&mut self) -> std::io::Result<()> {
+        let mut w = self.writer("townships", "XZQ", XZQ_FIELDS)?;
+        for (t, town) in self.plan.towns.iter().enumerate() {
+            let outline =
+                crate::trace::outline(self.lattice, self.plan.bcols, self.plan.brows, |bi, bj| {
+                    self.plan.town[bj * self.plan.bcols + bi] == Some(t as u16)
+                });
+            w.write(
+                &outline,
+                &[Val::Text(town.code.clone()), Val::Text(town.name.clone())],
+            )?;
+        }
+        self.finish(w)
+    }
+
+    /// Land use and basic farmland, row by row: horizontal runs of like cells in every row,
+    /// vertical runs in thin columns (ditches and field roads), kept open across rows.
+    fn write_parcels(&mut self) -> std::io::Result<()> {
+        let mut out = ParcelOut {
+            dltb: self.writer("landuse", "DLTB", DLTB_FIELDS)?,
+            pbf: self.writer("basic_farmland", "YJJBNTTB", PBF_FIELDS)?,
+            cultivated: 0.0,
+            total: 0.0,
+        };
+        let mut open: Vec<Option<OpenRun>> = vec![None; self.lattice.ncols()];
+        for j in 0..self.lattice.nrows() {
+            self.row_runs(j, &mut out)?;
+            self.column_runs(j, &mut open, &mut out)?;
+        }
+        for (i, run) in open.iter().enumerate() {
+            if let Some((j0, len, key)) = *run {
+                self.parcel(&mut out, Lattice::column_run(i, j0, j0 + len - 1), key)?;
+            }
+        }
+        self.summary.cultivated_share = if out.total > 0.0 {
+            out.cultivated / out.total
+        } else {
+            0.0
+        };
+        self.finish(out.dltb)?;
+        self.finish(out.pbf)
+    }
+
+    /// Township, village and class of a cell, or `None` outside the county.
+    fn key(&self, i: usize, j: usize) -> Option<CellKey> {
+        self.plan
+            .cell(i, j)
+            .map(|(t, v)| (t, v, self.plan.class_of(self.lattice, i, j, t, v)))
+    }
+
+    /// Cells that belong to vertical runs: thin columns outside thin rows.
+    fn in_column_run(&self, i: usize, j: usize) -> bool {
+        self.lattice.thin_col[i] && !self.lattice.thin_row[j]
+    }
+
+    /// The horizontal runs of row `j`: like cells, 1–3 long in fields, up to 7 along roads.
+    fn row_runs(&mut self, j: usize, out: &mut ParcelOut) -> std::io::Result<()> {
+        let ncols = self.lattice.ncols();
+        let mut i = 0;
+        while i < ncols {
+            let Some(k) = self.key(i, j).filter(|_| !self.in_column_run(i, j)) else {
+                i += 1;
+                continue;
+            };
+            let max_len = if self.lattice.thin_row[j] {
+                7
+            } else {
+                1 + (rng::hash(self.config.seed, 40, i as i64, j as i64) % 3) as usize
+            };
+            let mut i1 = i;
+            while i1 + 1 < ncols
+                && i1 + 1 - i < max_len
+                && !self.in_column_run(i1 + 1, j)
+                && self.key(i1 + 1, j) == Some(k)
+            {
+                i1 += 1;
+            }
+            self.parcel(out, Lattice::row_run(i, i1, j), k)?;
+            i = i1 + 1;
+        }
+        Ok(())
+    }
+
+    /// Extends or closes the vertical run of every thin column at row `j` (runs up to 7 long).
+    fn column_runs(
+        &mut self,
+        j: usize,
+        open: &mut [Option<OpenRun>],
+        out: &mut ParcelOut,
+    ) -> std::io::Result<()> {
+        for i in (0..self.lattice.ncols()).filter(|&i| self.lattice.thin_col[i]) {
+            let here = self.key(i, j).filter(|_| !self.lattice.thin_row[j]);
+            match (open[i], here) {
+                (Some((j0, len, k)), Some(h)) if k == h && len < 7 => {
+                    open[i] = Some((j0, len + 1, k))
+                }
+                (previous, here) => {
+                    if let Some((j0, len, k)) = previous {
+                        self.parcel(out, Lattice::column_run(i, j0, j0 + len - 1), k)?;
+                    }
+                    open[i] = here.map(|h| (j, 1, h));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one parcel (and its basic-farmland twin, if it has one).
+    fn parcel(
+        &mut self,
+        out: &mut ParcelOut,
+        path: Vec<(usize, usize)>,
+        (town, village, code): CellKey,
+    ) -> std::io::Result<()> {
+        let s = self.config.seed;
+        let n = self.summary.parcels;
+        let ring = self.lattice.ring(&path);
+        let (cx, cy) = (ring[0].x, ring[0].y);
+        let geometry = MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]);
+        let tbmj = (self.ellipsoidal(&geometry) * 100.0).round() / 100.0;
+        let class = self.classes.get(code);
+        let cultivated = class.is_some_and(|c| c.category == LandCategory::Cultivated);
+        let slope = noise(s, 50, cx, cy, 3000.0);
+        let kcxs = match (cultivated, code) {
+            (false, _) => 0.0,
+            (true, "0101") => 0.03,
+            (true, _) => [0.0, 0.018, 0.042, 0.078, 0.121][((slope * 5.0) as usize).min(4)],
+        };
+        let grade = if cultivated {
+            Val::Num((3.0 + 9.0 * noise(s, 51, cx, cy, 6000.0)).round())
+        } else {
+            Val::Null
+        };
+        let values = [
+            Val::Text(format!("{COUNTY_CODE}{:012}", n + 1)),
+            Val::Text(code.to_string()),
+            Val::Text(class.map_or_else(String::new, |c| c.name.clone())),
+            Val::Num(tbmj),
+            Val::Num(kcxs),
+            Val::Num((tbmj * kcxs * 100.0).round() / 100.0),
+            Val::Text(self.plan.zldwdm(town, village)),
+            grade,
+        ];
+        out.dltb.write(&geometry, &values)?;
+        out.total += tbmj;
+        if cultivated {
+            out.cultivated += tbmj;
+        }
+        self.summary.parcels += 1;
+        let totals = &mut self.totals[town as usize];
+        if cultivated {
+            totals.cultivated_net += tbmj * (1.0 - kcxs);
+        }
+        // Basic farmland: most cultivated parcels, with identical geometry; a few parcels that
+        // are garden, forest or construction now (the losses a bureau must act on).
+        let draw = rng::unit(s, 52, n as i64, 0);
+        let loss_class = matches!(code, "0201" | "0204" | "0301" | "0702" | "1202" | "0601");
+        if (cultivated && draw < 0.8) || (loss_class && draw < 0.06) {
+            let bsm = format!("{COUNTY_CODE}JB{:010}", self.summary.basic_farmland + 1);
+            out.pbf.write(
+                &geometry,
+                &[Val::Text(bsm), Val::Text(code.to_string()), Val::Num(tbmj)],
+            )?;
+            self.summary.basic_farmland += 1;
+            totals.pbf += tbmj;
+        }
+        Ok(())
+    }
+
+    /// A random cell inside the county whose class satisfies `want` (a few hundred tries).
+    fn find_cell(&self, stream: &mut Stream, want: impl Fn(&str) -> bool) -> Option<Coord<f64>> {
+        for _ in 0..400 {
+            let i = (stream.unit() * self.lattice.ncols() as f64) as usize;
+            let j = (stream.unit() * self.lattice.nrows() as f64) as usize;
+            let Some((t, v)) = self.plan.cell(i, j) else {
+                continue;
+            };
+            if want(self.plan.class_of(self.lattice, i, j, t, v)) {
+                let (x, y) = self.lattice.cell_center(i, j);
+                return Some(Coord {
+                    x: self.lattice.origin.x + x,
+                    y: self.lattice.origin.y + y,
+                });
+            }
+        }
+        None
+    }
+
+    fn village_center(&self, t: usize, v: usize) -> (Coord<f64>, f64) {
+        let (bi, bj, r) = self.plan.towns[t].villages[v];
+        let i = (bi * crate::plan::BLOCK + crate::plan::BLOCK / 2).min(self.lattice.ncols() - 1);
+        let j = (bj * crate::plan::BLOCK + crate::plan::BLOCK / 2).min(self.lattice.nrows() - 1);
+        let (x, y) = self.lattice.cell_center(i, j);
+        (
+            Coord {
+                x: self.lattice.origin.x + x,
+                y: self.lattice.origin.y + y,
+            },
+            r,
+        )
+    }
+
+    fn write_approvals(&mut self) -> std::io::Result<()> {
+        let mut w = self.writer("approvals", "PZ", APPROVAL_FIELDS)?;
+        let mut stream = Stream::new(self.config.seed, 60);
+        let mut number = 0;
+        for t in 0..self.plan.towns.len() {
+            for v in 0..self.plan.towns[t].villages.len() {
+                let (c, r) = self.village_center(t, v);
+                // A conversion batch on the village's edge, taking farmland; a supply inside.
+                if stream.unit() < 0.6 {
+                    let angle = stream.range(0.0, std::f64::consts::TAU);
+                    let center = Coord {
+                        x: c.x + 1.1 * r * angle.cos(),
+                        y: c.y + 1.1 * r * angle.sin(),
+                    };
+                    let radius = stream.range(70.0, 160.0);
+                    let date = date(&mut stream, 0.65);
+                    let legal = date.as_str() <= "2025-12-31";
+                    self.conversions.push((center, radius, legal));
+                    number += 1;
+                    let kind = if stream.unit() < 0.7 {
+                        "农用地转用"
+                    } else {
+                        "土地征收"
+                    };
+                    w.write(
+                        &blob(&mut stream, center, radius),
+                        &approval(kind, number, &date),
+                    )?;
+                }
+                if stream.unit() < 0.35 {
+                    number += 1;
+                    let d = date(&mut stream, 0.5);
+                    w.write(
+                        &blob(&mut stream, c, 0.3 * r),
+                        &approval("供地", number, &d),
+                    )?;
+                }
+                if stream.unit() < 0.15 {
+                    let angle = stream.range(0.0, std::f64::consts::TAU);
+                    let center = Coord {
+                        x: c.x + 1.25 * r * angle.cos(),
+                        y: c.y + 1.25 * r * angle.sin(),
+                    };
+                    number += 1;
+                    let d = date(&mut stream, 0.7);
+                    w.write(
+                        &{
+                            let r = stream.range(25.0, 50.0);
+                            blob(&mut stream, center, r)
+                        },
+                        &approval("设施农用地", number, &d),
+                    )?;
+                }
+            }
+            for kind in ["先行用地", "临时用地"] {
+                let cultivated = |code: &str| code.starts_with("010");
+                if let Some(center) = self.find_cell(&mut stream, cultivated) {
+                    number += 1;
+                    let d = date(&mut stream, 0.8);
+                    w.write(
+                        &{
+                            let r = stream.range(40.0, 90.0);
+                            blob(&mut stream, center, r)
+                        },
+                        &approval(kind, number, &d),
+                    )?;
+                }
+            }
+        }
+        self.summary.approvals = number;
+        self.finish(w)
+    }
+
+    fn write_supplements(&mut self) -> std::io::Result<()> {
+        let mut w = self.writer("supplements", "BCGD", SUPPLEMENT_FIELDS)?;
+        let mut stream = Stream::new(self.config.seed, 70);
+        let per_town = 3 + self.summary.parcels / 20_000;
+        let mut count = 0;
+        for _ in 0..self.plan.towns.len() * per_town {
+            let unused = |code: &str| matches!(code, "1204" | "0404" | "1206");
+            let Some(center) = self.find_cell(&mut stream, unused) else {
+                continue;
+            };
+            let geometry = {
+                let r = stream.range(50.0, 130.0);
+                blob(&mut stream, center, r)
+            };
+            let area = self.ellipsoidal(&geometry);
+            count += 1;
+            let status = ["立项", "验收", "验收", "备案"][(stream.unit() * 4.0) as usize % 4];
+            let paddy = if stream.unit() < 0.3 { 0.5 } else { 0.0 };
+            let accepted_on = if status == "立项" {
+                Val::Null
+            } else {
+                Val::Text(date(&mut stream, 0.75))
+            };
+            let values = [
+                Val::Text(format!("BC{COUNTY_CODE}{YEAR}{count:04}")),
+                Val::Text(status.into()),
+                Val::Num((0.92 * area * 100.0).round() / 100.0),
+                Val::Num((paddy * 0.92 * area * 100.0).round() / 100.0),
+                Val::Num((stream.range(5.0, 12.0)).round()),
+                accepted_on,
+            ];
+            w.write(&geometry, &values)?;
+        }
+        self.summary.supplements = count;
+        self.finish(w)
+    }
+
+    /// Change patches of every kind: inside conversion approvals (legal), across their edges
+    /// (partial), on farmland away from them (illegal, often on basic farmland), on existing
+    /// settlements (already construction), and facility agriculture (HSXDL 1202).
+    fn write_changes(&mut self) -> std::io::Result<()> {
+        let mut w = self.writer("changes", "WPTB", CHANGE_FIELDS)?;
+        let mut stream = Stream::new(self.config.seed, 80);
+        let target = (self.summary.parcels / 100).max(30);
+        let mut count = 0;
+        for k in 0..target {
+            let pick = stream.unit();
+            let conversions = &self.conversions;
+            let (center, radius, observed) = if pick < 0.45 && !conversions.is_empty() {
+                let (c, r, _) = conversions[k % conversions.len()];
+                let partial = pick >= 0.3;
+                let (dx, dy) = if partial { (r, 0.0) } else { (0.0, 0.0) };
+                (
+                    Coord {
+                        x: c.x + dx,
+                        y: c.y + dy,
+                    },
+                    r * stream.range(0.3, 0.6),
+                    "0702",
+                )
+            } else if pick < 0.7 {
+                let Some(c) = self.find_cell(&mut stream, |code| code.starts_with("010")) else {
+                    continue;
+                };
+                (c, stream.range(25.0, 70.0), ["0702", "0601", "05H1"][k % 3])
+            } else if pick < 0.85 {
+                let t = k % self.plan.towns.len();
+                let v = k % self.plan.towns[t].villages.len().max(1);
+                let (c, r) = self.village_center(t, v);
+                (c, 0.2 * r, "0702")
+            } else {
+                let Some(c) = self.find_cell(&mut stream, |code| code.starts_with("010")) else {
+                    continue;
+                };
+                (c, stream.range(20.0, 45.0), "1202")
+            };
+            let geometry = blob(&mut stream, center, radius);
+            count += 1;
+            let image_date = if stream.unit() < 0.9 {
+                date_in(&mut stream, YEAR)
+            } else {
+                date_in(&mut stream, YEAR - 1)
+            };
+            let values = [
+                Val::Text(format!("{COUNTY_CODE}{YEAR}{count:05}")),
+                Val::Text(observed.into()),
+                Val::Text(image_date),
+                Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
+            ];
+            w.write(&geometry, &values)?;
+        }
+        self.summary.changes = count;
+        self.finish(w)
+    }
+
+    fn write_targets(&mut self) -> std::io::Result<()> {
+        let mut stream = Stream::new(self.config.seed, 90);
+        let mut csv = String::from("code,cultivated_target_m2,pbf_target_m2\n");
+        for (town, totals) in self.plan.towns.iter().zip(&self.totals) {
+            let cultivated = totals.cultivated_net * stream.range(0.97, 1.04);
+            let pbf = totals.pbf * stream.range(0.97, 1.03);
+            let _ = writeln!(csv, "{},{:.2},{:.2}", town.code, cultivated, pbf);
+        }
+        self.write_text("targets.csv", &csv)
+    }
+
+    fn write_job(&mut self) -> std::io::Result<()> {
+        let ext = self.config.format.extension();
+        let job = format!(
+            r#"# A synthetic county made by `redline synth --parcels {parcels} --townships {towns} --seed {seed}`.
+name   = "合成县 {YEAR} 年度 (seed {seed})"
+period = {{ start = "{YEAR}-01-01", end = "{YEAR}-12-31" }}
+crs    = "EPSG:4529"
+area   = "ellipsoidal"
+output = "out"
+
+[layers.townships]
+path = "townships.{ext}"
+
+[layers.landuse]
+path = "landuse.{ext}"
+
+[layers.basic_farmland]
+path = "basic_farmland.{ext}"
+
+[layers.approvals]
+path = "approvals.{ext}"
+kinds = {{ "农用地转用" = "conversion", "土地征收" = "conversion", "供地" = "supply", "先行用地" = "early_use", "临时用地" = "temporary", "设施农用地" = "facility_agri" }}
+
+[layers.supplements]
+path = "supplements.{ext}"
+
+[layers.changes]
+path = "changes.{ext}"
+
+[targets]
+path = "targets.csv"
+
+[thresholds]
+interview_ratio = 0.10
+accountability_ratio = 0.15
+min_illegal_m2 = 1.0
+"#,
+            parcels = self.config.parcels,
+            towns = self.config.townships,
+            seed = self.config.seed,
+        );
+        self.write_text("job.toml", &job)
+    }
+
+    fn write_text(&mut self, name: &str, body: &str) -> std::io::Result<()> {
+        let path = self.dir.join(name);
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        std::fs::write(&tmp, body)?;
+        std::fs::rename(&tmp, &path)?;
+        self.summary.files.push(path);
+        Ok(())
+    }
+}
+
+fn approval(kind: &str, number: usize, date: &str) -> [Val; 3] {
+    let year = &date[..4];
+    [
+        Val::Text(kind.into()),
+        Val::Text(format!("吉政土批〔{year}〕{number}号")),
+        Val::Text(date.into()),
+    ]
+}
+
+/// A date in the period with probability `inside`, else in an earlier year (or, rarely, the
+/// next one).
+fn date(stream: &mut Stream, inside: f64) -> String {
+    let draw = stream.unit();
+    let year = if draw < inside {
+        YEAR
+    } else if draw < 0.95 {
+        YEAR - 1 - (stream.unit() * 5.0) as i32
+    } else {
+        YEAR + 1
+    };
+    date_in(stream, year)
+}
+
+fn date_in(stream: &mut Stream, year: i32) -> String {
+    let month = 1 + (stream.unit() * 12.0) as u32 % 12;
+    let day = 1 + (stream.unit() * 28.0) as u32 % 28;
+    format!("{year}-{month:02}-{day:02}")
+}
+
+/// An irregular, star-shaped (hence simple) polygon of 9–14 vertices around `center`.
+fn blob(stream: &mut Stream, center: Coord<f64>, radius: f64) -> MultiPolygon<f64> {
+    let n = 9 + (stream.unit() * 6.0) as usize;
+    let phase = stream.range(0.0, std::f64::consts::TAU);
+    let mut ring: Vec<Coord<f64>> = (0..n)
+        .map(|k| {
+            let a = phase + std::f64::consts::TAU * k as f64 / n as f64;
+            let r = radius * stream.range(0.7, 1.15);
+            let mm = |v: f64| (v * 1000.0).round() / 1000.0;
+            Coord {
+                x: mm(center.x + r * a.cos()),
+                y: mm(center.y + r * a.sin()),
+            }
+        })
+        .collect();
+    ring.push(ring[0]);
+    MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+}
