@@ -295,14 +295,24 @@ fn change_patches_cover_every_case() {
     let approvals = layer(dir.path(), "approvals", "geojson");
     let parcels = layer(dir.path(), "landuse", "geojson");
     let conversions: Vec<_> = (0..approvals.features.len())
-        .filter(|&k| matches!(text(&approvals, k, "PZLX").as_str(), "农用地转用" | "土地征收"))
+        .filter(|&k| {
+            matches!(
+                text(&approvals, k, "PZLX").as_str(),
+                "农用地转用" | "土地征收"
+            )
+        })
         .map(|k| &approvals.features[k].geometry)
         .collect();
-    let kinds: HashSet<String> = (0..approvals.features.len()).map(|k| text(&approvals, k, "PZLX")).collect();
+    let kinds: HashSet<String> = (0..approvals.features.len())
+        .map(|k| text(&approvals, k, "PZLX"))
+        .collect();
     assert_eq!(kinds.len(), 6, "{kinds:?}");
     let (mut inside, mut partial, mut outside, mut facility, mut on_settlement) = (0, 0, 0, 0, 0);
     for (k, c) in changes.features.iter().enumerate() {
-        let hits = conversions.iter().filter(|a| a.intersects(&c.geometry)).count();
+        let hits = conversions
+            .iter()
+            .filter(|a| a.intersects(&c.geometry))
+            .count();
         if conversions.iter().any(|a| c.geometry.is_within(*a)) {
             inside += 1;
         } else if hits > 0 {
@@ -312,8 +322,15 @@ fn change_patches_cover_every_case() {
         }
         facility += (text(&changes, k, "HSXDL") == "1202") as usize;
         let center = c.geometry.interior_point().unwrap();
-        let under = parcels.features.iter().position(|p| p.geometry.contains(&center));
-        on_settlement += under.is_some_and(|p| text(&parcels, p, "DLBM").starts_with("07")) as usize;
+        let under = parcels
+            .features
+            .iter()
+            .position(|p| p.geometry.contains(&center));
+        on_settlement +=
+            under.is_some_and(|p| text(&parcels, p, "DLBM").starts_with("07")) as usize;
     }
-    assert!(inside > 0 && partial > 0 && outside > 0 && facility > 0 && on_settlement > 0, "{inside} {partial} {outside} {facility} {on_settlement}");
+    assert!(
+        inside > 0 && partial > 0 && outside > 0 && facility > 0 && on_settlement > 0,
+        "{inside} {partial} {outside} {facility} {on_settlement}"
+    );
 }
