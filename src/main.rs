@@ -7,6 +7,8 @@
 mod check;
 mod cli;
 mod info;
+mod job;
+mod run;
 mod synth;
 
 use clap::Parser;
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
         cli::Command::Info(args) => info::run(args),
         cli::Command::Check(args) => check::run(args),
         cli::Command::Synth(args) => synth::run(args),
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Demo(args) => run::demo(args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::from(0),

@@ -1,7 +1,7 @@
 //! Spatial indexes of redline: an R-tree of feature envelopes (rstar 0.12, bulk-loaded, each
 //! envelope carrying its feature's position), and coverage checks built on it.
 //!
-//! The overlay engine's township-boundary edge index arrives with the overlay issue.
+//! [`EdgeIndex`] holds a township's boundary segments for the overlay's inside/outside fast path.
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
@@ -16,8 +16,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod edge_index;
 mod overlaps;
 mod parcel_index;
 
+pub use edge_index::EdgeIndex;
 pub use overlaps::{overlapping_pairs, Overlap};
 pub use parcel_index::ParcelIndex;

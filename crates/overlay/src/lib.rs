@@ -1,4 +1,21 @@
-//! The overlay engine of redline (filter → refine, the four metric families, the parallel
-//! driver). Filled by the overlay-engine issue; the crate exists now so that the workspace has
-//! its final shape. It never depends on file formats or C libraries.
+//! The overlay engine of redline: land-use parcels cut by townships (filter on an R-tree,
+//! exact refine only where a parcel meets a township border), and the metric families of SPEC §5
+//! accumulated per township and for the county. It reads no file and calls no C library.
 #![deny(missing_docs)]
+
+mod balance;
+mod clip;
+mod engine;
+mod metrics;
+mod model;
+mod pieces;
+mod violations;
+
+pub use balance::{Balance, Ledger};
+pub use engine::{run, Outcome, PatchVerdict, PbfLoss, ViolationPiece};
+pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
+pub use model::{
+    Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,
+    Supplement, Targets, Thresholds, Township, YieldTable,
+};
+pub use violations::{Verdict, Violations};

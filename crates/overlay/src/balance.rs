@@ -1,0 +1,141 @@
+//! §5.3 occupation/compensation balance (耕地占补平衡): debits are the cultivated land that
+//! conversion approvals dated in the period cover; credits are accepted compensation projects
+//! dated in the period, split between townships by area.
+
+use crate::engine::Prepared;
+use crate::model::{County, Settings};
+use crate::pieces::Piece;
+use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
+use redline_geom::units::M2_PER_MU;
+use redline_geom::LandCategory;
+
+/// One side of the ledger (or the balance).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ledger {
+    /// Cultivated area, net m².
+    pub quantity: f64,
+    /// Paddy (0101), net m².
+    pub paddy: f64,
+    /// Grain capacity, kg.
+    pub capacity: f64,
+    /// Σ area × grade, for the area-weighted mean grade.
+    pub grade_area: f64,
+    /// Area that has a grade.
+    pub graded: f64,
+}
+
+impl Ledger {
+    /// Area-weighted mean quality grade (1 best), when any area is graded.
+    pub fn mean_grade(&self) -> Option<f64> {
+        (self.graded > 0.0).then(|| self.grade_area / self.graded)
+    }
+
+    fn add_area(&mut self, area: f64, paddy: f64, grade: Option<u8>, settings: &Settings) {
+        self.quantity += area;
+        self.paddy += paddy;
+        self.capacity += area / M2_PER_MU * settings.yields.kg_per_mu(grade);
+        if let Some(g) = grade {
+            self.grade_area += area * g as f64;
+            self.graded += area;
+        }
+    }
+
+    pub(crate) fn add(&mut self, o: &Ledger) {
+        self.quantity += o.quantity;
+        self.paddy += o.paddy;
+        self.capacity += o.capacity;
+        self.grade_area += o.grade_area;
+        self.graded += o.graded;
+    }
+}
+
+/// The 占补平衡 ledger of a township or the county.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Balance {
+    /// Cultivated land occupied by conversions in the period.
+    pub debit: Ledger,
+    /// Cultivated land created by accepted projects in the period.
+    pub credit: Ledger,
+}
+
+impl Balance {
+    /// credit − debit of quantity, paddy and capacity.
+    pub fn net(&self) -> (f64, f64, f64) {
+        (
+            self.credit.quantity - self.debit.quantity,
+            self.credit.paddy - self.debit.paddy,
+            self.credit.capacity - self.debit.capacity,
+        )
+    }
+
+    /// 占一补一、占水田补水田、占优补优 in quantity terms: all three balances ≥ 0.
+    pub fn balanced(&self) -> bool {
+        let (q, p, c) = self.net();
+        q >= 0.0 && p >= 0.0 && c >= 0.0
+    }
+
+    /// 占优补优: the credits' mean grade is no worse (no larger) than the debits'.
+    pub fn quality_ok(&self) -> Option<bool> {
+        Some(self.credit.mean_grade()? <= self.debit.mean_grade()?)
+    }
+
+    pub(crate) fn add(&mut self, o: &Balance) {
+        self.debit.add(&o.debit);
+        self.credit.add(&o.credit);
+    }
+}
+
+/// The union of `geoms` that meet `near`, in the given order (deterministic).
+pub(crate) fn union_near<'g>(
+    geoms: impl Iterator<Item = &'g MultiPolygon<f64>>,
+    near: &MultiPolygon<f64>,
+) -> MultiPolygon<f64> {
+    let Some(r) = near.bounding_rect() else {
+        return MultiPolygon(vec![]);
+    };
+    geoms
+        .filter(|g| g.bounding_rect().is_some_and(|b| b.intersects(&r)))
+        .fold(MultiPolygon(vec![]), |acc, g| {
+            if acc.0.is_empty() {
+                g.clone()
+            } else {
+                acc.union(g)
+            }
+        })
+}
+
+/// The township's ledger. `conversions` are the approvals that debit (in the period), already
+/// chosen by the caller; `pieces` the township's land-use pieces.
+pub(crate) fn township_balance(
+    county: &County,
+    settings: &Settings,
+    township: &MultiPolygon<f64>,
+    conversions: &[&MultiPolygon<f64>],
+    pieces: &[Piece],
+    landuse: &Prepared,
+    supplements: &[(usize, f64, f64)],
+) -> Balance {
+    let mut b = Balance::default();
+    let occupied = union_near(conversions.iter().copied(), township);
+    if !occupied.0.is_empty() {
+        for piece in pieces {
+            let parcel = &county.landuse[piece.source];
+            if parcel.category != LandCategory::Cultivated || !piece.geometry.intersects(&occupied)
+            {
+                continue;
+            }
+            let planar = piece.geometry.intersection(&occupied).unsigned_area();
+            let net = planar * landuse.scale[piece.source] * (1.0 - parcel.deduction);
+            let paddy = if parcel.code == "0101" { net } else { 0.0 };
+            b.debit.add_area(net, paddy, parcel.grade, settings);
+        }
+    }
+    // Credits: (supplement, share of its area in this township, its total area).
+    for &(k, share, total) in supplements {
+        let s = &county.supplements.as_deref().unwrap_or_default()[k];
+        let quantity = s.new_area.unwrap_or(total) * share;
+        b.credit
+            .add_area(quantity, s.new_paddy * share, s.grade, settings);
+    }
+    b
+}

@@ -1,0 +1,593 @@
+//! The engine: per township in parallel, land use cut into pieces and every metric family
+//! accumulated in a fixed order, so the output does not depend on thread count or input order.
+
+use crate::balance::township_balance;
+use crate::metrics::{GrossNet, LandUse, Metrics, Pbf};
+use crate::model::{County, Settings};
+use crate::pieces::{Cutter, Piece};
+use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use rayon::prelude::*;
+use redline_geom::{AreaMethod, EllipsoidalArea, LandCategory};
+use redline_geom::{DataIssue, IssueKind};
+use redline_index::{EdgeIndex, ParcelIndex};
+
+/// A piece of basic farmland that is construction land now: where a bureau must act.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PbfLoss {
+    /// Township code.
+    pub township: String,
+    /// The PBF parcel's id.
+    pub pbf_id: String,
+    /// The land-use parcel's id.
+    pub landuse_id: String,
+    /// Its class code.
+    pub class: String,
+    /// Area, m².
+    pub area: f64,
+    /// The piece.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// The verdict of one change patch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchVerdict {
+    /// JCBH.
+    pub id: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// New land (not construction in the base year), m².
+    pub new_land: f64,
+    /// Of it, covered by construction approvals.
+    pub legal: f64,
+    /// Of it, covered by temporary / facility approvals.
+    pub other: f64,
+    /// Of it, illegal.
+    pub illegal: f64,
+    /// Illegal cultivated land, net m².
+    pub illegal_cultivated: f64,
+    /// Illegal basic farmland, m².
+    pub illegal_pbf: f64,
+    /// Townships it lies in.
+    pub townships: Vec<String>,
+}
+
+/// The illegal part of a patch in one township.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViolationPiece {
+    /// JCBH.
+    pub patch: String,
+    /// Township code.
+    pub township: String,
+    /// The patch's verdict (illegal or partial).
+    pub verdict: Verdict,
+    /// Illegal area in this township, m².
+    pub area: f64,
+    /// Illegal cultivated net area, m².
+    pub cultivated: f64,
+    /// Illegal basic farmland, m².
+    pub pbf: f64,
+    /// The illegal parts.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Everything the engine found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Verdicts of the change patches dated in the period, in patch-id order.
+    pub patches: Vec<PatchVerdict>,
+    /// Illegal parts of patches, by township then patch.
+    pub violations: Vec<ViolationPiece>,
+    /// Data issues the overlay found (overlapping conversion approvals).
+    pub issues: Vec<DataIssue>,
+    /// One row per township, in township-code order.
+    pub townships: Vec<Metrics>,
+    /// The county row.
+    pub county: Metrics,
+    /// PBF pieces that are construction now, by township then ids.
+    pub pbf_loss: Vec<PbfLoss>,
+    /// Notes for the report (skipped families, default tables).
+    pub notes: Vec<String>,
+}
+
+/// Area per unit of planar area of each feature, by the job's method: the scale that turns a
+/// piece's planar area into its reported area (the scale does not change measurably across one
+/// parcel, so pieces need no re-projection).
+fn scales(
+    geoms: &[&MultiPolygon<f64>],
+    planar: &[f64],
+    official: Option<&[Option<f64>]>,
+    settings: &Settings,
+) -> Vec<f64> {
+    let measure = EllipsoidalArea::for_crs(&settings.crs).ok();
+    geoms
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || measure.as_ref().map(|m| m.cached()),
+            |cached, (k, g)| {
+                let p = planar[k];
+                if p <= 0.0 {
+                    return 1.0;
+                }
+                let official = official.and_then(|o| o[k]);
+                match (settings.area, official) {
+                    (AreaMethod::Planar, _) => 1.0,
+                    (AreaMethod::Prorate, Some(tbmj)) => tbmj / p,
+                    _ => cached
+                        .as_mut()
+                        .and_then(|c| c.area(g).ok())
+                        .map_or(1.0, |a| a / p),
+                }
+            },
+        )
+        .collect()
+}
+
+/// A layer prepared for overlay: geometries, planar areas, area scales, an R-tree.
+pub(crate) struct Prepared<'a> {
+    pub geoms: Vec<&'a MultiPolygon<f64>>,
+    pub planar: Vec<f64>,
+    pub scale: Vec<f64>,
+    pub index: ParcelIndex,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(
+        geoms: Vec<&'a MultiPolygon<f64>>,
+        official: Option<&[Option<f64>]>,
+        settings: &Settings,
+    ) -> Self {
+        let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
+        let scale = scales(&geoms, &planar, official, settings);
+        let index = ParcelIndex::new(&geoms);
+        Prepared {
+            geoms,
+            planar,
+            scale,
+            index,
+        }
+    }
+}
+
+/// The layers of a run, prepared once.
+struct Layers<'a> {
+    landuse: Prepared<'a>,
+    pbf: Option<Prepared<'a>>,
+    supplements: Option<Prepared<'a>>,
+    changes: Option<Prepared<'a>>,
+    /// Approvals in force by the period's end (for violations), with their kinds.
+    approvals: Vec<(crate::model::ApprovalKind, &'a MultiPolygon<f64>)>,
+    /// Conversion approvals dated in the period (the debits).
+    conversions: Vec<&'a MultiPolygon<f64>>,
+}
+
+/// Runs every metric family on the county.
+pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
+    let mut order: Vec<usize> = (0..county.townships.len()).collect();
+    order.sort_by(|&a, &b| county.townships[a].code.cmp(&county.townships[b].code));
+    let layers = prepare(county, settings);
+    let results: Vec<(Metrics, Vec<PbfLoss>, Vec<PatchPart>)> = order
+        .par_iter()
+        .map(|&t| township(county, settings, t, &layers))
+        .collect();
+    let mut townships = Vec::with_capacity(results.len());
+    let mut pbf_loss = Vec::new();
+    let mut parts: Vec<Vec<PatchPart>> = Vec::new();
+    for (m, losses, p) in results {
+        townships.push(m);
+        pbf_loss.extend(losses);
+        parts.push(p);
+    }
+    let (patches, violations) = judge(county, settings, &mut townships, &parts);
+    let mut notes = Vec::new();
+    for (present, what) in [
+        (
+            layers.pbf.is_some(),
+            "basic farmland (§5.2) skipped: the job has no basic_farmland layer",
+        ),
+        (
+            county.approvals.is_some() || county.supplements.is_some(),
+            "balance (§5.3) skipped: the job has neither approvals nor supplements",
+        ),
+        (
+            layers.changes.is_some(),
+            "violations (§5.4) skipped: the job has no changes layer",
+        ),
+    ] {
+        if !present {
+            notes.push(what.to_string());
+        }
+    }
+    if settings.yields.is_default && (county.approvals.is_some() || county.supplements.is_some()) {
+        notes.push("grain capacity uses redline's default yield-per-grade table; give the provincial one in [capacity]".into());
+    }
+    let mut county_row = Metrics::county(&townships, county_name, &settings.thresholds);
+    if let Some(v) = county_row.violations.as_mut() {
+        // Patches, not parts: a patch across a border is one patch of the county.
+        v.patches = Default::default();
+        for p in &patches {
+            *v.patches.entry(p.verdict.name().to_string()).or_default() += 1;
+        }
+    }
+    Outcome {
+        townships,
+        county: county_row,
+        pbf_loss,
+        patches,
+        violations,
+        issues: overlapping_conversions(county, settings),
+        notes,
+    }
+}
+
+fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
+    let official: Vec<Option<f64>> = county.landuse.iter().map(|p| p.official_area).collect();
+    let landuse = Prepared::new(
+        county.landuse.iter().map(|p| &p.geometry).collect(),
+        Some(&official),
+        settings,
+    );
+    // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
+    let other = Settings {
+        area: if settings.area == AreaMethod::Planar {
+            AreaMethod::Planar
+        } else {
+            AreaMethod::Ellipsoidal
+        },
+        ..settings.clone()
+    };
+    let pbf = county
+        .basic_farmland
+        .as_ref()
+        .map(|b| Prepared::new(b.iter().map(|p| &p.geometry).collect(), None, &other));
+    let period = settings.period;
+    let supplements = county.supplements.as_ref().map(|s| {
+        let accepted =
+            |x: &crate::model::Supplement| x.accepted && x.date.is_some_and(|d| period.contains(d));
+        Prepared::new(
+            s.iter()
+                .map(|x| if accepted(x) { &x.geometry } else { &EMPTY })
+                .collect(),
+            None,
+            &other,
+        )
+    });
+    let changes = county.changes.as_ref().map(|c| {
+        let dated_in = |x: &crate::model::Change| x.image_date.is_none_or(|d| period.contains(d));
+        Prepared::new(
+            c.iter()
+                .map(|x| if dated_in(x) { &x.geometry } else { &EMPTY })
+                .collect(),
+            None,
+            &other,
+        )
+    });
+    let approvals = county.approvals.as_deref().unwrap_or_default();
+    let in_force = approvals
+        .iter()
+        .filter(|a| a.date.is_none_or(|d| d <= period.end))
+        .map(|a| (a.kind, &a.geometry))
+        .collect();
+    let conversions = approvals
+        .iter()
+        .filter(|a| {
+            a.kind == crate::model::ApprovalKind::Conversion
+                && a.date.is_some_and(|d| period.contains(d))
+        })
+        .map(|a| &a.geometry)
+        .collect();
+    Layers {
+        landuse,
+        pbf,
+        supplements,
+        changes,
+        approvals: in_force,
+        conversions,
+    }
+}
+
+/// An empty geometry stands in for features a family leaves out, so positions still match.
+static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
+
+/// Conversion approvals dated in the period that overlap: the overlap counts once in the debits
+/// and is reported.
+fn overlapping_conversions(county: &County, settings: &Settings) -> Vec<DataIssue> {
+    let approvals = county.approvals.as_deref().unwrap_or_default();
+    let chosen: Vec<usize> = (0..approvals.len())
+        .filter(|&k| {
+            approvals[k].kind == crate::model::ApprovalKind::Conversion
+                && approvals[k]
+                    .date
+                    .is_some_and(|d| settings.period.contains(d))
+        })
+        .collect();
+    let geoms: Vec<&MultiPolygon<f64>> = chosen.iter().map(|&k| &approvals[k].geometry).collect();
+    redline_index::overlapping_pairs(&geoms, 0.01)
+        .into_iter()
+        .map(|o| {
+            let (a, b) = (&approvals[chosen[o.a]], &approvals[chosen[o.b]]);
+            DataIssue {
+                file: String::new(),
+                layer: "approvals".into(),
+                feature: None,
+                id: Some(b.number.clone()),
+                field: None,
+                kind: IssueKind::Overlap,
+                message: format!("conversion approvals {} and {} overlap by {:.2} m² (planar); the overlap is debited once", a.number, b.number, o.area),
+            }
+        })
+        .collect()
+}
+
+fn township(
+    county: &County,
+    settings: &Settings,
+    t: usize,
+    layers: &Layers,
+) -> (Metrics, Vec<PbfLoss>, Vec<PatchPart>) {
+    let town = &county.townships[t];
+    let edges = EdgeIndex::new(&town.geometry);
+    let cutter = Cutter {
+        township: &town.geometry,
+        edges: &edges,
+    };
+    let landuse = &layers.landuse;
+    let (pieces, clipped) = cutter.pieces(&landuse.geoms, &landuse.index, &landuse.planar);
+    let targets = county.targets.get(&town.code).copied().unwrap_or_default();
+    let mut m = Metrics {
+        code: town.code.clone(),
+        name: town.name.clone(),
+        pieces: pieces.len(),
+        clipped,
+        ..Default::default()
+    };
+    m.landuse = land_use(county, &pieces, landuse);
+    m.landuse.cultivated_target = targets.cultivated;
+    m.landuse.finish();
+    let mut losses = Vec::new();
+    let mut pbf_pieces = Vec::new();
+    if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
+        pbf_pieces = cutter.pieces(&pbf.geoms, &pbf.index, &pbf.planar).0;
+        let mut p = basic_farmland(
+            county,
+            &town.code,
+            &pieces,
+            landuse,
+            &pbf_pieces,
+            pbf,
+            pbf_layer,
+            &mut losses,
+        );
+        p.target = targets.pbf;
+        p.finish(m.landuse.cultivated_net);
+        m.pbf = Some(p);
+    }
+    if county.approvals.is_some() || county.supplements.is_some() {
+        let shares: Vec<(usize, f64, f64)> =
+            layers.supplements.as_ref().map_or_else(Vec::new, |s| {
+                let (cut, _) = cutter.pieces(&s.geoms, &s.index, &s.planar);
+                cut.iter()
+                    .map(|x| {
+                        (
+                            x.source,
+                            x.planar / s.planar[x.source],
+                            s.planar[x.source] * s.scale[x.source],
+                        )
+                    })
+                    .collect()
+            });
+        m.balance = Some(township_balance(
+            county,
+            settings,
+            &town.geometry,
+            &layers.conversions,
+            &pieces,
+            landuse,
+            &shares,
+        ));
+    }
+    let parts = layers.changes.as_ref().map_or_else(Vec::new, |c| {
+        let (patches, _) = cutter.pieces(&c.geoms, &c.index, &c.planar);
+        township_parts(
+            county,
+            settings,
+            &patches,
+            &pieces,
+            landuse,
+            &pbf_pieces,
+            &layers.approvals,
+        )
+    });
+    (m, losses, parts)
+}
+
+/// Verdicts per patch from its parts in every township, then the townships' §5.4 numbers.
+fn judge(
+    county: &County,
+    settings: &Settings,
+    townships: &mut [Metrics],
+    parts: &[Vec<PatchPart>],
+) -> (Vec<PatchVerdict>, Vec<ViolationPiece>) {
+    let Some(changes) = county.changes.as_ref() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut by_patch: std::collections::BTreeMap<usize, Vec<(usize, &PatchPart)>> =
+        Default::default();
+    for (t, list) in parts.iter().enumerate() {
+        for part in list {
+            by_patch.entry(part.patch).or_default().push((t, part));
+        }
+    }
+    let t = &settings.thresholds;
+    let mut verdicts: Vec<PatchVerdict> = Vec::new();
+    let mut pieces = Vec::new();
+    let mut per_town: Vec<Violations> = vec![Violations::default(); townships.len()];
+    for (&k, list) in &by_patch {
+        let patch = &changes[k];
+        let observed_other = patch
+            .observed_category
+            .is_some_and(|c| c != LandCategory::Construction);
+        let only: Vec<&PatchPart> = list.iter().map(|(_, p)| *p).collect();
+        let v = verdict(&only, observed_other, t.min_illegal_m2);
+        let sum = |f: fn(&PatchPart) -> f64| only.iter().map(|p| f(p)).sum::<f64>();
+        for &(town, part) in list {
+            per_town[town].add_part(part, v);
+            if matches!(v, Verdict::Illegal | Verdict::Partial) && part.illegal > 0.0 {
+                let geometry = MultiPolygon(
+                    part.illegal_geometry
+                        .iter()
+                        .flat_map(|g| g.0.iter().cloned())
+                        .collect(),
+                );
+                pieces.push(ViolationPiece {
+                    patch: patch.id.clone(),
+                    township: townships[town].code.clone(),
+                    verdict: v,
+                    area: part.illegal,
+                    cultivated: part.illegal_cultivated,
+                    pbf: part.illegal_pbf,
+                    geometry,
+                });
+            }
+        }
+        verdicts.push(PatchVerdict {
+            id: patch.id.clone(),
+            verdict: v,
+            new_land: sum(|p| p.new_land),
+            legal: sum(|p| p.legal),
+            other: sum(|p| p.other),
+            illegal: sum(|p| p.illegal),
+            illegal_cultivated: if v.is_construction() {
+                sum(|p| p.illegal_cultivated)
+            } else {
+                0.0
+            },
+            illegal_pbf: if v.is_construction() {
+                sum(|p| p.illegal_pbf)
+            } else {
+                0.0
+            },
+            townships: list
+                .iter()
+                .map(|(town, _)| townships[*town].code.clone())
+                .collect(),
+        });
+    }
+    for (m, mut v) in townships.iter_mut().zip(per_town) {
+        v.finish(t);
+        m.violations = Some(v);
+    }
+    verdicts.sort_by(|a, b| a.id.cmp(&b.id));
+    pieces.sort_by(|a, b| (&a.township, &a.patch).cmp(&(&b.township, &b.patch)));
+    (verdicts, pieces)
+}
+
+/// Gross and net area of a piece of parcel `k`.
+fn gross_net(county: &County, landuse: &Prepared, k: usize, planar: f64) -> (f64, f64) {
+    let parcel = &county.landuse[k];
+    let gross = planar * landuse.scale[k];
+    let net = if parcel.category == LandCategory::Cultivated {
+        gross * (1.0 - parcel.deduction)
+    } else {
+        gross
+    };
+    (gross, net)
+}
+
+fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) -> LandUse {
+    let mut lu = LandUse::default();
+    for piece in pieces {
+        let parcel = &county.landuse[piece.source];
+        let (gross, net) = gross_net(county, landuse, piece.source, piece.planar);
+        lu.total += gross;
+        let group = lu.by_group.entry(parcel.code[..2].to_string()).or_default();
+        group.gross += gross;
+        group.net += net;
+        match parcel.category {
+            LandCategory::Cultivated => {
+                lu.cultivated_gross += gross;
+                lu.cultivated_net += net;
+                let class = lu
+                    .cultivated_by_class
+                    .entry(parcel.code.clone())
+                    .or_default();
+                class.gross += gross;
+                class.net += net;
+                // The deducted ridges are 1203 田坎: agricultural, group 12.
+                lu.by_group
+                    .entry("12".into())
+                    .or_insert_with(GrossNet::default)
+                    .net += gross - net;
+                lu.agricultural += gross;
+            }
+            LandCategory::Agricultural => lu.agricultural += gross,
+            LandCategory::Construction => lu.construction += gross,
+            LandCategory::Unused => lu.unused += gross,
+        }
+    }
+    lu
+}
+
+#[allow(clippy::too_many_arguments)] // the township's pieces of both layers and their tables
+fn basic_farmland(
+    county: &County,
+    code: &str,
+    pieces: &[Piece],
+    landuse: &Prepared,
+    pbf_pieces: &[Piece],
+    pbf: &Prepared,
+    pbf_layer: &[crate::model::BasicFarmland],
+    losses: &mut Vec<PbfLoss>,
+) -> Pbf {
+    let mut p = Pbf::default();
+    // The township's land-use pieces, indexed for the PBF pieces to find.
+    let piece_geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|x| x.geometry.as_ref()).collect();
+    let piece_index = ParcelIndex::new(&piece_geoms);
+    for b in pbf_pieces {
+        p.area += b.planar * pbf.scale[b.source];
+        let Some(r) = b.geometry.bounding_rect() else {
+            continue;
+        };
+        let mut near: Vec<usize> = piece_index
+            .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
+            .collect();
+        near.sort_unstable();
+        for k in near {
+            let piece = &pieces[k];
+            // Basic farmland drawn from the land-use parcels shares their geometry exactly.
+            let same = b.whole && piece.whole && landuse.geoms[piece.source] == pbf.geoms[b.source];
+            let inter = if same {
+                None
+            } else {
+                Some(b.geometry.intersection(piece.geometry.as_ref()))
+            };
+            let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
+            if planar <= 0.0 {
+                continue;
+            }
+            let (gross, net) = gross_net(county, landuse, piece.source, planar);
+            let parcel = &county.landuse[piece.source];
+            match parcel.category {
+                LandCategory::Cultivated => {
+                    p.cultivated += net;
+                    p.other_agri += gross - net;
+                }
+                LandCategory::Agricultural => p.other_agri += gross,
+                LandCategory::Construction => {
+                    p.construction += gross;
+                    losses.push(PbfLoss {
+                        township: code.to_string(),
+                        pbf_id: pbf_layer[b.source].id.clone(),
+                        landuse_id: parcel.id.clone(),
+                        class: parcel.code.clone(),
+                        area: gross,
+                        geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
+                    });
+                }
+                LandCategory::Unused => p.unused += gross,
+            }
+        }
+    }
+    p
+}

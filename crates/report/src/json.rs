@@ -1,0 +1,163 @@
+//! `report.json`: the job echo, per-township and county metrics, PBF-loss pieces and data
+//! issues. Keys are sorted and numbers rounded when written (m² to 2 decimals, ratios to 6), so
+//! the same inputs give the same bytes.
+
+use redline_geom::DataIssue;
+use redline_overlay::{
+    Balance, GrossNet, LandUse, Ledger, Metrics, Outcome, Pbf, Settings, Violations,
+};
+use serde_json::{json, Map, Value};
+
+/// What the report repeats of the job.
+pub struct JobEcho<'a> {
+    /// Job name.
+    pub name: &'a str,
+    /// Job file path.
+    pub file: &'a str,
+    /// The job file's text.
+    pub text: &'a str,
+    /// Settings the engine ran with.
+    pub settings: &'a Settings,
+}
+
+fn m2(v: f64) -> Value {
+    json!((v * 100.0).round() / 100.0)
+}
+
+fn ratio(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, |r| json!((r * 1e6).round() / 1e6))
+}
+
+fn opt_m2(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, m2)
+}
+
+fn gross_net(map: &std::collections::BTreeMap<String, GrossNet>) -> Value {
+    Value::Object(
+        map.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!({"gross_m2": m2(v.gross), "net_m2": m2(v.net)}),
+                )
+            })
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn land_use(l: &LandUse) -> Value {
+    json!({
+        "by_group": gross_net(&l.by_group),
+        "cultivated_by_class": gross_net(&l.cultivated_by_class),
+        "agricultural_m2": m2(l.agricultural),
+        "construction_m2": m2(l.construction),
+        "unused_m2": m2(l.unused),
+        "total_m2": m2(l.total),
+        "cultivated_gross_m2": m2(l.cultivated_gross),
+        "cultivated_net_m2": m2(l.cultivated_net),
+        "cultivated_target_m2": opt_m2(l.cultivated_target),
+        "retention_ratio": ratio(l.retention_ratio),
+    })
+}
+
+fn pbf(p: &Pbf) -> Value {
+    json!({
+        "pbf_area_m2": m2(p.area),
+        "pbf_cultivated_m2": m2(p.cultivated),
+        "pbf_construction_m2": m2(p.construction),
+        "pbf_other_agri_m2": m2(p.other_agri),
+        "pbf_unused_m2": m2(p.unused),
+        "pbf_target_m2": opt_m2(p.target),
+        "pbf_cultivated_ratio": ratio(p.cultivated_ratio),
+        "pbf_task_ratio": ratio(p.task_ratio),
+        "pbf_share": ratio(p.share),
+    })
+}
+
+fn ledger(l: &Ledger) -> Value {
+    json!({
+        "quantity_m2": m2(l.quantity),
+        "paddy_m2": m2(l.paddy),
+        "capacity_kg": m2(l.capacity),
+        "mean_grade": ratio(l.mean_grade()),
+    })
+}
+
+fn balance(b: &Balance) -> Value {
+    let (q, p, c) = b.net();
+    json!({
+        "debit": ledger(&b.debit),
+        "credit": ledger(&b.credit),
+        "balance": {"quantity_m2": m2(q), "paddy_m2": m2(p), "capacity_kg": m2(c)},
+        "balanced": b.balanced(),
+        "quality_ok": b.quality_ok(),
+    })
+}
+
+fn violations(v: &Violations) -> Value {
+    json!({
+        "new_construction_cultivated_m2": m2(v.new_construction_cultivated),
+        "illegal_cultivated_m2": m2(v.illegal_cultivated),
+        "illegal_pbf_m2": m2(v.illegal_pbf),
+        "illegal_ratio": ratio(Some(v.illegal_ratio)),
+        "interview": v.interview,
+        "accountability": v.accountability,
+        "patches": v.patches,
+    })
+}
+
+fn metrics(m: &Metrics) -> Value {
+    json!({
+        "code": m.code,
+        "name": m.name,
+        "landuse": land_use(&m.landuse),
+        "basic_farmland": m.pbf.as_ref().map_or(Value::Null, pbf),
+        "balance": m.balance.as_ref().map_or(Value::Null, balance),
+        "violations": m.violations.as_ref().map_or(Value::Null, violations),
+        "pieces": m.pieces,
+        "clipped_pieces": m.clipped,
+    })
+}
+
+fn issue(i: &DataIssue) -> Value {
+    json!({"file": i.file, "layer": i.layer, "feature": i.feature, "id": i.id, "field": i.field, "kind": i.kind.name(), "message": i.message})
+}
+
+/// The whole report as JSON text (pretty-printed, sorted keys, trailing newline).
+pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> String {
+    let s = job.settings;
+    let t = &s.thresholds;
+    let value = json!({
+        "redline_version": env!("CARGO_PKG_VERSION"),
+        "job": {
+            "name": job.name,
+            "file": job.file,
+            "period": {"start": s.period.start.to_string(), "end": s.period.end.to_string()},
+            "crs": s.crs.to_string(),
+            "area_method": format!("{:?}", s.area).to_lowercase(),
+            "thresholds": {
+                "interview_ratio": t.interview_ratio,
+                "interview_area_m2": t.interview_area_m2,
+                "accountability_ratio": t.accountability_ratio,
+                "min_illegal_m2": t.min_illegal_m2,
+            },
+            "yield_kg_per_mu": {"per_grade": s.yields.per_grade, "is_default": s.yields.is_default},
+            "text": job.text,
+        },
+        "county": metrics(&outcome.county),
+        "townships": outcome.townships.iter().map(metrics).collect::<Vec<_>>(),
+        "pbf_loss": outcome.pbf_loss.iter().map(|l| json!({
+            "township": l.township, "pbf_id": l.pbf_id, "landuse_id": l.landuse_id, "class": l.class, "area_m2": m2(l.area)
+        })).collect::<Vec<_>>(),
+        "patches": outcome.patches.iter().map(|p| json!({
+            "id": p.id, "verdict": p.verdict.name(), "townships": p.townships,
+            "new_land_m2": m2(p.new_land), "legal_m2": m2(p.legal), "other_m2": m2(p.other), "illegal_m2": m2(p.illegal),
+            "illegal_cultivated_m2": m2(p.illegal_cultivated), "illegal_pbf_m2": m2(p.illegal_pbf),
+        })).collect::<Vec<_>>(),
+        "data_issues": issues.iter().chain(&outcome.issues).map(issue).collect::<Vec<_>>(),
+        "notes": outcome.notes,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

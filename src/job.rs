@@ -1,0 +1,670 @@
+//! The job file (SPEC §9): parsed, checked key by key, and turned into the engine's inputs.
+
+use anyhow::{anyhow, bail, Context, Result};
+use redline_geom::{AreaMethod, Crs, LandCategory, LandClassTable, Transformer};
+use redline_ingest::{
+    deduction_fraction, read_layer, DataIssue, IssueKind, Layer, LayerRole, ReadOptions,
+    ResolvedFields,
+};
+use redline_overlay::{
+    Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,
+    Supplement, Targets, Thresholds, Township, YieldTable,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One layer of the job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// File, relative to the job file.
+    pub path: PathBuf,
+    /// Field renames: logical key → field name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// DBF text encoding override.
+    pub dbf_encoding: Option<String>,
+    /// Approval kinds: `PZLX` value → kind (approvals only).
+    pub kinds: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layers {
+    townships: LayerSpec,
+    landuse: LayerSpec,
+    basic_farmland: Option<LayerSpec>,
+    approvals: Option<LayerSpec>,
+    supplements: Option<LayerSpec>,
+    changes: Option<LayerSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodSpec {
+    start: String,
+    end: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsSpec {
+    path: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdSpec {
+    interview_ratio: Option<f64>,
+    interview_area_m2: Option<f64>,
+    accountability_ratio: Option<f64>,
+    min_illegal_m2: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapacitySpec {
+    yield_per_grade: Vec<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobFile {
+    name: Option<String>,
+    period: Option<PeriodSpec>,
+    crs: Option<String>,
+    area: Option<String>,
+    output: Option<PathBuf>,
+    layers: Layers,
+    targets: Option<TargetsSpec>,
+    thresholds: Option<ThresholdSpec>,
+    capacity: Option<CapacitySpec>,
+    /// Land-class overrides: code → C, N, J or W.
+    classes: Option<BTreeMap<String, String>>,
+}
+
+/// A checked job, ready to load.
+pub struct Job {
+    /// The job's name.
+    pub name: String,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Output folder (resolved).
+    pub output: PathBuf,
+    /// Engine settings (the CRS is settled when the layers are read).
+    pub period: Period,
+    area: AreaMethod,
+    crs: Option<Crs>,
+    thresholds: Thresholds,
+    yields: YieldTable,
+    classes: LandClassTable,
+    layers: Vec<(LayerRole, LayerSpec)>,
+    kinds: BTreeMap<String, ApprovalKind>,
+    targets: Option<PathBuf>,
+    /// The job file's text, echoed in the report.
+    pub text: String,
+}
+
+/// The SPEC's default mapping of `PZLX` values.
+fn default_kinds() -> BTreeMap<String, ApprovalKind> {
+    [
+        ("农用地转用", ApprovalKind::Conversion),
+        ("土地征收", ApprovalKind::Conversion),
+        ("供地", ApprovalKind::Supply),
+        ("先行用地", ApprovalKind::EarlyUse),
+        ("临时用地", ApprovalKind::Temporary),
+        ("设施农用地", ApprovalKind::FacilityAgri),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn date(text: &str, key: &str) -> Result<Date> {
+    Date::parse(text).ok_or_else(|| anyhow!("{key} = {text:?} is not a date (YYYY-MM-DD)"))
+}
+
+impl Job {
+    /// Reads and checks a job file; every problem names its key.
+    pub fn load(path: &Path) -> Result<Job> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the job file {}", path.display()))?;
+        let file: JobFile = toml::from_str(&text)
+            .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let period = match &file.period {
+            Some(p) => Period {
+                start: date(&p.start, "period.start")?,
+                end: date(&p.end, "period.end")?,
+            },
+            None => Period {
+                start: Date {
+                    year: 0,
+                    month: 1,
+                    day: 1,
+                },
+                end: Date {
+                    year: 9999,
+                    month: 12,
+                    day: 31,
+                },
+            },
+        };
+        if period.start > period.end {
+            bail!("{}: period.start is after period.end", path.display());
+        }
+        let area = file
+            .area
+            .as_deref()
+            .unwrap_or("ellipsoidal")
+            .parse::<AreaMethod>()
+            .map_err(|e| anyhow!("area: {e}"))?;
+        let crs = file
+            .crs
+            .as_deref()
+            .map(Crs::from_user)
+            .transpose()
+            .map_err(|e| anyhow!("crs: {e}"))?;
+        let t = file.thresholds.unwrap_or_default();
+        let defaults = Thresholds::default();
+        let thresholds = Thresholds {
+            interview_ratio: t.interview_ratio.unwrap_or(defaults.interview_ratio),
+            interview_area_m2: t.interview_area_m2,
+            accountability_ratio: t
+                .accountability_ratio
+                .unwrap_or(defaults.accountability_ratio),
+            min_illegal_m2: t.min_illegal_m2.unwrap_or(defaults.min_illegal_m2),
+        };
+        let yields = match file.capacity {
+            Some(c) if c.yield_per_grade.is_empty() => bail!("capacity.yield_per_grade is empty"),
+            Some(c) => YieldTable {
+                per_grade: c.yield_per_grade,
+                is_default: false,
+            },
+            None => YieldTable::default(),
+        };
+        let mut classes = LandClassTable::builtin().clone();
+        for (code, letter) in file.classes.unwrap_or_default() {
+            let category = match letter.as_str() {
+                "C" => LandCategory::Cultivated,
+                "N" => LandCategory::Agricultural,
+                "J" => LandCategory::Construction,
+                "W" => LandCategory::Unused,
+                other => bail!("classes.{code} = {other:?}: use C, N, J or W"),
+            };
+            classes.set_category(&code, category);
+        }
+        let mut kinds = default_kinds();
+        let l = file.layers;
+        if let Some(custom) = l.approvals.as_ref().and_then(|a| a.kinds.clone()) {
+            kinds.clear();
+            for (value, kind) in custom {
+                let k = ApprovalKind::from_name(&kind).ok_or_else(|| anyhow!("layers.approvals.kinds.{value} = {kind:?}: use conversion, supply, early_use, temporary or facility_agri"))?;
+                kinds.insert(value, k);
+            }
+        }
+        let mut layers = vec![
+            (LayerRole::Townships, l.townships),
+            (LayerRole::Landuse, l.landuse),
+        ];
+        for (role, spec) in [
+            (LayerRole::BasicFarmland, l.basic_farmland),
+            (LayerRole::Approvals, l.approvals),
+            (LayerRole::Supplements, l.supplements),
+            (LayerRole::Changes, l.changes),
+        ] {
+            layers.extend(spec.map(|s| (role, s)));
+        }
+        for (role, spec) in &mut layers {
+            spec.path = base.join(&spec.path);
+            if !spec.path.exists() {
+                bail!(
+                    "layers.{}.path: {} does not exist",
+                    role.name(),
+                    spec.path.display()
+                );
+            }
+            let known: Vec<&str> = role.fields().iter().map(|f| f.key).collect();
+            if let Some(bad) = spec.fields.keys().find(|k| !known.contains(&k.as_str())) {
+                bail!(
+                    "layers.{}.fields.{bad}: unknown field key (known: {})",
+                    role.name(),
+                    known.join(", ")
+                );
+            }
+        }
+        let targets = file.targets.map(|t| base.join(t.path));
+        if let Some(t) = targets.as_ref().filter(|t| !t.exists()) {
+            bail!("targets.path: {} does not exist", t.display());
+        }
+        Ok(Job {
+            name: file.name.unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }),
+            path: path.to_path_buf(),
+            output: base.join(file.output.unwrap_or_else(|| PathBuf::from("out"))),
+            period,
+            area,
+            crs,
+            thresholds,
+            yields,
+            classes,
+            layers,
+            kinds,
+            targets,
+            text,
+        })
+    }
+
+    /// Reads every layer (in parallel), brings them to one CRS and builds the engine's inputs.
+    /// Per-feature problems come back as data issues.
+    pub fn read(&self) -> Result<(County, Settings, Vec<DataIssue>)> {
+        let reads: Vec<Result<(LayerRole, Layer, Vec<DataIssue>)>> = {
+            use rayon::prelude::*;
+            self.layers
+                .par_iter()
+                .map(|(role, spec)| self.read_one(*role, spec))
+                .collect()
+        };
+        let mut layers = BTreeMap::new();
+        let mut issues = Vec::new();
+        for r in reads {
+            let (role, layer, found) = r?;
+            issues.extend(found);
+            layers.insert(role, layer);
+        }
+        let crs = match &self.crs {
+            Some(c) => c.clone(),
+            None => layers[&LayerRole::Townships].require_crs()?.clone(),
+        };
+        for layer in layers.values_mut() {
+            to_crs(layer, &crs)?;
+        }
+        let mut county = County::default();
+        let mut take = |role| layers.remove(&role);
+        let spec = |role: LayerRole| self.layers.iter().find(|(r, _)| *r == role).map(|(_, s)| s);
+        let fields = |layer: &Layer, role: LayerRole| {
+            ResolvedFields::resolve(
+                layer,
+                role,
+                &spec(role).map(|s| s.fields.clone()).unwrap_or_default(),
+            )
+        };
+        if let Some(l) = take(LayerRole::Townships) {
+            county.townships = townships(&l, &fields(&l, LayerRole::Townships)?);
+        }
+        if let Some(l) = take(LayerRole::Landuse) {
+            let f = fields(&l, LayerRole::Landuse)?;
+            county.landuse = self.parcels(&l, &f, &mut issues);
+        }
+        if let Some(l) = take(LayerRole::BasicFarmland) {
+            county.basic_farmland = Some(
+                l.features
+                    .iter()
+                    .map(|f| BasicFarmland {
+                        id: f.label(),
+                        geometry: f.geometry.clone(),
+                    })
+                    .collect(),
+            );
+        }
+        if let Some(l) = take(LayerRole::Approvals) {
+            let f = fields(&l, LayerRole::Approvals)?;
+            county.approvals = Some(self.approvals(&l, &f, &mut issues));
+        }
+        if let Some(l) = take(LayerRole::Supplements) {
+            let f = fields(&l, LayerRole::Supplements)?;
+            county.supplements = Some(supplements(&l, &f, &mut issues));
+        }
+        if let Some(l) = take(LayerRole::Changes) {
+            let f = fields(&l, LayerRole::Changes)?;
+            county.changes = Some(self.changes(&l, &f));
+        }
+        if let Some(path) = &self.targets {
+            county.targets = read_targets(path)?;
+        }
+        let settings = Settings {
+            period: self.period,
+            area: self.area,
+            crs,
+            thresholds: self.thresholds,
+            yields: self.yields.clone(),
+        };
+        Ok((county, settings, issues))
+    }
+
+    fn read_one(
+        &self,
+        role: LayerRole,
+        spec: &LayerSpec,
+    ) -> Result<(LayerRole, Layer, Vec<DataIssue>)> {
+        let id_field = role.fields().iter().find(|f| f.key == "id").map(|f| {
+            spec.fields
+                .get("id")
+                .cloned()
+                .unwrap_or_else(|| f.default.to_string())
+        });
+        let options = ReadOptions {
+            layer: Some(role.name().to_string()),
+            dbf_encoding: spec.dbf_encoding.clone(),
+            crs: self.crs.clone(),
+            id_field,
+        };
+        let read =
+            read_layer(&spec.path, &options).with_context(|| format!("layers.{}", role.name()))?;
+        if read.layer.features.is_empty() {
+            bail!(
+                "layers.{}: {} has no usable feature ({} read, all invalid)",
+                role.name(),
+                spec.path.display(),
+                read.layer.read_count
+            );
+        }
+        let mut issues = read.issues;
+        let fields = ResolvedFields::resolve(&read.layer, role, &spec.fields)?;
+        issues.extend(fields.check(&read.layer, &self.classes));
+        Ok((role, read.layer, issues))
+    }
+
+    fn parcels(
+        &self,
+        layer: &Layer,
+        f: &ResolvedFields,
+        issues: &mut Vec<DataIssue>,
+    ) -> Vec<Parcel> {
+        let _ = issues; // unknown codes were reported by ResolvedFields::check
+        layer
+            .features
+            .iter()
+            .filter_map(|feature| {
+                let a = &feature.attrs;
+                let code = f.value(a, "class").as_text()?.trim().to_string();
+                let class = self.classes.get(&code)?;
+                let official = f.value(a, "official_area").as_number();
+                let kcxs = f.value(a, "deduction").as_number().map(deduction_fraction);
+                let from_kcmj = f
+                    .value(a, "deduction_area")
+                    .as_number()
+                    .zip(official)
+                    .filter(|(_, t)| *t > 0.0)
+                    .map(|(k, t)| k / t);
+                let deduction = kcxs.or(from_kcmj).unwrap_or(0.0).clamp(0.0, 1.0);
+                Some(Parcel {
+                    id: feature.label(),
+                    code: class.code.clone(),
+                    category: class.category,
+                    official_area: official,
+                    deduction: if class.category == LandCategory::Cultivated {
+                        deduction
+                    } else {
+                        0.0
+                    },
+                    grade: f
+                        .value(a, "grade")
+                        .as_number()
+                        .map(|g| g.round().clamp(1.0, 15.0) as u8),
+                    geometry: feature.geometry.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn approvals(
+        &self,
+        layer: &Layer,
+        f: &ResolvedFields,
+        issues: &mut Vec<DataIssue>,
+    ) -> Vec<Approval> {
+        layer
+            .features
+            .iter()
+            .filter_map(|feature| {
+                let a = &feature.attrs;
+                let value = f.value(a, "kind").as_text().unwrap_or_default();
+                let Some(&kind) = self.kinds.get(value.trim()) else {
+                    issues.push(issue(
+                        layer,
+                        feature,
+                        f.field_name("kind"),
+                        format!(
+                            "approval kind {value:?} is not in the job's kinds mapping; left out"
+                        ),
+                    ));
+                    return None;
+                };
+                let date = dated(layer, feature, f, "date", issues);
+                Some(Approval {
+                    number: f
+                        .value(a, "number")
+                        .as_text()
+                        .unwrap_or_else(|| feature.label()),
+                    kind,
+                    date,
+                    geometry: feature.geometry.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn changes(&self, layer: &Layer, f: &ResolvedFields) -> Vec<Change> {
+        layer
+            .features
+            .iter()
+            .map(|feature| {
+                let a = &feature.attrs;
+                let observed = f
+                    .value(a, "observed_class")
+                    .as_text()
+                    .filter(|s| !s.trim().is_empty());
+                let observed_category = observed
+                    .as_deref()
+                    .and_then(|c| self.classes.get(c))
+                    .map(|c| c.category);
+                let image_date = f
+                    .value(a, "image_date")
+                    .as_text()
+                    .and_then(|t| Date::parse(&t));
+                Change {
+                    id: feature.label(),
+                    observed,
+                    observed_category,
+                    image_date,
+                    geometry: feature.geometry.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn issue(
+    layer: &Layer,
+    feature: &redline_ingest::Feature,
+    field: Option<&str>,
+    message: String,
+) -> DataIssue {
+    DataIssue {
+        file: layer.path.display().to_string(),
+        layer: layer.name.clone(),
+        feature: Some(feature.index),
+        id: feature.id.clone(),
+        field: field.map(str::to_string),
+        kind: IssueKind::BadValue,
+        message,
+    }
+}
+
+fn dated(
+    layer: &Layer,
+    feature: &redline_ingest::Feature,
+    f: &ResolvedFields,
+    key: &str,
+    issues: &mut Vec<DataIssue>,
+) -> Option<Date> {
+    let value = f.value(&feature.attrs, key);
+    let text = value.as_text()?;
+    let date = Date::parse(&text);
+    if date.is_none() {
+        issues.push(issue(
+            layer,
+            feature,
+            f.field_name(key),
+            format!("{text:?} is not a date"),
+        ));
+    }
+    date
+}
+
+fn townships(layer: &Layer, f: &ResolvedFields) -> Vec<Township> {
+    layer
+        .features
+        .iter()
+        .map(|feature| {
+            let code = f
+                .value(&feature.attrs, "code")
+                .as_text()
+                .unwrap_or_else(|| feature.label());
+            // 12-digit codes name the same township as their first 9 digits.
+            let code: String = code.trim().chars().take(9).collect();
+            let name = f
+                .value(&feature.attrs, "name")
+                .as_text()
+                .unwrap_or_else(|| code.clone());
+            Township {
+                code,
+                name,
+                geometry: feature.geometry.clone(),
+            }
+        })
+        .collect()
+}
+
+fn supplements(layer: &Layer, f: &ResolvedFields, issues: &mut Vec<DataIssue>) -> Vec<Supplement> {
+    layer
+        .features
+        .iter()
+        .filter_map(|feature| {
+            let a = &feature.attrs;
+            let status = f.value(a, "status").as_text().unwrap_or_default();
+            let accepted = match status.trim() {
+                "验收" | "备案" => true,
+                "立项" => false,
+                other => {
+                    issues.push(issue(
+                        layer,
+                        feature,
+                        f.field_name("status"),
+                        format!("status {other:?} is not 立项, 验收 or 备案; left out"),
+                    ));
+                    return None;
+                }
+            };
+            Some(Supplement {
+                id: f
+                    .value(a, "id")
+                    .as_text()
+                    .unwrap_or_else(|| feature.label()),
+                accepted,
+                new_area: f.value(a, "new_area").as_number(),
+                new_paddy: f.value(a, "new_paddy").as_number().unwrap_or(0.0),
+                grade: f
+                    .value(a, "grade")
+                    .as_number()
+                    .map(|g| g.round().clamp(1.0, 15.0) as u8),
+                date: dated(layer, feature, f, "date", issues),
+                geometry: feature.geometry.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Brings a layer to the working CRS; mismatched CRSs with no transformation are an error.
+fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<()> {
+    let from = layer.require_crs()?.clone();
+    if from.same_as(crs) {
+        return Ok(());
+    }
+    let t = Transformer::new(&from, crs).with_context(|| {
+        format!(
+            "{} [layer {}]: from {from} to the working CRS {crs}",
+            layer.path.display(),
+            layer.name
+        )
+    })?;
+    for f in &mut layer.features {
+        t.multipolygon(&mut f.geometry).with_context(|| {
+            format!(
+                "{} [layer {}] feature #{}",
+                layer.path.display(),
+                layer.name,
+                f.index
+            )
+        })?;
+    }
+    layer.crs = Some(crs.clone());
+    Ok(())
+}
+
+/// The targets table: `code` and `cultivated_target_*`, `pbf_target_*` columns in m², ha or 亩.
+fn read_targets(path: &Path) -> Result<BTreeMap<String, Targets>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .ok_or_else(|| anyhow!("{}: empty", path.display()))?
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .collect();
+    let column = |prefix: &str| -> Option<(usize, redline_geom::units::AreaUnit)> {
+        header.iter().enumerate().find_map(|(i, h)| {
+            let suffix = h.strip_prefix(prefix)?.strip_prefix('_')?;
+            redline_geom::units::AreaUnit::from_suffix(suffix).map(|u| (i, u))
+        })
+    };
+    let code_col = header
+        .iter()
+        .position(|h| h == "code")
+        .ok_or_else(|| anyhow!("{}: no `code` column", path.display()))?;
+    let (cult, pbf) = (column("cultivated_target"), column("pbf_target"));
+    let mut out = BTreeMap::new();
+    for (n, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |c: Option<(usize, redline_geom::units::AreaUnit)>| -> Result<Option<f64>> {
+            let Some((i, unit)) = c else { return Ok(None) };
+            let cell = cells.get(i).copied().unwrap_or("");
+            if cell.is_empty() {
+                return Ok(None);
+            }
+            let v: f64 = cell.parse().map_err(|_| {
+                anyhow!(
+                    "{} line {}: {:?} is not a number",
+                    path.display(),
+                    n + 2,
+                    cell
+                )
+            })?;
+            Ok(Some(unit.to_m2(v)))
+        };
+        let code: String = cells
+            .get(code_col)
+            .copied()
+            .unwrap_or("")
+            .chars()
+            .take(9)
+            .collect();
+        out.insert(
+            code,
+            Targets {
+                cultivated: get(cult)?,
+                pbf: get(pbf)?,
+            },
+        );
+    }
+    Ok(out)
+}

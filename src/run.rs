@@ -1,0 +1,121 @@
+//! `redline run` and `redline demo`.
+
+use crate::cli::{DemoArgs, RunArgs};
+use crate::job::Job;
+use crate::Outcome;
+use anyhow::{Context, Result};
+use redline_geom::units::m2_to_ha;
+use redline_overlay::Metrics;
+use redline_report::{report_json, write_atomic, JobEcho};
+use std::path::Path;
+use std::time::Instant;
+
+fn threads(n: Option<usize>) -> Result<()> {
+    if let Some(n) = n {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("--threads")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
+    threads(args.threads)?;
+    let job = Job::load(&args.job)?;
+    let output = args.output.clone().unwrap_or_else(|| job.output.clone());
+    execute(&job, &output, args.quiet)
+}
+
+pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
+    threads(args.threads)?;
+    let data = args.output.join("data");
+    let config = redline_synth::Config {
+        parcels: 20_000,
+        townships: 11,
+        seed: 1,
+        format: redline_synth::Format::GeoJson,
+    };
+    redline_synth::generate(&config, &data)
+        .with_context(|| format!("writing the demo county to {}", data.display()))?;
+    let job = Job::load(&data.join("job.toml"))?;
+    eprintln!(
+        "demo county (data/demo, rebuilt by the embedded generator) in {}",
+        data.display()
+    );
+    execute(&job, &args.output, false)
+}
+
+fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
+    let started = Instant::now();
+    let (county, settings, mut issues) = job.read()?;
+    let read = started.elapsed();
+    let outcome = redline_overlay::run(&county, &settings, &job.name);
+    let overlay = started.elapsed() - read;
+    issues.sort_by(|a, b| {
+        (&a.file, a.feature, a.kind, &a.field, &a.message)
+            .cmp(&(&b.file, b.feature, b.kind, &b.field, &b.message))
+    });
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let echo = JobEcho {
+        name: &job.name,
+        file: &job.path.display().to_string(),
+        text: &job.text,
+        settings: &settings,
+    };
+    let report = output.join("report.json");
+    write_atomic(&report, report_json(&echo, &outcome, &issues).as_bytes())
+        .with_context(|| format!("writing {}", report.display()))?;
+    // Timings change from run to run: they live beside report.json, not in it, so that the
+    // report stays byte-identical for the same inputs.
+    let timings = format!(
+        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}}}\n",
+        read.as_secs_f64(),
+        overlay.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        county.landuse.len(),
+        outcome.county.pieces,
+        outcome.county.clipped
+    );
+    write_atomic(&output.join("timings.json"), timings.as_bytes())?;
+    if !quiet {
+        print_summary(&outcome.townships, &outcome.county);
+        eprintln!(
+            "{} parcels, {} pieces ({} clipped), {} data issues; read {:.2} s, overlay {:.2} s; wrote {}",
+            county.landuse.len(),
+            outcome.county.pieces,
+            outcome.county.clipped,
+            issues.len(),
+            read.as_secs_f64(),
+            overlay.as_secs_f64(),
+            report.display()
+        );
+    }
+    Ok(if issues.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Issues
+    })
+}
+
+fn print_summary(townships: &[Metrics], county: &Metrics) {
+    println!(
+        "{:<10} {:<16} {:>12} {:>12} {:>9} {:>12} {:>9}",
+        "code", "name", "cult_net_ha", "target_ha", "retain", "pbf_ha", "pbf_cult"
+    );
+    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.4}", r));
+    let ha = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}", m2_to_ha(v)));
+    for m in townships.iter().chain(std::iter::once(county)) {
+        let pbf = m.pbf.as_ref();
+        println!(
+            "{:<10} {:<16} {:>12.2} {:>12} {:>9} {:>12} {:>9}",
+            m.code,
+            m.name,
+            m2_to_ha(m.landuse.cultivated_net),
+            ha(m.landuse.cultivated_target),
+            ratio(m.landuse.retention_ratio),
+            ha(pbf.map(|p| p.area)),
+            ratio(pbf.and_then(|p| p.cultivated_ratio))
+        );
+    }
+}
