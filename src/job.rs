@@ -326,6 +326,7 @@ impl Job {
         if let Some(path) = &self.targets {
             county.targets = read_targets(path)?;
         }
+        county.sort();
         let settings = Settings {
             period: self.period,
             area: self.area,

@@ -201,3 +201,127 @@ fn help_lists_the_commands() {
     );
     assert!(Path::new(env!("CARGO_BIN_EXE_redline")).exists());
 }
+
+fn copy_demo(to: &Path, reverse_landuse: bool) {
+    let demo = root().join("data/demo");
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(&demo).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_owned();
+        if reverse_landuse && name == "landuse.geojson" {
+            // The same features in the opposite order.
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (head, rest) = text.split_once("\n").unwrap();
+            let body = rest.trim_end().trim_end_matches("]}").trim_end();
+            let mut lines: Vec<&str> = body.split(",\n").collect();
+            lines.reverse();
+            std::fs::write(
+                to.join(&name),
+                format!("{head}\n{}\n]}}\n", lines.join(",\n")),
+            )
+            .unwrap();
+        } else {
+            std::fs::copy(&path, to.join(&name)).unwrap();
+        }
+    }
+}
+
+fn run_in(dir: &Path, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(dir)
+        .args(["run", "job.toml", "--quiet", "-o", "out"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(dir.join("out/report.json")).unwrap()
+}
+
+/// Equal texts, or a panic that shows the first line that differs.
+fn same(a: &str, b: &str, what: &str) {
+    if let Some((n, (x, y))) = a
+        .lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+    {
+        panic!("{what}: line {} differs:\n{x}\n{y}", n + 1);
+    }
+    assert_eq!(a.len(), b.len(), "{what}");
+}
+
+#[test]
+fn report_is_byte_identical_for_any_thread_count_and_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    copy_demo(&a, false);
+    copy_demo(&b, true);
+    assert_ne!(
+        std::fs::read(a.join("landuse.geojson")).unwrap(),
+        std::fs::read(b.join("landuse.geojson")).unwrap()
+    );
+    let one = run_in(&a, &["--threads", "1"]);
+    same(&one, &run_in(&a, &["--threads", "2"]), "2 threads");
+    same(&one, &run_in(&a, &["--threads", "8"]), "8 threads");
+    same(
+        &one,
+        &run_in(&b, &["--threads", "2"]),
+        "reversed input order",
+    );
+    let report: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(report["townships"].as_array().unwrap().len(), 11);
+    // The county row is the sum of the townships.
+    let sum: f64 = report["townships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["landuse"]["cultivated_net_m2"].as_f64().unwrap())
+        .sum();
+    let county = report["county"]["landuse"]["cultivated_net_m2"]
+        .as_f64()
+        .unwrap();
+    assert!((sum - county).abs() < 0.01 * 11.0, "{sum} vs {county}");
+}
+
+#[test]
+fn a_bad_job_names_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let job = std::fs::read_to_string(dir.path().join("job.toml")).unwrap();
+    for (from, to, expected) in [
+        (
+            "area   = \"ellipsoidal\"",
+            "area = \"spherical\"",
+            "area: unknown area method",
+        ),
+        (
+            "path = \"landuse.geojson\"",
+            "path = \"nope.geojson\"",
+            "layers.landuse.path",
+        ),
+        (
+            "interview_ratio = 0.10",
+            "interview_ratio = 0.10\ncolour = 1",
+            "unknown field `colour`",
+        ),
+        (
+            "\"先行用地\" = \"early_use\"",
+            "\"先行用地\" = \"early\"",
+            "layers.approvals.kinds.先行用地",
+        ),
+    ] {
+        std::fs::write(dir.path().join("bad.toml"), job.replace(from, to)).unwrap();
+        let out = redline(&["run", dir.path().join("bad.toml").to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+    }
+}

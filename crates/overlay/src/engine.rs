@@ -162,7 +162,9 @@ struct Layers<'a> {
     conversions: Vec<&'a MultiPolygon<f64>>,
 }
 
-/// Runs every metric family on the county.
+/// Runs every metric family on the county. Townships are processed in parallel and gathered in
+/// code order; within a township features are taken in layer order, so a county put in id
+/// order by [`County::sort`] gives the same bits whatever the input order or thread count.
 pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
     let mut order: Vec<usize> = (0..county.townships.len()).collect();
     order.sort_by(|&a, &b| county.townships[a].code.cmp(&county.townships[b].code));
@@ -286,6 +288,11 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
         conversions,
     }
 }
+
+/// Intersections at or below this area (m², a square decimetre) are rounding noise along shared
+/// edges: the boolean operations snap vertices to a grid, so parcels that share an edge exactly
+/// can leave slivers of a few cm².
+const SLIVER_M2: f64 = 0.01;
 
 /// An empty geometry stands in for features a family leaves out, so positions still match.
 static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
@@ -563,7 +570,8 @@ fn basic_farmland(
                 Some(b.geometry.intersection(piece.geometry.as_ref()))
             };
             let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
-            if planar <= 0.0 {
+            // Neighbours that only share an edge leave slivers of rounding noise, not land.
+            if planar <= SLIVER_M2 {
                 continue;
             }
             let (gross, net) = gross_net(county, landuse, piece.source, planar);

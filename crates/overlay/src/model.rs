@@ -226,6 +226,27 @@ pub struct County {
     pub targets: std::collections::BTreeMap<String, Targets>,
 }
 
+impl County {
+    /// Puts every layer in id order (townships by code), so that results — down to the last bit
+    /// of every sum — do not depend on the order features came in. Ties keep their order.
+    pub fn sort(&mut self) {
+        self.townships.sort_by(|a, b| a.code.cmp(&b.code));
+        self.landuse.sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(v) = self.basic_farmland.as_mut() {
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        if let Some(v) = self.approvals.as_mut() {
+            v.sort_by(|a, b| a.number.cmp(&b.number));
+        }
+        if let Some(v) = self.supplements.as_mut() {
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        if let Some(v) = self.changes.as_mut() {
+            v.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+}
+
 /// Thresholds of the violation flags (SPEC §5.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
