@@ -294,34 +294,35 @@ impl Job {
             )
         };
         if let Some(l) = take(LayerRole::Townships) {
-            county.townships = townships(&l, &fields(&l, LayerRole::Townships)?);
+            let f = fields(&l, LayerRole::Townships)?;
+            county.townships = townships(l, &f);
         }
         if let Some(l) = take(LayerRole::Landuse) {
             let f = fields(&l, LayerRole::Landuse)?;
-            county.landuse = self.parcels(&l, &f, &mut issues);
+            county.landuse = self.parcels(l, &f, &mut issues);
         }
-        if let Some(l) = take(LayerRole::BasicFarmland) {
+        if let Some(mut l) = take(LayerRole::BasicFarmland) {
             county.basic_farmland = Some(
-                l.features
-                    .iter()
+                std::mem::take(&mut l.features)
+                    .into_iter()
                     .map(|f| BasicFarmland {
                         id: f.label(),
-                        geometry: f.geometry.clone(),
+                        geometry: f.geometry,
                     })
                     .collect(),
             );
         }
         if let Some(l) = take(LayerRole::Approvals) {
             let f = fields(&l, LayerRole::Approvals)?;
-            county.approvals = Some(self.approvals(&l, &f, &mut issues));
+            county.approvals = Some(self.approvals(l, &f, &mut issues));
         }
         if let Some(l) = take(LayerRole::Supplements) {
             let f = fields(&l, LayerRole::Supplements)?;
-            county.supplements = Some(supplements(&l, &f, &mut issues));
+            county.supplements = Some(supplements(l, &f, &mut issues));
         }
         if let Some(l) = take(LayerRole::Changes) {
             let f = fields(&l, LayerRole::Changes)?;
-            county.changes = Some(self.changes(&l, &f));
+            county.changes = Some(self.changes(l, &f));
         }
         if let Some(path) = &self.targets {
             county.targets = read_targets(path)?;
@@ -372,14 +373,13 @@ impl Job {
 
     fn parcels(
         &self,
-        layer: &Layer,
+        mut layer: Layer,
         f: &ResolvedFields,
         issues: &mut Vec<DataIssue>,
     ) -> Vec<Parcel> {
         let _ = issues; // unknown codes were reported by ResolvedFields::check
-        layer
-            .features
-            .iter()
+        std::mem::take(&mut layer.features)
+            .into_iter()
             .filter_map(|feature| {
                 let a = &feature.attrs;
                 let code = f.value(a, "class").as_text()?.trim().to_string();
@@ -407,7 +407,7 @@ impl Job {
                         .value(a, "grade")
                         .as_number()
                         .map(|g| g.round().clamp(1.0, 15.0) as u8),
-                    geometry: feature.geometry.clone(),
+                    geometry: feature.geometry,
                 })
             })
             .collect()
@@ -415,20 +415,19 @@ impl Job {
 
     fn approvals(
         &self,
-        layer: &Layer,
+        mut layer: Layer,
         f: &ResolvedFields,
         issues: &mut Vec<DataIssue>,
     ) -> Vec<Approval> {
-        layer
-            .features
-            .iter()
+        std::mem::take(&mut layer.features)
+            .into_iter()
             .filter_map(|feature| {
                 let a = &feature.attrs;
                 let value = f.value(a, "kind").as_text().unwrap_or_default();
                 let Some(&kind) = self.kinds.get(value.trim()) else {
                     issues.push(issue(
-                        layer,
-                        feature,
+                        &layer,
+                        &feature,
                         f.field_name("kind"),
                         format!(
                             "approval kind {value:?} is not in the job's kinds mapping; left out"
@@ -436,7 +435,7 @@ impl Job {
                     ));
                     return None;
                 };
-                let date = dated(layer, feature, f, "date", issues);
+                let date = dated(&layer, &feature, f, "date", issues);
                 Some(Approval {
                     number: f
                         .value(a, "number")
@@ -444,16 +443,15 @@ impl Job {
                         .unwrap_or_else(|| feature.label()),
                     kind,
                     date,
-                    geometry: feature.geometry.clone(),
+                    geometry: feature.geometry,
                 })
             })
             .collect()
     }
 
-    fn changes(&self, layer: &Layer, f: &ResolvedFields) -> Vec<Change> {
-        layer
-            .features
-            .iter()
+    fn changes(&self, mut layer: Layer, f: &ResolvedFields) -> Vec<Change> {
+        std::mem::take(&mut layer.features)
+            .into_iter()
             .map(|feature| {
                 let a = &feature.attrs;
                 let observed = f
@@ -473,7 +471,7 @@ impl Job {
                     observed,
                     observed_category,
                     image_date,
-                    geometry: feature.geometry.clone(),
+                    geometry: feature.geometry,
                 }
             })
             .collect()
@@ -509,8 +507,8 @@ fn dated(
     let date = Date::parse(&text);
     if date.is_none() {
         issues.push(issue(
-            layer,
-            feature,
+            &layer,
+            &feature,
             f.field_name(key),
             format!("{text:?} is not a date"),
         ));
@@ -518,10 +516,9 @@ fn dated(
     date
 }
 
-fn townships(layer: &Layer, f: &ResolvedFields) -> Vec<Township> {
-    layer
-        .features
-        .iter()
+fn townships(mut layer: Layer, f: &ResolvedFields) -> Vec<Township> {
+    std::mem::take(&mut layer.features)
+        .into_iter()
         .map(|feature| {
             let code = f
                 .value(&feature.attrs, "code")
@@ -536,16 +533,19 @@ fn townships(layer: &Layer, f: &ResolvedFields) -> Vec<Township> {
             Township {
                 code,
                 name,
-                geometry: feature.geometry.clone(),
+                geometry: feature.geometry,
             }
         })
         .collect()
 }
 
-fn supplements(layer: &Layer, f: &ResolvedFields, issues: &mut Vec<DataIssue>) -> Vec<Supplement> {
-    layer
-        .features
-        .iter()
+fn supplements(
+    mut layer: Layer,
+    f: &ResolvedFields,
+    issues: &mut Vec<DataIssue>,
+) -> Vec<Supplement> {
+    std::mem::take(&mut layer.features)
+        .into_iter()
         .filter_map(|feature| {
             let a = &feature.attrs;
             let status = f.value(a, "status").as_text().unwrap_or_default();
@@ -554,8 +554,8 @@ fn supplements(layer: &Layer, f: &ResolvedFields, issues: &mut Vec<DataIssue>) -
                 "立项" => false,
                 other => {
                     issues.push(issue(
-                        layer,
-                        feature,
+                        &layer,
+                        &feature,
                         f.field_name("status"),
                         format!("status {other:?} is not 立项, 验收 or 备案; left out"),
                     ));
@@ -574,8 +574,8 @@ fn supplements(layer: &Layer, f: &ResolvedFields, issues: &mut Vec<DataIssue>) -
                     .value(a, "grade")
                     .as_number()
                     .map(|g| g.round().clamp(1.0, 15.0) as u8),
-                date: dated(layer, feature, f, "date", issues),
-                geometry: feature.geometry.clone(),
+                date: dated(&layer, &feature, f, "date", issues),
+                geometry: feature.geometry,
             })
         })
         .collect()

@@ -8,6 +8,7 @@ use crate::pieces::Piece;
 use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
 use redline_geom::units::M2_PER_MU;
 use redline_geom::LandCategory;
+use redline_index::ParcelIndex;
 
 /// One side of the ledger (or the balance).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -85,50 +86,83 @@ impl Balance {
     }
 }
 
-/// The union of `geoms` that meet `near`, in the given order (deterministic).
-pub(crate) fn union_near<'g>(
-    geoms: impl Iterator<Item = &'g MultiPolygon<f64>>,
-    near: &MultiPolygon<f64>,
-) -> MultiPolygon<f64> {
-    let Some(r) = near.bounding_rect() else {
-        return MultiPolygon(vec![]);
-    };
-    geoms
-        .filter(|g| g.bounding_rect().is_some_and(|b| b.intersects(&r)))
-        .fold(MultiPolygon(vec![]), |acc, g| {
-            if acc.0.is_empty() {
-                g.clone()
-            } else {
-                acc.union(g)
-            }
-        })
+/// Geometries with an R-tree of their envelopes, for "which of these are near that".
+pub(crate) struct Near<'a> {
+    pub geoms: Vec<&'a MultiPolygon<f64>>,
+    index: ParcelIndex,
+}
+
+impl<'a> Near<'a> {
+    pub fn new(geoms: Vec<&'a MultiPolygon<f64>>) -> Self {
+        let index = ParcelIndex::new(&geoms);
+        Near { geoms, index }
+    }
+
+    /// Positions of the geometries whose envelope meets `g`'s, in ascending order.
+    pub fn around(&self, g: &MultiPolygon<f64>) -> Vec<usize> {
+        let Some(r) = g.bounding_rect() else {
+            return Vec::new();
+        };
+        let mut found: Vec<usize> = self
+            .index
+            .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    /// The union of the geometries near `g`, in position order (deterministic).
+    pub fn union_around(&self, g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+        self.around(g)
+            .into_iter()
+            .fold(MultiPolygon(vec![]), |acc, k| {
+                if acc.0.is_empty() {
+                    self.geoms[k].clone()
+                } else {
+                    acc.union(self.geoms[k])
+                }
+            })
+    }
 }
 
 /// The township's ledger. `conversions` are the approvals that debit (in the period), already
 /// chosen by the caller; `pieces` the township's land-use pieces.
+#[allow(clippy::too_many_arguments)] // the township, its pieces and the layers they meet
 pub(crate) fn township_balance(
     county: &County,
     settings: &Settings,
     township: &MultiPolygon<f64>,
-    conversions: &[&MultiPolygon<f64>],
+    conversions: &Near,
     pieces: &[Piece],
+    piece_near: &Near,
     landuse: &Prepared,
     supplements: &[(usize, f64, f64)],
 ) -> Balance {
     let mut b = Balance::default();
-    let occupied = union_near(conversions.iter().copied(), township);
-    if !occupied.0.is_empty() {
-        for piece in pieces {
-            let parcel = &county.landuse[piece.source];
-            if parcel.category != LandCategory::Cultivated || !piece.geometry.intersects(&occupied)
-            {
-                continue;
-            }
-            let planar = piece.geometry.intersection(&occupied).unsigned_area();
-            let net = planar * landuse.scale[piece.source] * (1.0 - parcel.deduction);
-            let paddy = if parcel.code == "0101" { net } else { 0.0 };
-            b.debit.add_area(net, paddy, parcel.grade, settings);
+    // The pieces under any conversion; each is cut by the union of the conversions around it
+    // (so an overlap of two approvals counts once) — a union per piece stays small where one
+    // union per township would be large.
+    let mut under: Vec<usize> = conversions
+        .around(township)
+        .into_iter()
+        .flat_map(|c| piece_near.around(conversions.geoms[c]))
+        .collect();
+    under.sort_unstable();
+    under.dedup();
+    for k in under {
+        let piece = &pieces[k];
+        let parcel = &county.landuse[piece.source];
+        if parcel.category != LandCategory::Cultivated {
+            continue;
         }
+        let occupied = conversions.union_around(piece.geometry.as_ref());
+        if occupied.0.is_empty() || !piece.geometry.intersects(&occupied) {
+            continue;
+        }
+        let planar = piece.geometry.intersection(&occupied).unsigned_area();
+        let net = planar * landuse.scale[piece.source] * (1.0 - parcel.deduction);
+        let paddy = if parcel.code == "0101" { net } else { 0.0 };
+        b.debit.add_area(net, paddy, parcel.grade, settings);
     }
     // Credits: (supplement, share of its area in this township, its total area).
     for &(k, share, total) in supplements {

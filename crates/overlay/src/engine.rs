@@ -1,12 +1,12 @@
 //! The engine: per township in parallel, land use cut into pieces and every metric family
 //! accumulated in a fixed order, so the output does not depend on thread count or input order.
 
-use crate::balance::township_balance;
+use crate::balance::{township_balance, Near};
 use crate::metrics::{GrossNet, LandUse, Metrics, Pbf};
 use crate::model::{County, Settings};
 use crate::pieces::{Cutter, Piece};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::{AreaMethod, EllipsoidalArea, LandCategory};
 use redline_geom::{DataIssue, IssueKind};
@@ -156,10 +156,12 @@ struct Layers<'a> {
     pbf: Option<Prepared<'a>>,
     supplements: Option<Prepared<'a>>,
     changes: Option<Prepared<'a>>,
-    /// Approvals in force by the period's end (for violations), with their kinds.
-    approvals: Vec<(crate::model::ApprovalKind, &'a MultiPolygon<f64>)>,
+    /// Approvals in force by the period's end that permit construction (legal cover).
+    legal: Near<'a>,
+    /// Temporary and facility approvals in force (other cover).
+    other_cover: Near<'a>,
     /// Conversion approvals dated in the period (the debits).
-    conversions: Vec<&'a MultiPolygon<f64>>,
+    conversions: Near<'a>,
 }
 
 /// Runs every metric family on the county. Townships are processed in parallel and gathered in
@@ -266,25 +268,42 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
         )
     });
     let approvals = county.approvals.as_deref().unwrap_or_default();
-    let in_force = approvals
+    let in_force: Vec<_> = approvals
         .iter()
         .filter(|a| a.date.is_none_or(|d| d <= period.end))
-        .map(|a| (a.kind, &a.geometry))
         .collect();
-    let conversions = approvals
-        .iter()
-        .filter(|a| {
-            a.kind == crate::model::ApprovalKind::Conversion
-                && a.date.is_some_and(|d| period.contains(d))
-        })
-        .map(|a| &a.geometry)
-        .collect();
+    let legal = Near::new(
+        in_force
+            .iter()
+            .filter(|a| a.kind.permits_construction())
+            .map(|a| &a.geometry)
+            .collect(),
+    );
+    let other_cover = Near::new(
+        in_force
+            .iter()
+            .filter(|a| !a.kind.permits_construction())
+            .map(|a| &a.geometry)
+            .collect(),
+    );
+    let debits = |a: &&crate::model::Approval| {
+        a.kind == crate::model::ApprovalKind::Conversion
+            && a.date.is_some_and(|d| period.contains(d))
+    };
+    let conversions = Near::new(
+        approvals
+            .iter()
+            .filter(debits)
+            .map(|a| &a.geometry)
+            .collect(),
+    );
     Layers {
         landuse,
         pbf,
         supplements,
         changes,
-        approvals: in_force,
+        legal,
+        other_cover,
         conversions,
     }
 }
@@ -341,6 +360,7 @@ fn township(
     };
     let landuse = &layers.landuse;
     let (pieces, clipped) = cutter.pieces(&landuse.geoms, &landuse.index, &landuse.planar);
+    let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();
     let mut m = Metrics {
         code: town.code.clone(),
@@ -353,13 +373,19 @@ fn township(
     m.landuse.cultivated_target = targets.cultivated;
     m.landuse.finish();
     let mut losses = Vec::new();
-    let mut pbf_pieces = Vec::new();
+    let pbf_pieces = layers.pbf.as_ref().map_or_else(Vec::new, |pbf| {
+        cutter.pieces(&pbf.geoms, &pbf.index, &pbf.planar).0
+    });
+    let pbf_near = Near::new(pbf_pieces.iter().map(|x| x.geometry.as_ref()).collect());
     if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
-        pbf_pieces = cutter.pieces(&pbf.geoms, &pbf.index, &pbf.planar).0;
+        let township_pieces = TownshipPieces {
+            code: &town.code,
+            pieces: &pieces,
+            near: &piece_near,
+        };
         let mut p = basic_farmland(
             county,
-            &town.code,
-            &pieces,
+            &township_pieces,
             landuse,
             &pbf_pieces,
             pbf,
@@ -390,6 +416,7 @@ fn township(
             &town.geometry,
             &layers.conversions,
             &pieces,
+            &piece_near,
             landuse,
             &shares,
         ));
@@ -398,15 +425,24 @@ fn township(
         let (patches, _) = cutter.pieces(&c.geoms, &c.index, &c.planar);
         township_parts(
             county,
-            settings,
             &patches,
             &pieces,
+            &piece_near,
             landuse,
             &pbf_pieces,
-            &layers.approvals,
+            &pbf_near,
+            &layers.legal,
+            &layers.other_cover,
         )
     });
     (m, losses, parts)
+}
+
+/// A township's land-use pieces and their index.
+struct TownshipPieces<'p, 'a> {
+    code: &'p str,
+    pieces: &'p [Piece<'a>],
+    near: &'p Near<'p>,
 }
 
 /// Verdicts per patch from its parts in every township, then the townships' §5.4 numbers.
@@ -536,30 +572,20 @@ fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) -> LandUse {
     lu
 }
 
-#[allow(clippy::too_many_arguments)] // the township's pieces of both layers and their tables
 fn basic_farmland(
     county: &County,
-    code: &str,
-    pieces: &[Piece],
+    township: &TownshipPieces,
     landuse: &Prepared,
     pbf_pieces: &[Piece],
     pbf: &Prepared,
     pbf_layer: &[crate::model::BasicFarmland],
     losses: &mut Vec<PbfLoss>,
 ) -> Pbf {
+    let (code, pieces) = (township.code, township.pieces);
     let mut p = Pbf::default();
-    // The township's land-use pieces, indexed for the PBF pieces to find.
-    let piece_geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|x| x.geometry.as_ref()).collect();
-    let piece_index = ParcelIndex::new(&piece_geoms);
     for b in pbf_pieces {
         p.area += b.planar * pbf.scale[b.source];
-        let Some(r) = b.geometry.bounding_rect() else {
-            continue;
-        };
-        let mut near: Vec<usize> = piece_index
-            .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
-            .collect();
-        near.sort_unstable();
+        let near = township.near.around(b.geometry.as_ref());
         for k in near {
             let piece = &pieces[k];
             // Basic farmland drawn from the land-use parcels shares their geometry exactly.

@@ -2,9 +2,9 @@
 //! that approvals make legal or "other", the illegal rest, its cultivated and basic-farmland
 //! parts, the patch's verdict, and the illegal-occupation ratio with the 约谈/问责 flags.
 
-use crate::balance::union_near;
+use crate::balance::Near;
 use crate::engine::Prepared;
-use crate::model::{ApprovalKind, County, Settings, Thresholds};
+use crate::model::{County, Thresholds};
 use crate::pieces::Piece;
 use geo::{Area, BooleanOps, Intersects, MultiPolygon};
 use redline_geom::LandCategory;
@@ -88,35 +88,31 @@ pub(crate) fn verdict(parts: &[&PatchPart], observed_not_construction: bool, min
 #[allow(clippy::too_many_arguments)] // the township's pieces of four layers
 pub(crate) fn township_parts(
     county: &County,
-    settings: &Settings,
     patches: &[Piece],
     pieces: &[Piece],
+    piece_near: &Near,
     landuse: &Prepared,
     pbf: &[Piece],
-    approvals: &[(ApprovalKind, &MultiPolygon<f64>)],
+    pbf_near: &Near,
+    legal_kinds: &Near,
+    other_kinds: &Near,
 ) -> Vec<PatchPart> {
-    let legal_kinds: Vec<&MultiPolygon<f64>> = approvals
-        .iter()
-        .filter(|(k, _)| k.permits_construction())
-        .map(|(_, g)| *g)
-        .collect();
-    let other_kinds: Vec<&MultiPolygon<f64>> = approvals
-        .iter()
-        .filter(|(k, _)| !k.permits_construction())
-        .map(|(_, g)| *g)
-        .collect();
-    let _ = settings;
     patches
         .iter()
         .map(|patch| {
             let p = patch.geometry.as_ref();
-            let legal_cover = union_near(legal_kinds.iter().copied(), p);
-            let other_cover = union_near(other_kinds.iter().copied(), p);
+            let legal_cover = legal_kinds.union_around(p);
+            let other_cover = other_kinds.union_around(p);
             let mut part = PatchPart {
                 patch: patch.source,
                 ..Default::default()
             };
-            for piece in pieces.iter().filter(|n| n.geometry.intersects(p)) {
+            let near = piece_near.around(p);
+            for piece in near
+                .into_iter()
+                .map(|k| &pieces[k])
+                .filter(|n| n.geometry.intersects(p))
+            {
                 let parcel = &county.landuse[piece.source];
                 if parcel.category == LandCategory::Construction {
                     continue;
@@ -157,7 +153,12 @@ pub(crate) fn township_parts(
                 part.new_land_cultivated += n * keep;
                 part.illegal_cultivated += i * keep;
                 if i > 0.0 {
-                    for b in pbf.iter().filter(|b| b.geometry.intersects(&illegal)) {
+                    for b in pbf_near
+                        .around(&illegal)
+                        .into_iter()
+                        .map(|k| &pbf[k])
+                        .filter(|b| b.geometry.intersects(&illegal))
+                    {
                         part.illegal_pbf += area(&illegal.intersection(b.geometry.as_ref()));
                     }
                     part.illegal_geometry.push(illegal);
