@@ -507,8 +507,8 @@ fn dated(
     let date = Date::parse(&text);
     if date.is_none() {
         issues.push(issue(
-            &layer,
-            &feature,
+            layer,
+            feature,
             f.field_name(key),
             format!("{text:?} is not a date"),
         ));
