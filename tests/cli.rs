@@ -325,3 +325,85 @@ fn a_bad_job_names_its_key() {
         );
     }
 }
+
+/// Every number of `county` equals the sum of the townships' (ratios excepted).
+fn assert_county_is_sum(county: &serde_json::Value, towns: &[serde_json::Value], path: &str) {
+    match county {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let children: Vec<serde_json::Value> = towns.iter().map(|t| t[k].clone()).collect();
+                assert_county_is_sum(v, &children, &format!("{path}.{k}"));
+            }
+        }
+        serde_json::Value::Number(n)
+            if !path.contains("ratio")
+                && !path.contains("share")
+                && !path.contains("mean_grade") =>
+        {
+            let sum: f64 = towns.iter().filter_map(|t| t.as_f64()).sum();
+            let c = n.as_f64().unwrap();
+            assert!(
+                (c - sum).abs() <= 0.005 * (towns.len() as f64 + 1.0),
+                "{path}: county {c} vs Σ townships {sum}"
+            );
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn demo_invariants_sums_and_splits() {
+    use redline_geom::{Crs, EllipsoidalArea};
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let report: serde_json::Value = serde_json::from_str(&run_in(dir.path(), &[])).unwrap();
+    let towns = report["townships"].as_array().unwrap().clone();
+    let county = &report["county"];
+    for key in ["landuse", "basic_farmland"] {
+        assert_county_is_sum(
+            &county[key],
+            &towns.iter().map(|t| t[key].clone()).collect::<Vec<_>>(),
+            key,
+        );
+    }
+    // Σ pieces = Σ parcels: the county's land-use total is the parcels' ellipsoidal area.
+    let read = redline_ingest::read_layer(&dir.path().join("landuse.geojson"), &Default::default())
+        .unwrap();
+    let measure = EllipsoidalArea::for_crs(&Crs::from_epsg(4529).unwrap()).unwrap();
+    let parcels: f64 = read
+        .layer
+        .features
+        .iter()
+        .map(|f| measure.area(&f.geometry).unwrap())
+        .sum();
+    let total = county["landuse"]["total_m2"].as_f64().unwrap();
+    assert!(
+        ((total - parcels) / parcels).abs() < 1e-9,
+        "pieces {total} vs parcels {parcels}"
+    );
+    // The PBF split adds up to the PBF area (the coverage covers all basic farmland).
+    let p = &county["basic_farmland"];
+    let parts: f64 = [
+        "pbf_cultivated_m2",
+        "pbf_construction_m2",
+        "pbf_other_agri_m2",
+        "pbf_unused_m2",
+    ]
+    .iter()
+    .map(|k| p[k].as_f64().unwrap())
+    .sum();
+    let area = p["pbf_area_m2"].as_f64().unwrap();
+    assert!(
+        ((parts - area) / area).abs() < 1e-9,
+        "PBF parts {parts} vs area {area}"
+    );
+    // Every patch dated in the period has a verdict; the county counts them.
+    let patches = report["patches"].as_array().unwrap();
+    let counted: u64 = county["violations"]["patches"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted as usize, patches.len());
+}

@@ -69,11 +69,9 @@ pub(crate) fn clip_to_rect(mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPoly
     )
 }
 
-/// `a ∩ b` where `b` is large: `b` is first cut down to `a`'s envelope, widened by a margin.
-pub(crate) fn intersect_with_large(
-    a: &MultiPolygon<f64>,
-    b: &MultiPolygon<f64>,
-) -> MultiPolygon<f64> {
+/// `a ∩ b` where `b` may be large: `b` is first cut down to `a`'s envelope, widened by a margin,
+/// then intersected exactly (geo's `BooleanOps`). This is the engine's refine step.
+pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     let Some(r) = geo::BoundingRect::bounding_rect(a) else {
         return MultiPolygon(vec![]);
     };

@@ -12,6 +12,7 @@ mod pieces;
 mod violations;
 
 pub use balance::{Balance, Ledger};
+pub use clip::intersect_with_large as clip_intersection;
 pub use engine::{run, Outcome, PatchVerdict, PbfLoss, ViolationPiece};
 pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
 pub use model::{
