@@ -75,7 +75,9 @@ pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Mul
     let Some(r) = geo::BoundingRect::bounding_rect(a) else {
         return MultiPolygon(vec![]);
     };
-    let margin = 1.0 + 0.01 * (r.width() + r.height());
+    // A margin relative to the operand (so it suits metres and degrees alike), never zero.
+    let magnitude = r.max().x.abs().max(r.max().y.abs()).max(1.0);
+    let margin = 0.01 * (r.width() + r.height()) + 1e-9 * magnitude;
     let rect = Rect::new(
         Coord {
             x: r.min().x - margin,
