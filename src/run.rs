@@ -100,22 +100,47 @@ fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
 
 fn print_summary(townships: &[Metrics], county: &Metrics) {
     println!(
-        "{:<10} {:<16} {:>12} {:>12} {:>9} {:>12} {:>9}",
-        "code", "name", "cult_net_ha", "target_ha", "retain", "pbf_ha", "pbf_cult"
+        "{:<10} {:<16} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
+        "code",
+        "name",
+        "cult_net_ha",
+        "target_ha",
+        "retain",
+        "pbf_ha",
+        "pbf_cul",
+        "balance",
+        "illegal",
+        "flags"
     );
-    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.4}", r));
+    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.3}", r));
     let ha = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}", m2_to_ha(v)));
     for m in townships.iter().chain(std::iter::once(county)) {
         let pbf = m.pbf.as_ref();
+        let balance =
+            m.balance
+                .as_ref()
+                .map_or("-", |b| if b.balanced() { "balanced" } else { "deficit" });
+        let v = m.violations.as_ref();
+        let flags = v.map_or(String::new(), |v| {
+            [(v.interview, "约谈"), (v.accountability, "问责")]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, f)| *f)
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
         println!(
-            "{:<10} {:<16} {:>12.2} {:>12} {:>9} {:>12} {:>9}",
+            "{:<10} {:<16} {:>11.2} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
             m.code,
             m.name,
             m2_to_ha(m.landuse.cultivated_net),
             ha(m.landuse.cultivated_target),
             ratio(m.landuse.retention_ratio),
             ha(pbf.map(|p| p.area)),
-            ratio(pbf.and_then(|p| p.cultivated_ratio))
+            ratio(pbf.and_then(|p| p.cultivated_ratio)),
+            balance,
+            ratio(v.map(|v| v.illegal_ratio)),
+            flags
         );
     }
 }

@@ -544,9 +544,9 @@ impl<'a> Generator<'a> {
         for k in 0..target {
             let pick = stream.unit();
             let conversions = &self.conversions;
-            let (center, radius, observed) = if pick < 0.45 && !conversions.is_empty() {
+            let (center, radius, observed) = if pick < 0.64 && !conversions.is_empty() {
                 let (c, r, _) = conversions[k % conversions.len()];
-                let partial = pick >= 0.3;
+                let partial = pick >= 0.56;
                 let (dx, dy) = if partial { (r, 0.0) } else { (0.0, 0.0) };
                 (
                     Coord {
