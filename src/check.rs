@@ -37,7 +37,34 @@ fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
         .collect()
 }
 
+/// `redline check JOB.toml`: every layer of the job read and checked as `run` would, without the
+/// overlay.
+fn check_job(args: &CheckArgs) -> Result<Outcome> {
+    let job = crate::job::Job::load(&args.layer.file)?;
+    let (county, _, mut issues) = job.read()?;
+    issues.sort_by(|a, b| (&a.file, a.feature, a.kind).cmp(&(&b.file, b.feature, b.kind)));
+    for issue in &issues {
+        println!("{issue}");
+    }
+    eprintln!(
+        "{}: {} townships, {} land-use parcels, {} data issue{}",
+        args.layer.file.display(),
+        county.townships.len(),
+        county.landuse.len(),
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" }
+    );
+    Ok(if issues.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Issues
+    })
+}
+
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
+    if args.layer.file.extension().is_some_and(|e| e == "toml") {
+        return check_job(args);
+    }
     let role = match &args.role {
         Some(name) => Some(LayerRole::from_name(name).ok_or_else(|| {
             anyhow!("unknown role {name:?} (townships, landuse, basic_farmland, approvals, supplements, changes)")

@@ -25,9 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Describe a layer file: format, CRS, feature count, extent, fields and their types.
     Info(LayerArgs),
-    /// List every data issue of a layer file (invalid geometry, overlaps within a coverage,
-    /// unknown class codes, bad deduction coefficients, undecodable text, duplicate ids); exit 1
-    /// if there are any.
+    /// List every data issue of a layer file, or of every layer of a job file (invalid geometry,
+    /// overlaps within a coverage, unknown class codes, bad deduction coefficients, undecodable
+    /// text, duplicate ids); exit 1 if there are any.
     Check(CheckArgs),
     /// Run a job: read the layers of JOB.toml, overlay them, and write report.json to the
     /// output folder; print the township summary.
@@ -91,7 +91,7 @@ pub struct SynthArgs {
 #[derive(Debug, Args)]
 pub struct LayerArgs {
     /// The layer: .geojson/.json (FeatureCollection), .geojsonl/.geojsons/.ndjson (GeoJSONSeq)
-    /// or .shp (with .dbf, .prj, .cpg beside it).
+    /// or .shp (with .dbf, .prj, .cpg beside it); `check` also takes a job file (.toml).
     pub file: PathBuf,
     /// Text encoding of the .dbf, overriding .cpg and the language-driver byte
     /// (utf-8, gbk, cp936, gb18030, latin1 …).

@@ -407,3 +407,16 @@ fn demo_invariants_sums_and_splits() {
         .sum();
     assert_eq!(counted as usize, patches.len());
 }
+
+#[test]
+fn check_a_whole_job() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let out = redline(&["check", dir.path().join("job.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("11 townships, 20812 land-use parcels, 0 data issues"),
+        "{}",
+        stderr(&out)
+    );
+}
