@@ -100,7 +100,7 @@ fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
 
 fn print_summary(townships: &[Metrics], county: &Metrics) {
     println!(
-        "{:<10} {:<16} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
+        "{:<10} {:<16} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} flags",
         "code",
         "name",
         "cult_net_ha",
@@ -110,7 +110,6 @@ fn print_summary(townships: &[Metrics], county: &Metrics) {
         "pbf_cul",
         "balance",
         "illegal",
-        "flags"
     );
     let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.3}", r));
     let ha = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.2}", m2_to_ha(v)));
