@@ -69,16 +69,13 @@ pub(crate) fn clip_to_rect(mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPoly
     )
 }
 
-/// `a ∩ b` where `b` may be large: `b` is first cut down to `a`'s envelope, widened by a margin,
-/// then intersected exactly (geo's `BooleanOps`). This is the engine's refine step.
-pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let Some(r) = geo::BoundingRect::bounding_rect(a) else {
-        return MultiPolygon(vec![]);
-    };
-    // A margin relative to the operand (so it suits metres and degrees alike), never zero.
+/// The rectangle `intersect_with_large` cuts `b` down to: `a`'s envelope widened by a margin
+/// relative to `a` (so it suits metres and degrees alike), never zero.
+pub(crate) fn clip_rect(a: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    let r = geo::BoundingRect::bounding_rect(a)?;
     let magnitude = r.max().x.abs().max(r.max().y.abs()).max(1.0);
     let margin = 0.01 * (r.width() + r.height()) + 1e-9 * magnitude;
-    let rect = Rect::new(
+    Some(Rect::new(
         Coord {
             x: r.min().x - margin,
             y: r.min().y - margin,
@@ -87,12 +84,30 @@ pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Mul
             x: r.max().x + margin,
             y: r.max().y + margin,
         },
-    );
-    let near = clip_to_rect(b, rect);
+    ))
+}
+
+/// `a ∩ near`, where `near` is the large operand already cut down to `rect` (or to a rectangle
+/// around it: clipping by nested rectangles is clipping by the inner one).
+pub(crate) fn intersect_near(
+    a: &MultiPolygon<f64>,
+    near: &MultiPolygon<f64>,
+    rect: Rect<f64>,
+) -> MultiPolygon<f64> {
+    let near = clip_to_rect(near, rect);
     if near.0.is_empty() {
         return near;
     }
     a.intersection(&near)
+}
+
+/// `a ∩ b` where `b` may be large: `b` is first cut down to `a`'s envelope, widened by a margin,
+/// then intersected exactly (geo's `BooleanOps`). This is the engine's refine step.
+pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    match clip_rect(a) {
+        Some(rect) => intersect_near(a, b, rect),
+        None => MultiPolygon(vec![]),
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::balance::{township_balance, Near};
 use crate::metrics::{GrossNet, LandUse, Metrics, Pbf};
 use crate::model::{County, Settings};
-use crate::pieces::{Cutter, Piece};
+use crate::pieces::{Cells, Cutter, Piece, Tiles};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
@@ -88,6 +88,9 @@ pub struct Outcome {
     pub pbf_loss: Vec<PbfLoss>,
     /// Notes for the report (skipped families, default tables).
     pub notes: Vec<String>,
+    /// Seconds spent per stage, summed over the townships (thread time, not wall time):
+    /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, plus `prepare` and `judge`.
+    pub stage_seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// Area per unit of planar area of each feature, by the job's method: the scale that turns a
@@ -130,6 +133,8 @@ pub(crate) struct Prepared<'a> {
     pub planar: Vec<f64>,
     pub scale: Vec<f64>,
     pub index: ParcelIndex,
+    /// Envelopes, computed once (every township whose envelope overlaps asks again).
+    pub bboxes: Vec<Option<geo::Rect<f64>>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -141,11 +146,16 @@ impl<'a> Prepared<'a> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
         let scale = scales(&geoms, &planar, official, settings);
         let index = ParcelIndex::new(&geoms);
+        let bboxes = geoms
+            .par_iter()
+            .map(|g| geo::BoundingRect::bounding_rect(*g))
+            .collect();
         Prepared {
             geoms,
             planar,
             scale,
             index,
+            bboxes,
         }
     }
 }
@@ -170,20 +180,28 @@ struct Layers<'a> {
 pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
     let mut order: Vec<usize> = (0..county.townships.len()).collect();
     order.sort_by(|&a, &b| county.townships[a].code.cmp(&county.townships[b].code));
+    let started = std::time::Instant::now();
     let layers = prepare(county, settings);
-    let results: Vec<(Metrics, Vec<PbfLoss>, Vec<PatchPart>)> = order
+    let mut stage_seconds = std::collections::BTreeMap::new();
+    stage_seconds.insert("prepare", started.elapsed().as_secs_f64());
+    let results: Vec<TownshipResult> = order
         .par_iter()
         .map(|&t| township(county, settings, t, &layers))
         .collect();
     let mut townships = Vec::with_capacity(results.len());
     let mut pbf_loss = Vec::new();
     let mut parts: Vec<Vec<PatchPart>> = Vec::new();
-    for (m, losses, p) in results {
+    for (m, losses, p, stages) in results {
+        for (k, v) in stages.0 {
+            *stage_seconds.entry(k).or_insert(0.0) += v;
+        }
         townships.push(m);
         pbf_loss.extend(losses);
         parts.push(p);
     }
+    let judging = std::time::Instant::now();
     let (patches, violations) = judge(county, settings, &mut townships, &parts);
+    stage_seconds.insert("judge", judging.elapsed().as_secs_f64());
     let mut notes = Vec::new();
     for (present, what) in [
         (
@@ -222,6 +240,7 @@ pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
         violations,
         issues: overlapping_conversions(county, settings),
         notes,
+        stage_seconds,
     }
 }
 
@@ -346,21 +365,38 @@ fn overlapping_conversions(county: &County, settings: &Settings) -> Vec<DataIssu
         .collect()
 }
 
-fn township(
-    county: &County,
-    settings: &Settings,
-    t: usize,
-    layers: &Layers,
-) -> (Metrics, Vec<PbfLoss>, Vec<PatchPart>) {
+/// Time per stage of one township.
+#[derive(Default)]
+struct Stages(Vec<(&'static str, f64)>);
+
+impl Stages {
+    fn lap(&mut self, stage: &'static str, since: &mut std::time::Instant) {
+        let now = std::time::Instant::now();
+        self.0.push((stage, (now - *since).as_secs_f64()));
+        *since = now;
+    }
+}
+
+/// One township's metrics, PBF losses, patch parts and stage times.
+type TownshipResult = (Metrics, Vec<PbfLoss>, Vec<PatchPart>, Stages);
+
+fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> TownshipResult {
+    let (mut stages, mut clock) = (Stages::default(), std::time::Instant::now());
     let town = &county.townships[t];
     let edges = EdgeIndex::new(&town.geometry);
+    // A 128 × 128 grid decides most features without touching the township's edges.
+    let cells = Cells::new(&town.geometry, &edges, 128);
+    let tiles = Tiles::new(&town.geometry);
     let cutter = Cutter {
         township: &town.geometry,
         edges: &edges,
+        cells: &cells,
+        tiles: &tiles,
     };
     let landuse = &layers.landuse;
-    let (pieces, clipped) = cutter.pieces(&landuse.geoms, &landuse.index, &landuse.planar);
+    let (pieces, clipped) = cutter.pieces(landuse);
     let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
+    stages.lap("cut", &mut clock);
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();
     let mut m = Metrics {
         code: town.code.clone(),
@@ -372,10 +408,12 @@ fn township(
     m.landuse = land_use(county, &pieces, landuse);
     m.landuse.cultivated_target = targets.cultivated;
     m.landuse.finish();
+    stages.lap("landuse", &mut clock);
     let mut losses = Vec::new();
-    let pbf_pieces = layers.pbf.as_ref().map_or_else(Vec::new, |pbf| {
-        cutter.pieces(&pbf.geoms, &pbf.index, &pbf.planar).0
-    });
+    let pbf_pieces = layers
+        .pbf
+        .as_ref()
+        .map_or_else(Vec::new, |pbf| cutter.pieces(pbf).0);
     let pbf_near = Near::new(pbf_pieces.iter().map(|x| x.geometry.as_ref()).collect());
     if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
         let township_pieces = TownshipPieces {
@@ -396,10 +434,11 @@ fn township(
         p.finish(m.landuse.cultivated_net);
         m.pbf = Some(p);
     }
+    stages.lap("basic_farmland", &mut clock);
     if county.approvals.is_some() || county.supplements.is_some() {
         let shares: Vec<(usize, f64, f64)> =
             layers.supplements.as_ref().map_or_else(Vec::new, |s| {
-                let (cut, _) = cutter.pieces(&s.geoms, &s.index, &s.planar);
+                let (cut, _) = cutter.pieces(s);
                 cut.iter()
                     .map(|x| {
                         (
@@ -421,8 +460,9 @@ fn township(
             &shares,
         ));
     }
+    stages.lap("balance", &mut clock);
     let parts = layers.changes.as_ref().map_or_else(Vec::new, |c| {
-        let (patches, _) = cutter.pieces(&c.geoms, &c.index, &c.planar);
+        let (patches, _) = cutter.pieces(c);
         township_parts(
             county,
             &patches,
@@ -435,7 +475,8 @@ fn township(
             &layers.other_cover,
         )
     });
-    (m, losses, parts)
+    stages.lap("violations", &mut clock);
+    (m, losses, parts, stages)
 }
 
 /// A township's land-use pieces and their index.
@@ -585,11 +626,18 @@ fn basic_farmland(
     let mut p = Pbf::default();
     for b in pbf_pieces {
         p.area += b.planar * pbf.scale[b.source];
-        let near = township.near.around(b.geometry.as_ref());
+        let mut near = township.near.around(b.geometry.as_ref());
+        // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
+        // coverage no other parcel then overlaps it, so that parcel alone is its land use.
+        let identical = |k: &usize| {
+            b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
+        };
+        if let Some(k) = near.iter().copied().find(identical) {
+            near = vec![k];
+        }
         for k in near {
             let piece = &pieces[k];
-            // Basic farmland drawn from the land-use parcels shares their geometry exactly.
-            let same = b.whole && piece.whole && landuse.geoms[piece.source] == pbf.geoms[b.source];
+            let same = identical(&k);
             let inter = if same {
                 None
             } else {

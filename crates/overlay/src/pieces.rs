@@ -5,9 +5,10 @@
 //! and is never clipped: one point-in-polygon test decides. *Refine*: the rest are intersected
 //! exactly with the township (cut down to the parcel's neighbourhood first).
 
-use crate::clip::intersect_with_large;
+use crate::clip::{clip_rect, intersect_near};
+use crate::engine::Prepared;
 use geo::{Area, BoundingRect, MultiPolygon};
-use redline_index::{EdgeIndex, ParcelIndex};
+use redline_index::EdgeIndex;
 use std::borrow::Cow;
 
 /// A piece of a source feature inside one township.
@@ -23,20 +24,174 @@ pub(crate) struct Piece<'a> {
     pub whole: bool,
 }
 
+/// A coarse grid over a township: each cell wholly inside, wholly outside, or on the border.
+/// A feature whose envelope covers only inside (or only outside) cells is decided without
+/// touching the township's edges at all.
+pub(crate) struct Cells {
+    min: (f64, f64),
+    step: (f64, f64),
+    n: usize,
+    state: Vec<u8>,
+}
+
+const OUTSIDE: u8 = 0;
+const INSIDE: u8 = 1;
+const BORDER: u8 = 2;
+
+impl Cells {
+    pub fn new(township: &MultiPolygon<f64>, edges: &EdgeIndex, n: usize) -> Cells {
+        let Some(b) = township.bounding_rect() else {
+            return Cells {
+                min: (0.0, 0.0),
+                step: (1.0, 1.0),
+                n: 0,
+                state: Vec::new(),
+            };
+        };
+        let step = (
+            b.width().max(1e-9) / n as f64,
+            b.height().max(1e-9) / n as f64,
+        );
+        let min = (b.min().x, b.min().y);
+        let mut state = Vec::with_capacity(n * n);
+        for j in 0..n {
+            for i in 0..n {
+                let (x0, y0) = (min.0 + i as f64 * step.0, min.1 + j as f64 * step.1);
+                let (x1, y1) = (x0 + step.0, y0 + step.1);
+                state.push(if edges.meets([x0, y0], [x1, y1]) {
+                    BORDER
+                } else if edges.contains_point(geo::Coord {
+                    x: (x0 + x1) / 2.0,
+                    y: (y0 + y1) / 2.0,
+                }) {
+                    INSIDE
+                } else {
+                    OUTSIDE
+                });
+            }
+        }
+        Cells {
+            min,
+            step,
+            n,
+            state,
+        }
+    }
+
+    /// `Some(true)` when the box lies in inside cells only, `Some(false)` in outside cells
+    /// only, `None` when it touches a border cell (or mixes).
+    fn classify(&self, r: geo::Rect<f64>) -> Option<bool> {
+        if self.n == 0 {
+            return None;
+        }
+        let cell = |v: f64, lo: f64, step: f64| {
+            (((v - lo) / step).floor().max(0.0) as usize).min(self.n - 1)
+        };
+        let (i0, i1) = (
+            cell(r.min().x, self.min.0, self.step.0),
+            cell(r.max().x, self.min.0, self.step.0),
+        );
+        let (j0, j1) = (
+            cell(r.min().y, self.min.1, self.step.1),
+            cell(r.max().y, self.min.1, self.step.1),
+        );
+        let first = self.state[j0 * self.n + i0];
+        if first == BORDER {
+            return None;
+        }
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                if self.state[j * self.n + i] != first {
+                    return None;
+                }
+            }
+        }
+        Some(first == INSIDE)
+    }
+}
+
+/// The township cut down to tiles of a 16 × 16 grid (each widened by a quarter tile), made when
+/// first needed: a feature near the border is clipped against its tile's few vertices instead of
+/// the whole township's.
+pub(crate) struct Tiles<'a> {
+    township: &'a MultiPolygon<f64>,
+    min: (f64, f64),
+    step: (f64, f64),
+    parts: Vec<std::cell::OnceCell<(MultiPolygon<f64>, geo::Rect<f64>)>>,
+}
+
+const TILES: usize = 16;
+
+impl<'a> Tiles<'a> {
+    pub fn new(township: &'a MultiPolygon<f64>) -> Tiles<'a> {
+        let b = township.bounding_rect();
+        let (min, step) = b.map_or(((0.0, 0.0), (1.0, 1.0)), |b| {
+            (
+                (b.min().x, b.min().y),
+                (
+                    b.width().max(1e-9) / TILES as f64,
+                    b.height().max(1e-9) / TILES as f64,
+                ),
+            )
+        });
+        Tiles {
+            township,
+            min,
+            step,
+            parts: (0..TILES * TILES)
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
+        }
+    }
+
+    /// The township near `rect`: its tile's cut when `rect` fits in the widened tile, else the
+    /// whole township.
+    fn near(&self, rect: geo::Rect<f64>) -> &MultiPolygon<f64> {
+        let (cx, cy) = (rect.center().x, rect.center().y);
+        let i = (((cx - self.min.0) / self.step.0).floor().max(0.0) as usize).min(TILES - 1);
+        let j = (((cy - self.min.1) / self.step.1).floor().max(0.0) as usize).min(TILES - 1);
+        let (part, widened) = self.parts[j * TILES + i].get_or_init(|| {
+            let (x0, y0) = (
+                self.min.0 + i as f64 * self.step.0,
+                self.min.1 + j as f64 * self.step.1,
+            );
+            let (mx, my) = (self.step.0 / 4.0, self.step.1 / 4.0);
+            let widened = geo::Rect::new(
+                geo::Coord {
+                    x: x0 - mx,
+                    y: y0 - my,
+                },
+                geo::Coord {
+                    x: x0 + self.step.0 + mx,
+                    y: y0 + self.step.1 + my,
+                },
+            );
+            (crate::clip::clip_to_rect(self.township, widened), widened)
+        });
+        let inside = widened.min().x < rect.min().x
+            && rect.max().x < widened.max().x
+            && widened.min().y < rect.min().y
+            && rect.max().y < widened.max().y;
+        if inside {
+            part
+        } else {
+            self.township
+        }
+    }
+}
+
 /// What cutting a layer by one township needs.
 pub(crate) struct Cutter<'a> {
     pub township: &'a MultiPolygon<f64>,
     pub edges: &'a EdgeIndex,
+    pub cells: &'a Cells,
+    pub tiles: &'a Tiles<'a>,
 }
 
 impl<'a> Cutter<'a> {
     /// The pieces of `features` inside the township, in feature order, and how many were clipped.
-    pub fn pieces<'f>(
-        &self,
-        features: &'f [&'f MultiPolygon<f64>],
-        index: &ParcelIndex,
-        planar: &[f64],
-    ) -> (Vec<Piece<'f>>, usize) {
+    pub fn pieces<'f>(&self, layer: &Prepared<'f>) -> (Vec<Piece<'f>>, usize) {
+        let (features, index, planar) = (&layer.geoms, &layer.index, &layer.planar);
         let Some(bbox) = self.township.bounding_rect() else {
             return (Vec::new(), 0);
         };
@@ -48,8 +203,20 @@ impl<'a> Cutter<'a> {
         let pieces = candidates
             .into_iter()
             .filter_map(|k| {
-                let g = features[k];
-                let r = g.bounding_rect()?;
+                let g: &'f MultiPolygon<f64> = features[k];
+                let r = layer.bboxes[k]?;
+                match self.cells.classify(r) {
+                    Some(true) => {
+                        return Some(Piece {
+                            source: k,
+                            geometry: Cow::Borrowed(g),
+                            planar: planar[k],
+                            whole: true,
+                        })
+                    }
+                    Some(false) => return None,
+                    None => {}
+                }
                 if !self
                     .edges
                     .meets([r.min().x, r.min().y], [r.max().x, r.max().y])
@@ -63,7 +230,8 @@ impl<'a> Cutter<'a> {
                     });
                 }
                 clipped += 1;
-                let cut = intersect_with_large(g, self.township);
+                let rect = clip_rect(g)?;
+                let cut = intersect_near(g, self.tiles.near(rect), rect);
                 let area = cut.unsigned_area();
                 (area > 0.0).then_some(Piece {
                     source: k,
