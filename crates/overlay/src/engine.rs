@@ -2,32 +2,17 @@
 //! accumulated in a fixed order, so the output does not depend on thread count or input order.
 
 use crate::balance::{township_balance, Near};
-use crate::metrics::{GrossNet, LandUse, Metrics, Pbf};
+use crate::basic_farmland::{basic_farmland, PbfLoss, TownshipPieces};
+use crate::landuse::land_use;
+use crate::metrics::Metrics;
 use crate::model::{County, Settings};
-use crate::pieces::{Cells, Cutter, Piece, Tiles};
+use crate::pieces::{Cells, Cutter, Tiles};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
-use geo::{Area, BooleanOps, MultiPolygon};
+use geo::{Area, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::{AreaMethod, EllipsoidalArea, LandCategory};
 use redline_geom::{DataIssue, IssueKind};
 use redline_index::{EdgeIndex, ParcelIndex};
-
-/// A piece of basic farmland that is construction land now: where a bureau must act.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PbfLoss {
-    /// Township code.
-    pub township: String,
-    /// The PBF parcel's id.
-    pub pbf_id: String,
-    /// The land-use parcel's id.
-    pub landuse_id: String,
-    /// Its class code.
-    pub class: String,
-    /// Area, m².
-    pub area: f64,
-    /// The piece.
-    pub geometry: MultiPolygon<f64>,
-}
 
 /// The verdict of one change patch.
 #[derive(Debug, Clone, PartialEq)]
@@ -327,11 +312,6 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
     }
 }
 
-/// Intersections at or below this area (m², a square decimetre) are rounding noise along shared
-/// edges: the boolean operations snap vertices to a grid, so parcels that share an edge exactly
-/// can leave slivers of a few cm².
-const SLIVER_M2: f64 = 0.01;
-
 /// An empty geometry stands in for features a family leaves out, so positions still match.
 static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
 
@@ -479,13 +459,6 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
     (m, losses, parts, stages)
 }
 
-/// A township's land-use pieces and their index.
-struct TownshipPieces<'p, 'a> {
-    code: &'p str,
-    pieces: &'p [Piece<'a>],
-    near: &'p Near<'p>,
-}
-
 /// Verdicts per patch from its parts in every township, then the townships' §5.4 numbers.
 fn judge(
     county: &County,
@@ -565,111 +538,4 @@ fn judge(
     verdicts.sort_by(|a, b| a.id.cmp(&b.id));
     pieces.sort_by(|a, b| (&a.township, &a.patch).cmp(&(&b.township, &b.patch)));
     (verdicts, pieces)
-}
-
-/// Gross and net area of a piece of parcel `k`.
-fn gross_net(county: &County, landuse: &Prepared, k: usize, planar: f64) -> (f64, f64) {
-    let parcel = &county.landuse[k];
-    let gross = planar * landuse.scale[k];
-    let net = if parcel.category == LandCategory::Cultivated {
-        gross * (1.0 - parcel.deduction)
-    } else {
-        gross
-    };
-    (gross, net)
-}
-
-fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) -> LandUse {
-    let mut lu = LandUse::default();
-    for piece in pieces {
-        let parcel = &county.landuse[piece.source];
-        let (gross, net) = gross_net(county, landuse, piece.source, piece.planar);
-        lu.total += gross;
-        let group = lu.by_group.entry(parcel.code[..2].to_string()).or_default();
-        group.gross += gross;
-        group.net += net;
-        match parcel.category {
-            LandCategory::Cultivated => {
-                lu.cultivated_gross += gross;
-                lu.cultivated_net += net;
-                let class = lu
-                    .cultivated_by_class
-                    .entry(parcel.code.clone())
-                    .or_default();
-                class.gross += gross;
-                class.net += net;
-                // The deducted ridges are 1203 田坎: agricultural, group 12.
-                lu.by_group
-                    .entry("12".into())
-                    .or_insert_with(GrossNet::default)
-                    .net += gross - net;
-                lu.agricultural += gross;
-            }
-            LandCategory::Agricultural => lu.agricultural += gross,
-            LandCategory::Construction => lu.construction += gross,
-            LandCategory::Unused => lu.unused += gross,
-        }
-    }
-    lu
-}
-
-fn basic_farmland(
-    county: &County,
-    township: &TownshipPieces,
-    landuse: &Prepared,
-    pbf_pieces: &[Piece],
-    pbf: &Prepared,
-    pbf_layer: &[crate::model::BasicFarmland],
-    losses: &mut Vec<PbfLoss>,
-) -> Pbf {
-    let (code, pieces) = (township.code, township.pieces);
-    let mut p = Pbf::default();
-    for b in pbf_pieces {
-        p.area += b.planar * pbf.scale[b.source];
-        let mut near = township.near.around(b.geometry.as_ref());
-        // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
-        // coverage no other parcel then overlaps it, so that parcel alone is its land use.
-        let identical = |k: &usize| {
-            b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
-        };
-        if let Some(k) = near.iter().copied().find(identical) {
-            near = vec![k];
-        }
-        for k in near {
-            let piece = &pieces[k];
-            let same = identical(&k);
-            let inter = if same {
-                None
-            } else {
-                Some(b.geometry.intersection(piece.geometry.as_ref()))
-            };
-            let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
-            // Neighbours that only share an edge leave slivers of rounding noise, not land.
-            if planar <= SLIVER_M2 {
-                continue;
-            }
-            let (gross, net) = gross_net(county, landuse, piece.source, planar);
-            let parcel = &county.landuse[piece.source];
-            match parcel.category {
-                LandCategory::Cultivated => {
-                    p.cultivated += net;
-                    p.other_agri += gross - net;
-                }
-                LandCategory::Agricultural => p.other_agri += gross,
-                LandCategory::Construction => {
-                    p.construction += gross;
-                    losses.push(PbfLoss {
-                        township: code.to_string(),
-                        pbf_id: pbf_layer[b.source].id.clone(),
-                        landuse_id: parcel.id.clone(),
-                        class: parcel.code.clone(),
-                        area: gross,
-                        geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
-                    });
-                }
-                LandCategory::Unused => p.unused += gross,
-            }
-        }
-    }
-    p
 }

@@ -4,16 +4,19 @@
 #![deny(missing_docs)]
 
 mod balance;
+mod basic_farmland;
 mod clip;
 mod engine;
+mod landuse;
 mod metrics;
 mod model;
 mod pieces;
 mod violations;
 
 pub use balance::{Balance, Ledger};
+pub use basic_farmland::PbfLoss;
 pub use clip::intersect_with_large as clip_intersection;
-pub use engine::{run, Outcome, PatchVerdict, PbfLoss, ViolationPiece};
+pub use engine::{run, Outcome, PatchVerdict, ViolationPiece};
 pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
 pub use model::{
     Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,

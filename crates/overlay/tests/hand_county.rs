@@ -512,3 +512,30 @@ fn thresholds_move_the_flags() {
     // 0.635: an interview, not accountability.
     assert!(v.interview && !v.accountability);
 }
+
+#[test]
+fn prorated_areas_split_the_official_area() {
+    // With area = "prorate", a piece of a parcel gets TBMJ × planar(piece) / planar(parcel):
+    // P2's official 10 400 m² splits 5 200 : 5 200 at the border (planar halves of 5 000 each).
+    let mut c = county();
+    c.landuse[1].official_area = Some(10_400.0);
+    let mut s = settings();
+    s.area = AreaMethod::Prorate;
+    let o = run(&c, &s, "hand county");
+    close(
+        o.townships[0].landuse.cultivated_by_class["0101"].gross,
+        5_200.0,
+    );
+    close(
+        o.townships[1].landuse.cultivated_by_class["0101"].gross,
+        5_200.0,
+    );
+    close(
+        o.townships[0].landuse.cultivated_by_class["0101"].net,
+        5_200.0 * 0.95,
+    );
+    // Parcels without TBMJ use the ellipsoidal area: P1 (10 000 m² drawn 400 m east of the
+    // central meridian) comes out a hair under its planar area.
+    let p1 = o.townships[0].landuse.cultivated_by_class["0103"].gross;
+    assert!(p1 < 10_000.0 && p1 > 9_999.9, "{p1}");
+}

@@ -1,0 +1,101 @@
+//! §5.2 permanent basic farmland: its area in each township, its split by what the land is now
+//! (cultivated, construction, other agricultural, unused), and the pieces that are construction.
+
+use crate::balance::Near;
+use crate::engine::Prepared;
+use crate::landuse::gross_net;
+use crate::metrics::Pbf;
+use crate::model::County;
+use crate::pieces::Piece;
+use geo::{Area, BooleanOps, MultiPolygon};
+use redline_geom::LandCategory;
+
+/// A piece of basic farmland that is construction land now: where a bureau must act.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PbfLoss {
+    /// Township code.
+    pub township: String,
+    /// The PBF parcel's id.
+    pub pbf_id: String,
+    /// The land-use parcel's id.
+    pub landuse_id: String,
+    /// Its class code.
+    pub class: String,
+    /// Area, m².
+    pub area: f64,
+    /// The piece.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Intersections at or below this area (m², a square decimetre) are rounding noise along shared
+/// edges: the boolean operations snap vertices to a grid, so parcels that share an edge exactly
+/// can leave slivers of a few cm².
+const SLIVER_M2: f64 = 0.01;
+
+/// A township's land-use pieces and their index.
+pub(crate) struct TownshipPieces<'p, 'a> {
+    pub code: &'p str,
+    pub pieces: &'p [Piece<'a>],
+    pub near: &'p Near<'p>,
+}
+
+pub(crate) fn basic_farmland(
+    county: &County,
+    township: &TownshipPieces,
+    landuse: &Prepared,
+    pbf_pieces: &[Piece],
+    pbf: &Prepared,
+    pbf_layer: &[crate::model::BasicFarmland],
+    losses: &mut Vec<PbfLoss>,
+) -> Pbf {
+    let (code, pieces) = (township.code, township.pieces);
+    let mut p = Pbf::default();
+    for b in pbf_pieces {
+        p.area += b.planar * pbf.scale[b.source];
+        let mut near = township.near.around(b.geometry.as_ref());
+        // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
+        // coverage no other parcel then overlaps it, so that parcel alone is its land use.
+        let identical = |k: &usize| {
+            b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
+        };
+        if let Some(k) = near.iter().copied().find(identical) {
+            near = vec![k];
+        }
+        for k in near {
+            let piece = &pieces[k];
+            let same = identical(&k);
+            let inter = if same {
+                None
+            } else {
+                Some(b.geometry.intersection(piece.geometry.as_ref()))
+            };
+            let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
+            // Neighbours that only share an edge leave slivers of rounding noise, not land.
+            if planar <= SLIVER_M2 {
+                continue;
+            }
+            let (gross, net) = gross_net(county, landuse, piece.source, planar);
+            let parcel = &county.landuse[piece.source];
+            match parcel.category {
+                LandCategory::Cultivated => {
+                    p.cultivated += net;
+                    p.other_agri += gross - net;
+                }
+                LandCategory::Agricultural => p.other_agri += gross,
+                LandCategory::Construction => {
+                    p.construction += gross;
+                    losses.push(PbfLoss {
+                        township: code.to_string(),
+                        pbf_id: pbf_layer[b.source].id.clone(),
+                        landuse_id: parcel.id.clone(),
+                        class: parcel.code.clone(),
+                        area: gross,
+                        geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
+                    });
+                }
+                LandCategory::Unused => p.unused += gross,
+            }
+        }
+    }
+    p
+}

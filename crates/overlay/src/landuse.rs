@@ -1,0 +1,54 @@
+//! §5.1 land use and cultivated retention: areas by class group, gross and net of the
+//! field-ridge deduction, and the retention ratio.
+
+use crate::engine::Prepared;
+use crate::metrics::{GrossNet, LandUse};
+use crate::model::County;
+use crate::pieces::Piece;
+use redline_geom::LandCategory;
+
+/// Gross and net area of a piece of parcel `k`.
+pub(crate) fn gross_net(county: &County, landuse: &Prepared, k: usize, planar: f64) -> (f64, f64) {
+    let parcel = &county.landuse[k];
+    let gross = planar * landuse.scale[k];
+    let net = if parcel.category == LandCategory::Cultivated {
+        gross * (1.0 - parcel.deduction)
+    } else {
+        gross
+    };
+    (gross, net)
+}
+
+pub(crate) fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) -> LandUse {
+    let mut lu = LandUse::default();
+    for piece in pieces {
+        let parcel = &county.landuse[piece.source];
+        let (gross, net) = gross_net(county, landuse, piece.source, piece.planar);
+        lu.total += gross;
+        let group = lu.by_group.entry(parcel.code[..2].to_string()).or_default();
+        group.gross += gross;
+        group.net += net;
+        match parcel.category {
+            LandCategory::Cultivated => {
+                lu.cultivated_gross += gross;
+                lu.cultivated_net += net;
+                let class = lu
+                    .cultivated_by_class
+                    .entry(parcel.code.clone())
+                    .or_default();
+                class.gross += gross;
+                class.net += net;
+                // The deducted ridges are 1203 田坎: agricultural, group 12.
+                lu.by_group
+                    .entry("12".into())
+                    .or_insert_with(GrossNet::default)
+                    .net += gross - net;
+                lu.agricultural += gross;
+            }
+            LandCategory::Agricultural => lu.agricultural += gross,
+            LandCategory::Construction => lu.construction += gross,
+            LandCategory::Unused => lu.unused += gross,
+        }
+    }
+    lu
+}
