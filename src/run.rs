@@ -74,7 +74,7 @@ fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
         .map(|(k, v)| format!("\"{k}\": {v:.3}"))
         .collect();
     let timings = format!(
-        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_thread_s\": {{{}}}}}\n",
+        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_stage_s\": {{{}}}}}\n",
         read.as_secs_f64(),
         overlay.as_secs_f64(),
         started.elapsed().as_secs_f64(),

@@ -8,6 +8,7 @@ use crate::metrics::Pbf;
 use crate::model::County;
 use crate::pieces::Piece;
 use geo::{Area, BooleanOps, MultiPolygon};
+use rayon::prelude::*;
 use redline_geom::LandCategory;
 
 /// A piece of basic farmland that is construction land now: where a bureau must act.
@@ -39,6 +40,13 @@ pub(crate) struct TownshipPieces<'p, 'a> {
     pub near: &'p Near<'p>,
 }
 
+/// What one PBF piece contributes, computed on any thread and added up in order.
+#[derive(Default)]
+struct Share {
+    pbf: Pbf,
+    losses: Vec<PbfLoss>,
+}
+
 pub(crate) fn basic_farmland(
     county: &County,
     township: &TownshipPieces,
@@ -48,54 +56,73 @@ pub(crate) fn basic_farmland(
     pbf_layer: &[crate::model::BasicFarmland],
     losses: &mut Vec<PbfLoss>,
 ) -> Pbf {
-    let (code, pieces) = (township.code, township.pieces);
+    let shares: Vec<Share> = pbf_pieces
+        .par_iter()
+        .map(|b| share(county, township, landuse, b, pbf, pbf_layer))
+        .collect();
     let mut p = Pbf::default();
-    for b in pbf_pieces {
-        p.area += b.planar * pbf.scale[b.source];
-        let mut near = township.near.around(b.geometry.as_ref());
-        // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
-        // coverage no other parcel then overlaps it, so that parcel alone is its land use.
-        let identical = |k: &usize| {
-            b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
-        };
-        if let Some(k) = near.iter().copied().find(identical) {
-            near = vec![k];
-        }
-        for k in near {
-            let piece = &pieces[k];
-            let same = identical(&k);
-            let inter = if same {
-                None
-            } else {
-                Some(b.geometry.intersection(piece.geometry.as_ref()))
-            };
-            let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
-            // Neighbours that only share an edge leave slivers of rounding noise, not land.
-            if planar <= SLIVER_M2 {
-                continue;
-            }
-            let (gross, net) = gross_net(county, landuse, piece.source, planar);
-            let parcel = &county.landuse[piece.source];
-            match parcel.category {
-                LandCategory::Cultivated => {
-                    p.cultivated += net;
-                    p.other_agri += gross - net;
-                }
-                LandCategory::Agricultural => p.other_agri += gross,
-                LandCategory::Construction => {
-                    p.construction += gross;
-                    losses.push(PbfLoss {
-                        township: code.to_string(),
-                        pbf_id: pbf_layer[b.source].id.clone(),
-                        landuse_id: parcel.id.clone(),
-                        class: parcel.code.clone(),
-                        area: gross,
-                        geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
-                    });
-                }
-                LandCategory::Unused => p.unused += gross,
-            }
-        }
+    for s in shares {
+        p.add(&s.pbf);
+        losses.extend(s.losses);
     }
     p
+}
+
+/// One PBF piece: its area and what the land under it is now.
+fn share(
+    county: &County,
+    township: &TownshipPieces,
+    landuse: &Prepared,
+    b: &Piece,
+    pbf: &Prepared,
+    pbf_layer: &[crate::model::BasicFarmland],
+) -> Share {
+    let (code, pieces) = (township.code, township.pieces);
+    let mut out = Share::default();
+    let p = &mut out.pbf;
+    p.area += b.planar * pbf.scale[b.source];
+    let mut near = township.near.around(b.geometry.as_ref());
+    // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
+    // coverage no other parcel then overlaps it, so that parcel alone is its land use.
+    let identical = |k: &usize| {
+        b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
+    };
+    if let Some(k) = near.iter().copied().find(identical) {
+        near = vec![k];
+    }
+    for k in near {
+        let piece = &pieces[k];
+        let inter = if identical(&k) {
+            None
+        } else {
+            Some(b.geometry.intersection(piece.geometry.as_ref()))
+        };
+        let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
+        // Neighbours that only share an edge leave slivers of rounding noise, not land.
+        if planar <= SLIVER_M2 {
+            continue;
+        }
+        let (gross, net) = gross_net(county, landuse, piece.source, planar);
+        let parcel = &county.landuse[piece.source];
+        match parcel.category {
+            LandCategory::Cultivated => {
+                p.cultivated += net;
+                p.other_agri += gross - net;
+            }
+            LandCategory::Agricultural => p.other_agri += gross,
+            LandCategory::Construction => {
+                p.construction += gross;
+                out.losses.push(PbfLoss {
+                    township: code.to_string(),
+                    pbf_id: pbf_layer[b.source].id.clone(),
+                    landuse_id: parcel.id.clone(),
+                    class: parcel.code.clone(),
+                    area: gross,
+                    geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
+                });
+            }
+            LandCategory::Unused => p.unused += gross,
+        }
+    }
+    out
 }

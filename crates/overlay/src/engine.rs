@@ -73,7 +73,8 @@ pub struct Outcome {
     pub pbf_loss: Vec<PbfLoss>,
     /// Notes for the report (skipped families, default tables).
     pub notes: Vec<String>,
-    /// Seconds spent per stage, summed over the townships (thread time, not wall time):
+    /// Seconds spent per stage, summed over the townships (townships run in parallel, so the sum
+    /// can exceed the wall time):
     /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, plus `prepare` and `judge`.
     pub stage_seconds: std::collections::BTreeMap<&'static str, f64>,
 }

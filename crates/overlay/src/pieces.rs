@@ -8,6 +8,7 @@
 use crate::clip::{clip_rect, intersect_near};
 use crate::engine::Prepared;
 use geo::{Area, BoundingRect, MultiPolygon};
+use rayon::prelude::*;
 use redline_index::EdgeIndex;
 use std::borrow::Cow;
 
@@ -117,7 +118,7 @@ pub(crate) struct Tiles<'a> {
     township: &'a MultiPolygon<f64>,
     min: (f64, f64),
     step: (f64, f64),
-    parts: Vec<std::cell::OnceCell<(MultiPolygon<f64>, geo::Rect<f64>)>>,
+    parts: Vec<std::sync::OnceLock<(MultiPolygon<f64>, geo::Rect<f64>)>>,
 }
 
 const TILES: usize = 16;
@@ -139,7 +140,7 @@ impl<'a> Tiles<'a> {
             min,
             step,
             parts: (0..TILES * TILES)
-                .map(|_| std::cell::OnceCell::new())
+                .map(|_| std::sync::OnceLock::new())
                 .collect(),
         }
     }
@@ -199,48 +200,53 @@ impl<'a> Cutter<'a> {
             .candidates([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y])
             .collect();
         candidates.sort_unstable();
-        let mut clipped = 0;
-        let pieces = candidates
-            .into_iter()
-            .filter_map(|k| {
-                let g: &'f MultiPolygon<f64> = features[k];
-                let r = layer.bboxes[k]?;
-                match self.cells.classify(r) {
-                    Some(true) => {
-                        return Some(Piece {
+        // Features are cut in parallel (a big township is many features), gathered in order.
+        let cut: Vec<(Option<Piece<'f>>, bool)> = candidates
+            .into_par_iter()
+            .map(|k| {
+                let mut clipped = false;
+                let piece = (|| {
+                    let g: &'f MultiPolygon<f64> = features[k];
+                    let r = layer.bboxes[k]?;
+                    match self.cells.classify(r) {
+                        Some(true) => {
+                            return Some(Piece {
+                                source: k,
+                                geometry: Cow::Borrowed(g),
+                                planar: planar[k],
+                                whole: true,
+                            })
+                        }
+                        Some(false) => return None,
+                        None => {}
+                    }
+                    if !self
+                        .edges
+                        .meets([r.min().x, r.min().y], [r.max().x, r.max().y])
+                    {
+                        let probe = g.0.first()?.exterior().0.first()?;
+                        return self.edges.contains_point(*probe).then(|| Piece {
                             source: k,
                             geometry: Cow::Borrowed(g),
                             planar: planar[k],
                             whole: true,
-                        })
+                        });
                     }
-                    Some(false) => return None,
-                    None => {}
-                }
-                if !self
-                    .edges
-                    .meets([r.min().x, r.min().y], [r.max().x, r.max().y])
-                {
-                    let probe = g.0.first()?.exterior().0.first()?;
-                    return self.edges.contains_point(*probe).then(|| Piece {
+                    clipped = true;
+                    let rect = clip_rect(g)?;
+                    let cut = intersect_near(g, self.tiles.near(rect), rect);
+                    let area = cut.unsigned_area();
+                    (area > 0.0).then_some(Piece {
                         source: k,
-                        geometry: Cow::Borrowed(g),
-                        planar: planar[k],
-                        whole: true,
-                    });
-                }
-                clipped += 1;
-                let rect = clip_rect(g)?;
-                let cut = intersect_near(g, self.tiles.near(rect), rect);
-                let area = cut.unsigned_area();
-                (area > 0.0).then_some(Piece {
-                    source: k,
-                    geometry: Cow::Owned(cut),
-                    planar: area,
-                    whole: false,
-                })
+                        geometry: Cow::Owned(cut),
+                        planar: area,
+                        whole: false,
+                    })
+                })();
+                (piece, clipped)
             })
             .collect();
-        (pieces, clipped)
+        let clipped = cut.iter().filter(|(_, c)| *c).count();
+        (cut.into_iter().filter_map(|(p, _)| p).collect(), clipped)
     }
 }

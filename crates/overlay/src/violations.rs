@@ -7,6 +7,7 @@ use crate::engine::Prepared;
 use crate::model::{County, Thresholds};
 use crate::pieces::Piece;
 use geo::{Area, BooleanOps, Intersects, MultiPolygon};
+use rayon::prelude::*;
 use redline_geom::LandCategory;
 use std::collections::BTreeMap;
 
@@ -97,8 +98,9 @@ pub(crate) fn township_parts(
     legal_kinds: &Near,
     other_kinds: &Near,
 ) -> Vec<PatchPart> {
+    // Patches are judged in parallel and gathered in order.
     patches
-        .iter()
+        .par_iter()
         .map(|patch| {
             let p = patch.geometry.as_ref();
             let legal_cover = legal_kinds.union_around(p);
