@@ -434,8 +434,8 @@ impl<'a> Generator<'a> {
                 if stream.unit() < 0.6 {
                     let angle = stream.range(0.0, std::f64::consts::TAU);
                     let center = Coord {
-                        x: c.x + 1.1 * r * angle.cos(),
-                        y: c.y + 1.1 * r * angle.sin(),
+                        x: c.x + 1.1 * r * crate::rng::pcos(angle),
+                        y: c.y + 1.1 * r * crate::rng::psin(angle),
                     };
                     let radius = stream.range(70.0, 160.0);
                     let date = date(&mut stream, 0.65);
@@ -463,8 +463,8 @@ impl<'a> Generator<'a> {
                 if stream.unit() < 0.15 {
                     let angle = stream.range(0.0, std::f64::consts::TAU);
                     let center = Coord {
-                        x: c.x + 1.25 * r * angle.cos(),
-                        y: c.y + 1.25 * r * angle.sin(),
+                        x: c.x + 1.25 * r * crate::rng::pcos(angle),
+                        y: c.y + 1.25 * r * crate::rng::psin(angle),
                     };
                     number += 1;
                     let d = date(&mut stream, 0.7);
@@ -695,8 +695,8 @@ fn blob(stream: &mut Stream, center: Coord<f64>, radius: f64) -> MultiPolygon<f6
             let r = radius * stream.range(0.7, 1.15);
             let mm = |v: f64| (v * 1000.0).round() / 1000.0;
             Coord {
-                x: mm(center.x + r * a.cos()),
-                y: mm(center.y + r * a.sin()),
+                x: mm(center.x + r * crate::rng::pcos(a)),
+                y: mm(center.y + r * crate::rng::psin(a)),
             }
         })
         .collect();

@@ -192,7 +192,7 @@ impl Lattice {
         for k in 1..=count {
             let t = k as f64 / (count + 1) as f64;
             let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
-            let len = dx.hypot(dy).max(1e-9);
+            let len = crate::rng::dist(dx, dy).max(1e-9);
             // Short edges (across a road or ditch) get a straight-line vertex: in a cell a few
             // metres wide a bulge could cross the neighbouring edge.
             let bulge = if len < 20.0 {

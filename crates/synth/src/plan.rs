@@ -109,14 +109,23 @@ impl Plan {
             for bi in 0..self.bcols {
                 let (x, y) = self.block_center(lattice, bi, bj);
                 let (u, v) = ((x - w / 2.0) / (w / 2.0), (y - h / 2.0) / (h / 2.0));
-                let theta = v.atan2(u);
+                // Harmonics of the direction without atan2: e^{ikθ} = ((u + iv)/ρ)^k.
+                let rho = rng::dist(u, v).max(1e-12);
+                let (c, s1) = (u / rho, v / rho);
+                let mul = |(a, b): (f64, f64), (c, d): (f64, f64)| (a * c - b * d, a * d + b * c);
+                let e2 = mul((c, s1), (c, s1));
+                let e3 = mul(e2, (c, s1));
+                let e5 = mul(e3, e2);
+                // sin(kθ + φ) = Im(e^{ikθ} e^{iφ}).
+                let harmonic =
+                    |e: (f64, f64), k: i64| mul(e, (rng::pcos(phase(k)), rng::psin(phase(k)))).1;
                 let r = 0.92
                     * (1.0
-                        + 0.10 * (2.0 * theta + phase(1)).sin()
-                        + 0.06 * (3.0 * theta + phase(2)).sin()
-                        + 0.04 * (5.0 * theta + phase(3)).sin())
+                        + 0.10 * harmonic(e2, 1)
+                        + 0.06 * harmonic(e3, 2)
+                        + 0.04 * harmonic(e5, 3))
                     / 1.2;
-                mask[bj * self.bcols + bi] = u.hypot(v) < r;
+                mask[bj * self.bcols + bi] = rho < r;
             }
         }
         mask
@@ -150,7 +159,7 @@ impl Plan {
             .iter()
             .map(|o| {
                 let (ox, oy) = self.block_center(lattice, o.0, o.1);
-                (x - ox).hypot(y - oy)
+                rng::dist(x - ox, y - oy)
             })
             .fold(f64::INFINITY, f64::min)
     }
@@ -297,7 +306,7 @@ impl Plan {
         }
         let (river_y, amp, wavelength, phase) = self.river;
         let river =
-            (y - (river_y + amp * (std::f64::consts::TAU * x / wavelength + phase).sin())).abs();
+            (y - (river_y + amp * rng::psin(std::f64::consts::TAU * x / wavelength + phase))).abs();
         if river < 45.0 {
             return "1101";
         }
@@ -306,7 +315,7 @@ impl Plan {
         }
         let (vi, vj, radius) = self.towns[town as usize].villages[village as usize];
         let (vx, vy) = self.block_center(lattice, vi, vj);
-        let d = (x - vx).hypot(y - vy);
+        let d = rng::dist(x - vx, y - vy);
         if d < 0.35 * radius {
             return pick(2, &["0702", "0702", "08H2", "0809", "05H1", "0601"]);
         }
@@ -344,9 +353,7 @@ fn nearest(centers: &[(f64, f64)], x: f64, y: f64) -> Option<usize> {
         .iter()
         .enumerate()
         .min_by(|a, b| {
-            (a.1 .0 - x)
-                .hypot(a.1 .1 - y)
-                .total_cmp(&(b.1 .0 - x).hypot(b.1 .1 - y))
+            rng::dist(a.1 .0 - x, a.1 .1 - y).total_cmp(&rng::dist(b.1 .0 - x, b.1 .1 - y))
         })
         .map(|(k, _)| k)
 }
