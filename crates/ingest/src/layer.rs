@@ -7,6 +7,7 @@ use crate::error::IngestError;
 use crate::shapefile;
 use crate::value::{Field, Value};
 use geo::{BoundingRect, MultiPolygon, Rect};
+use rayon::prelude::*;
 use redline_geom::{Crs, DataIssue, IssueKind};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -134,26 +135,48 @@ impl Layer {
 
     /// A data issue for every feature whose id an earlier feature already has.
     pub fn duplicate_ids(&self) -> Vec<DataIssue> {
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        let mut issues = Vec::new();
-        for f in &self.features {
-            let Some(id) = f.id.as_deref() else { continue };
-            match first.get(id) {
-                Some(&earlier) => issues.push(DataIssue {
+        // Sorting (id, position) pairs in parallel finds repeats without a million-entry hash map;
+        // the stable sort keeps each id's first feature first.
+        let mut ids: Vec<(&str, usize)> = self
+            .features
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| Some((f.id.as_deref()?, k)))
+            .collect();
+        ids.par_sort_by(|a, b| a.0.cmp(b.0));
+        let mut found: Vec<(usize, usize)> = ids
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| (w[1].1, w[0].1))
+            .collect();
+        // A run of three or more names its first feature every time.
+        for k in 1..found.len() {
+            if self.features[found[k].0].id == self.features[found[k - 1].0].id {
+                found[k].1 = found[k - 1].1;
+            }
+        }
+        found.sort_unstable();
+        found
+            .into_iter()
+            .map(|(k, first)| {
+                let (f, id) = (
+                    &self.features[k],
+                    self.features[k].id.clone().unwrap_or_default(),
+                );
+                DataIssue {
                     file: self.path.display().to_string(),
                     layer: self.name.clone(),
                     feature: Some(f.index),
-                    id: Some(id.to_string()),
+                    message: format!(
+                        "id {id:?} is also used by feature #{}",
+                        self.features[first].index
+                    ),
+                    id: Some(id),
                     field: None,
                     kind: IssueKind::DuplicateId,
-                    message: format!("id {id:?} is also used by feature #{earlier}"),
-                }),
-                None => {
-                    first.insert(id, f.index);
                 }
-            }
-        }
-        issues
+            })
+            .collect()
     }
 
     /// The bounding box of all features.

@@ -274,6 +274,18 @@ fn duplicate_ids_are_reported() {
 }
 
 #[test]
+fn thrice_repeated_ids_all_name_the_first() {
+    let f = |id| feature(id, "0101", &square(41_500_000.0));
+    let r = issues_of(&collection(&[f("a"), f("b"), f("a"), f("a")]));
+    let found: Vec<_> = r
+        .issues
+        .iter()
+        .map(|i| (i.feature, i.message.contains("feature #0")))
+        .collect();
+    assert_eq!(found, vec![(Some(2), true), (Some(3), true)]);
+}
+
+#[test]
 fn point_in_a_polygon_layer_is_dropped_with_an_issue() {
     let point = r#"{"type":"Feature","id":"p","properties":{"DLBM":"0101"},"geometry":{"type":"Point","coordinates":[41500000,5080000]}}"#;
     let r = issues_of(&collection(&[

@@ -231,9 +231,11 @@ impl County {
     /// of every sum — do not depend on the order features came in. Ties keep their order.
     pub fn sort(&mut self) {
         self.townships.sort_by(|a, b| a.code.cmp(&b.code));
-        self.landuse.sort_by(|a, b| a.id.cmp(&b.id));
+        // Stable parallel sorts: ties (duplicate ids) keep their input order.
+        use rayon::slice::ParallelSliceMut;
+        self.landuse.par_sort_by(|a, b| a.id.cmp(&b.id));
         if let Some(v) = self.basic_farmland.as_mut() {
-            v.sort_by(|a, b| a.id.cmp(&b.id));
+            v.par_sort_by(|a, b| a.id.cmp(&b.id));
         }
         if let Some(v) = self.approvals.as_mut() {
             v.sort_by(|a, b| a.number.cmp(&b.number));
