@@ -37,6 +37,17 @@ fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
         .collect()
 }
 
+/// Prints the count line and says whether issues were found.
+fn report(what: &str, issues: &[DataIssue]) -> Outcome {
+    let plural = if issues.len() == 1 { "" } else { "s" };
+    eprintln!("{what}, {} data issue{plural}", issues.len());
+    if issues.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Issues
+    }
+}
+
 /// `redline check JOB.toml`: every layer of the job read and checked as `run` would, without the
 /// overlay.
 fn check_job(args: &CheckArgs) -> Result<Outcome> {
@@ -46,19 +57,13 @@ fn check_job(args: &CheckArgs) -> Result<Outcome> {
     for issue in &issues {
         println!("{issue}");
     }
-    eprintln!(
-        "{}: {} townships, {} land-use parcels, {} data issue{}",
+    let what = format!(
+        "{}: {} townships, {} land-use parcels",
         args.layer.file.display(),
         county.townships.len(),
-        county.landuse.len(),
-        issues.len(),
-        if issues.len() == 1 { "" } else { "s" }
+        county.landuse.len()
     );
-    Ok(if issues.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Issues
-    })
+    Ok(report(&what, &issues))
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -101,16 +106,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
         println!("{issue}");
     }
     let role_name = role.map_or("unknown role", |r| r.name());
-    eprintln!(
-        "{}: {} features ({role_name}), {} data issue{}",
+    let what = format!(
+        "{}: {} features ({role_name})",
         layer.path.display(),
-        layer.read_count,
-        issues.len(),
-        if issues.len() == 1 { "" } else { "s" }
+        layer.read_count
     );
-    Ok(if issues.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Issues
-    })
+    Ok(report(&what, &issues))
 }

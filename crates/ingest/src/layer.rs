@@ -35,12 +35,36 @@ impl Format {
         }
     }
 
+    /// The file extension redline writes for a layer in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+            Format::GeoJsonSeq => "geojsonl",
+            Format::Shapefile => "shp",
+        }
+    }
+
     /// A display name.
     pub fn name(self) -> &'static str {
         match self {
             Format::GeoJson => "GeoJSON",
             Format::GeoJsonSeq => "GeoJSONSeq",
             Format::Shapefile => "ESRI Shapefile",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    /// `geojson`, `geojsonseq` (or `geojsonl`), `shp` (or `shapefile`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "geojson" => Ok(Format::GeoJson),
+            "geojsonseq" | "geojsonl" => Ok(Format::GeoJsonSeq),
+            "shp" | "shapefile" => Ok(Format::Shapefile),
+            other => Err(format!(
+                "unknown format {other:?} (geojson, geojsonseq or shp)"
+            )),
         }
     }
 }

@@ -7,41 +7,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// One GeoJSON FeatureCollection per layer.
-    GeoJson,
-    /// One feature per line.
-    GeoJsonSeq,
-    /// ESRI Shapefile.
-    Shapefile,
-}
-
-impl Format {
-    /// The file extension of a layer in this format.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::GeoJson => "geojson",
-            Format::GeoJsonSeq => "geojsonl",
-            Format::Shapefile => "shp",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "geojson" => Ok(Format::GeoJson),
-            "geojsonseq" | "geojsonl" => Ok(Format::GeoJsonSeq),
-            "shp" | "shapefile" => Ok(Format::Shapefile),
-            other => Err(format!(
-                "unknown format {other:?} (geojson, geojsonseq or shp)"
-            )),
-        }
-    }
-}
+pub use redline_ingest::Format;
 
 /// A field of an output layer.
 #[derive(Debug, Clone, Copy)]
