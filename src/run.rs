@@ -6,7 +6,10 @@ use crate::Outcome;
 use anyhow::{Context, Result};
 use redline_geom::units::m2_to_ha;
 use redline_overlay::Metrics;
-use redline_report::{report_json, write_atomic, JobEcho};
+use redline_report::{
+    balance_csv, pbf_loss_geojson, report_json, townships_csv, townships_geojson,
+    violations_geojson, write_atomic, JobEcho, Lang,
+};
 use std::path::Path;
 use std::time::Instant;
 
@@ -24,7 +27,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     threads(args.threads)?;
     let job = Job::load(&args.job)?;
     let output = args.output.clone().unwrap_or_else(|| job.output.clone());
-    execute(&job, &output, args.quiet)
+    let lang = if args.lang == "en" {
+        Lang::En
+    } else {
+        Lang::Zh
+    };
+    execute(&job, &output, args.quiet, lang)
 }
 
 pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
@@ -43,10 +51,10 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
     );
-    execute(&job, &args.output, false)
+    execute(&job, &args.output, false, Lang::Zh)
 }
 
-fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
+fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang) -> Result<Outcome> {
     let started = Instant::now();
     let (county, settings, mut issues) = job.read()?;
     let read = started.elapsed();
@@ -66,6 +74,7 @@ fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
     let report = output.join("report.json");
     write_atomic(&report, report_json(&echo, &outcome, &issues).as_bytes())
         .with_context(|| format!("writing {}", report.display()))?;
+    write_tables(output, &county, &outcome, &settings, lang)?;
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.
     let stages: Vec<String> = outcome
@@ -106,6 +115,33 @@ fn execute(job: &Job, output: &Path, quiet: bool) -> Result<Outcome> {
     } else {
         Outcome::Issues
     })
+}
+
+/// The CSV tables and GeoJSON layers beside report.json.
+fn write_tables(
+    output: &Path,
+    county: &redline_overlay::County,
+    outcome: &redline_overlay::Outcome,
+    settings: &redline_overlay::Settings,
+    lang: Lang,
+) -> Result<()> {
+    let crs = &settings.crs;
+    let files = [
+        ("townships.csv", townships_csv(outcome, lang)),
+        ("balance.csv", balance_csv(outcome, lang)),
+        (
+            "townships.geojson",
+            townships_geojson(county, outcome, crs)?,
+        ),
+        ("violations.geojson", violations_geojson(outcome, crs)?),
+        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
+    ];
+    for (name, text) in files {
+        let path = output.join(name);
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn print_summary(townships: &[Metrics], county: &Metrics) {

@@ -242,6 +242,22 @@ fn run_in(dir: &Path, extra: &[&str]) -> String {
     std::fs::read_to_string(dir.join("out/report.json")).unwrap()
 }
 
+/// Every output but timings.json, concatenated (for the determinism test).
+fn all_outputs(dir: &Path) -> String {
+    [
+        "report.json",
+        "townships.csv",
+        "balance.csv",
+        "townships.geojson",
+        "violations.geojson",
+        "pbf_loss.geojson",
+    ]
+    .iter()
+    .map(|n| std::fs::read_to_string(dir.join("out").join(n)).unwrap())
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// Equal texts, or a panic that shows the first line that differs.
 fn same(a: &str, b: &str, what: &str) {
     if let Some((n, (x, y))) = a
@@ -266,12 +282,19 @@ fn report_is_byte_identical_for_any_thread_count_and_input_order() {
         std::fs::read(b.join("landuse.geojson")).unwrap()
     );
     let one = run_in(&a, &["--threads", "1"]);
+    let all_one = all_outputs(&a);
     same(&one, &run_in(&a, &["--threads", "2"]), "2 threads");
+    same(&all_one, &all_outputs(&a), "every output, 2 threads");
     same(&one, &run_in(&a, &["--threads", "8"]), "8 threads");
     same(
         &one,
         &run_in(&b, &["--threads", "2"]),
         "reversed input order",
+    );
+    same(
+        &all_one,
+        &all_outputs(&b),
+        "every output, reversed input order",
     );
     let report: serde_json::Value = serde_json::from_str(&one).unwrap();
     assert_eq!(report["townships"].as_array().unwrap().len(), 11);
@@ -418,5 +441,81 @@ fn check_a_whole_job() {
         stderr(&out).contains("11 townships, 20812 land-use parcels, 0 data issues"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn csv_and_geojson_outputs_read_back_and_match_report_json() {
+    use redline_geom::{Crs, EllipsoidalArea};
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let report: serde_json::Value = serde_json::from_str(&run_in(dir.path(), &[])).unwrap();
+    let out = dir.path().join("out");
+
+    // townships.csv: BOM, 11 townships + county, the county's net cultivated area as in report.json.
+    let csv = std::fs::read_to_string(out.join("townships.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(rows.len(), 1 + 11 + 1);
+    assert!(rows[0].starts_with(
+        "行政区代码,行政区名称,耕地面积(净)_平方米,耕地面积(净)_公顷,耕地面积(净)_亩"
+    ));
+    let county: Vec<&str> = rows[12].split(',').collect();
+    assert_eq!(county[0], "county");
+    let m2: f64 = county[2].parse().unwrap();
+    assert_eq!(
+        m2,
+        report["county"]["landuse"]["cultivated_net_m2"]
+            .as_f64()
+            .unwrap()
+    );
+    let (ha, mu): (f64, f64) = (county[3].parse().unwrap(), county[4].parse().unwrap());
+    assert!((ha * 10_000.0 - m2).abs() < 1.0 && (mu * 2000.0 / 3.0 - m2).abs() < 10.0);
+    let balance = std::fs::read_to_string(out.join("balance.csv")).unwrap();
+    assert_eq!(
+        balance.trim_start_matches('\u{feff}').lines().count(),
+        1 + 12 * 3
+    );
+
+    // GeoJSON: RFC 7946 lon/lat inside the county's box around 123.2°E 45.8°N.
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap()
+    };
+    let towns = read("townships.geojson");
+    assert_eq!(towns["features"].as_array().unwrap().len(), 11);
+    let violations = read("violations.geojson");
+    let measure = EllipsoidalArea::for_crs(&Crs::from_epsg(4326).unwrap()).unwrap();
+    let mut checked = 0;
+    for f in violations["features"].as_array().unwrap() {
+        let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+        let mp: geo::MultiPolygon<f64> = geo::Geometry::<f64>::try_from(g.value)
+            .unwrap()
+            .try_into()
+            .unwrap();
+        for c in mp.0.iter().flat_map(|p| p.exterior().0.iter()) {
+            assert!(
+                (122.5..124.0).contains(&c.x) && (45.5..46.2).contains(&c.y),
+                "{c:?}"
+            );
+        }
+        // The area of the written polygon is the reported area: to 1e-6, beyond the 0.005 m² of
+        // rounding the reported number to 2 decimals (pieces of 100 m² and more).
+        let reported = f["properties"]["illegal_m2"].as_f64().unwrap();
+        if reported >= 100.0 {
+            let area = measure.area(&mp).unwrap();
+            assert!(
+                (area - reported).abs() <= 0.005 + 1e-6 * area,
+                "{area} vs {reported}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked}");
+    assert_eq!(
+        read("pbf_loss.geojson")["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        report["pbf_loss"].as_array().unwrap().len()
     );
 }

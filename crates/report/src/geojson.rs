@@ -1,0 +1,170 @@
+//! GeoJSON outputs in RFC 7946 form: lon/lat (WGS 84 / CGCS2000, the same at this scale),
+//! exteriors counter-clockwise, no `crs` member. `townships.geojson` carries every township's
+//! headline metrics; `violations.geojson` the illegal parts of change patches; `pbf_loss.geojson`
+//! the basic-farmland pieces that are construction land now.
+
+use geo::MultiPolygon;
+use redline_geom::{Crs, TransformError, Transformer};
+use redline_overlay::{County, Metrics, Outcome};
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+
+fn coordinates(mp: &MultiPolygon<f64>) -> String {
+    let mut out = String::from("[");
+    for (p, polygon) in mp.iter().enumerate() {
+        out.push_str(if p > 0 { ",[" } else { "[" });
+        for (r, ring) in std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .enumerate()
+        {
+            out.push_str(if r > 0 { ",[" } else { "[" });
+            for (k, c) in ring.0.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "{}[{:.10},{:.10}]",
+                    if k > 0 { "," } else { "" },
+                    c.x,
+                    c.y
+                );
+            }
+            out.push(']');
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+/// A FeatureCollection, one feature per line.
+fn collection(name: &str, features: Vec<(MultiPolygon<f64>, Map<String, Value>)>) -> String {
+    let mut out = format!(
+        "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[\n",
+        json!(name)
+    );
+    for (k, (g, props)) in features.iter().enumerate() {
+        if k > 0 {
+            out.push_str(",\n");
+        }
+        let _ = write!(
+            out,
+            "{{\"type\":\"Feature\",\"properties\":{},\"geometry\":{{\"type\":\"MultiPolygon\",\"coordinates\":{}}}}}",
+            Value::Object(props.clone()),
+            coordinates(g)
+        );
+    }
+    out.push_str("\n]}\n");
+    out
+}
+
+/// Geometry from the working CRS to lon/lat.
+fn lonlat(mp: &MultiPolygon<f64>, t: &Transformer) -> Result<MultiPolygon<f64>, TransformError> {
+    let mut g = mp.clone();
+    t.multipolygon(&mut g)?;
+    Ok(g)
+}
+
+fn to_wgs84(crs: &Crs) -> Result<Transformer, TransformError> {
+    let wgs84 = Crs::from_epsg(4326).map_err(|e| TransformError::Setup {
+        crs: "EPSG:4326".into(),
+        message: e.to_string(),
+    })?;
+    Transformer::new(crs, &wgs84)
+}
+
+fn round(v: f64, digits: i32) -> Value {
+    let f = 10f64.powi(digits);
+    json!((v * f).round() / f)
+}
+
+fn metrics_props(m: &Metrics) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("code".into(), json!(m.code));
+    p.insert("name".into(), json!(m.name));
+    p.insert(
+        "cultivated_net_m2".into(),
+        round(m.landuse.cultivated_net, 2),
+    );
+    p.insert(
+        "cultivated_target_m2".into(),
+        m.landuse
+            .cultivated_target
+            .map_or(Value::Null, |v| round(v, 2)),
+    );
+    p.insert(
+        "retention_ratio".into(),
+        m.landuse
+            .retention_ratio
+            .map_or(Value::Null, |v| round(v, 6)),
+    );
+    if let Some(b) = &m.pbf {
+        p.insert("pbf_area_m2".into(), round(b.area, 2));
+        p.insert("pbf_construction_m2".into(), round(b.construction, 2));
+        p.insert(
+            "pbf_cultivated_ratio".into(),
+            b.cultivated_ratio.map_or(Value::Null, |v| round(v, 6)),
+        );
+    }
+    if let Some(b) = &m.balance {
+        p.insert("balanced".into(), json!(b.balanced()));
+    }
+    if let Some(v) = &m.violations {
+        p.insert(
+            "illegal_cultivated_m2".into(),
+            round(v.illegal_cultivated, 2),
+        );
+        p.insert("illegal_ratio".into(), round(v.illegal_ratio, 6));
+        p.insert("interview".into(), json!(v.interview));
+        p.insert("accountability".into(), json!(v.accountability));
+    }
+    p
+}
+
+/// `townships.geojson`: township polygons with their metrics, in township-code order.
+pub fn townships_geojson(
+    county: &County,
+    outcome: &Outcome,
+    crs: &Crs,
+) -> Result<String, TransformError> {
+    let t = to_wgs84(crs)?;
+    let mut features = Vec::with_capacity(outcome.townships.len());
+    for m in &outcome.townships {
+        let Some(town) = county.townships.iter().find(|x| x.code == m.code) else {
+            continue;
+        };
+        features.push((lonlat(&town.geometry, &t)?, metrics_props(m)));
+    }
+    Ok(collection("townships", features))
+}
+
+/// `violations.geojson`: the illegal parts of change patches (illegal and partial verdicts).
+pub fn violations_geojson(outcome: &Outcome, crs: &Crs) -> Result<String, TransformError> {
+    let t = to_wgs84(crs)?;
+    let mut features = Vec::with_capacity(outcome.violations.len());
+    for v in &outcome.violations {
+        let mut p = Map::new();
+        p.insert("patch".into(), json!(v.patch));
+        p.insert("township".into(), json!(v.township));
+        p.insert("verdict".into(), json!(v.verdict.name()));
+        p.insert("illegal_m2".into(), round(v.area, 2));
+        p.insert("illegal_cultivated_m2".into(), round(v.cultivated, 2));
+        p.insert("illegal_pbf_m2".into(), round(v.pbf, 2));
+        features.push((lonlat(&v.geometry, &t)?, p));
+    }
+    Ok(collection("violations", features))
+}
+
+/// `pbf_loss.geojson`: basic-farmland pieces that are construction land now.
+pub fn pbf_loss_geojson(outcome: &Outcome, crs: &Crs) -> Result<String, TransformError> {
+    let t = to_wgs84(crs)?;
+    let mut features = Vec::with_capacity(outcome.pbf_loss.len());
+    for l in &outcome.pbf_loss {
+        let mut p = Map::new();
+        p.insert("township".into(), json!(l.township));
+        p.insert("pbf_id".into(), json!(l.pbf_id));
+        p.insert("landuse_id".into(), json!(l.landuse_id));
+        p.insert("class".into(), json!(l.class));
+        p.insert("area_m2".into(), round(l.area, 2));
+        features.push((lonlat(&l.geometry, &t)?, p));
+    }
+    Ok(collection("pbf_loss", features))
+}
