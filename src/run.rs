@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use redline_geom::units::m2_to_ha;
 use redline_overlay::Metrics;
 use redline_report::{
-    balance_csv, pbf_loss_geojson, report_json, townships_csv, townships_geojson,
+    balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
     violations_geojson, write_atomic, JobEcho, Lang,
 };
 use std::path::Path;
@@ -135,6 +135,16 @@ fn write_tables(
         ),
         ("violations.geojson", violations_geojson(outcome, crs)?),
         ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
+        (
+            "report.html",
+            report_html(
+                &outcome.county.name,
+                county,
+                outcome,
+                settings.thresholds.interview_ratio,
+                settings.thresholds.accountability_ratio,
+            ),
+        ),
     ];
     for (name, text) in files {
         let path = output.join(name);

@@ -1,0 +1,233 @@
+//! `report.html`: one self-contained file (no external resources, opens offline) with the
+//! county's headline, the township table, and an SVG choropleth of the townships coloured by the
+//! illegal-occupation ratio, with the illegal parts of change patches drawn on top.
+
+use geo::{BoundingRect, MultiPolygon};
+use redline_geom::units::m2_to_ha;
+use redline_overlay::{County, Metrics, Outcome};
+use std::fmt::Write as _;
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Colour classes of the illegal ratio: below the 约谈 threshold shades of green, then orange,
+/// red at 问责.
+fn colour(ratio: Option<f64>, interview: f64, accountability: f64) -> &'static str {
+    match ratio {
+        None => "#dddddd",
+        Some(r) if r >= accountability => "#c0392b",
+        Some(r) if r >= interview => "#e67e22",
+        Some(r) if r >= interview / 2.0 => "#c9d66b",
+        Some(_) => "#7fb77e",
+    }
+}
+
+/// SVG path data of a multipolygon in the map's frame.
+fn path(mp: &MultiPolygon<f64>, frame: &Frame) -> String {
+    let mut d = String::new();
+    for polygon in mp {
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            for (k, c) in ring.0.iter().enumerate() {
+                let (x, y) = frame.map(c.x, c.y);
+                let _ = write!(d, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
+            }
+            d.push('Z');
+        }
+    }
+    d
+}
+
+/// Working-CRS coordinates to SVG units (y down), 1000 units across.
+struct Frame {
+    x0: f64,
+    y1: f64,
+    scale: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn new(county: &County) -> Frame {
+        let boxes = county
+            .townships
+            .iter()
+            .filter_map(|t| t.geometry.bounding_rect());
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for b in boxes {
+            (x0, y0, x1, y1) = (
+                x0.min(b.min().x),
+                y0.min(b.min().y),
+                x1.max(b.max().x),
+                y1.max(b.max().y),
+            );
+        }
+        let scale = 1000.0 / (x1 - x0).max(1e-9);
+        Frame {
+            x0,
+            y1,
+            scale,
+            height: (y1 - y0) * scale,
+        }
+    }
+
+    fn map(&self, x: f64, y: f64) -> (f64, f64) {
+        ((x - self.x0) * self.scale, (self.y1 - y) * self.scale)
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("–".into(), |r| format!("{:.1}%", 100.0 * r))
+}
+
+fn ha(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.2}", m2_to_ha(v)))
+}
+
+fn table_row(m: &Metrics) -> String {
+    let pbf = m.pbf.as_ref();
+    let v = m.violations.as_ref();
+    let flags = v.map_or(String::new(), |v| {
+        let mut f = String::new();
+        if v.interview {
+            f.push_str("<span class=\"flag interview\">约谈</span>");
+        }
+        if v.accountability {
+            f.push_str("<span class=\"flag accountability\">问责</span>");
+        }
+        f
+    });
+    let balance = m
+        .balance
+        .as_ref()
+        .map_or("–", |b| if b.balanced() { "平衡" } else { "缺口" });
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        esc(&m.code),
+        esc(&m.name),
+        ha(Some(m.landuse.cultivated_net)),
+        pct(m.landuse.retention_ratio),
+        ha(pbf.map(|p| p.area)),
+        pct(pbf.and_then(|p| p.cultivated_ratio)),
+        balance,
+        pct(v.map(|v| v.illegal_ratio)),
+        flags
+    )
+}
+
+/// The whole report.
+pub fn report_html(
+    title: &str,
+    county: &County,
+    outcome: &Outcome,
+    interview: f64,
+    accountability: f64,
+) -> String {
+    let frame = Frame::new(county);
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 1000 {:.0}\" role=\"img\" aria-label=\"township map\">\n",
+        frame.height
+    );
+    for m in &outcome.townships {
+        let Some(town) = county.townships.iter().find(|t| t.code == m.code) else {
+            continue;
+        };
+        let ratio = m.violations.as_ref().map(|v| v.illegal_ratio);
+        let _ = writeln!(
+            svg,
+            "<path class=\"township\" data-code=\"{}\" fill=\"{}\" d=\"{}\"><title>{} {} 违法占用比例 {}</title></path>",
+            esc(&m.code),
+            colour(ratio, interview, accountability),
+            path(&town.geometry, &frame),
+            esc(&m.code),
+            esc(&m.name),
+            pct(ratio)
+        );
+    }
+    for v in &outcome.violations {
+        let _ = writeln!(
+            svg,
+            "<path class=\"violation\" d=\"{}\"><title>{} {:.0} m²</title></path>",
+            path(&v.geometry, &frame),
+            esc(&v.patch),
+            v.area
+        );
+    }
+    svg.push_str("</svg>");
+    let c = &outcome.county;
+    let v = c.violations.as_ref();
+    let headline = format!(
+        "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>耕地保有率 retention</span></div><div class=\"card\"><b>{}</b><span>永久基本农田耕地率 PBF cultivated</span></div><div class=\"card\"><b>{}</b><span>占补平衡 balance</span></div><div class=\"card{}\"><b>{}</b><span>违法占用比例 illegal ratio{}</span></div></div>",
+        pct(c.landuse.retention_ratio),
+        pct(c.pbf.as_ref().and_then(|p| p.cultivated_ratio)),
+        c.balance.as_ref().map_or("–", |b| if b.balanced() { "平衡 balanced" } else { "缺口 deficit" }),
+        if v.is_some_and(|v| v.accountability) { " alarm" } else { "" },
+        pct(v.map(|v| v.illegal_ratio)),
+        v.map_or(String::new(), |v| format!("{}{}", if v.interview { " · 约谈" } else { "" }, if v.accountability { " · 问责" } else { "" }))
+    );
+    let rows: String = outcome
+        .townships
+        .iter()
+        .chain(std::iter::once(c))
+        .map(table_row)
+        .collect();
+    let legend = format!(
+        "<div class=\"legend\"><span style=\"background:#7fb77e\"></span>&lt; {:.0}% <span style=\"background:#c9d66b\"></span>&lt; {:.0}% <span style=\"background:#e67e22\"></span>约谈 ≥ {:.0}% <span style=\"background:#c0392b\"></span>问责 ≥ {:.0}% <span class=\"v\"></span>违法图斑 illegal parts</div>",
+        50.0 * interview,
+        100.0 * interview,
+        100.0 * interview,
+        100.0 * accountability
+    );
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="zh">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;padding:1rem;color:#222;max-width:1200px;margin:auto}}
+h1{{font-size:1.4rem}}
+.cards{{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.75rem;margin:1rem 0}}
+.card{{border:1px solid #ccc;border-radius:8px;padding:.75rem}}
+.card b{{display:block;font-size:1.6rem}}
+.card span{{color:#555;font-size:.85rem}}
+.card.alarm{{border-color:#c0392b;background:#fdecea}}
+.layout{{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}}
+@media(min-width:900px){{.layout{{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}}}}
+svg{{width:100%;height:auto;background:#f7f7f2;border:1px solid #ccc}}
+path.township{{stroke:#333;stroke-width:1}}
+path.violation{{fill:#ff0000;fill-opacity:.8;stroke:#7b0000;stroke-width:.5}}
+.legend span{{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .25em 0 .75em;border:1px solid #999}}
+.legend span.v{{background:#ff0000}}
+.table{{overflow-x:auto}}
+table{{border-collapse:collapse;width:100%;font-size:.9rem}}
+th,td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:right;white-space:nowrap}}
+th:nth-child(-n+2),td:nth-child(-n+2){{text-align:left}}
+tr:last-child td{{font-weight:bold}}
+.flag{{border-radius:4px;padding:0 .3em;margin-left:.2em;color:#fff}}
+.flag.interview{{background:#e67e22}}.flag.accountability{{background:#c0392b}}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{headline}
+<div class="layout">
+<div>{svg}
+{legend}</div>
+<div class="table"><table>
+<thead><tr><th>代码</th><th>乡镇</th><th>耕地(净) 公顷</th><th>保有率</th><th>基本农田 公顷</th><th>基本农田耕地率</th><th>占补平衡</th><th>违法占用比例</th><th></th></tr></thead>
+<tbody>
+{rows}</tbody></table></div>
+</div>
+<p><small>redline {version} · areas on the CGCS2000 ellipsoid unless the job says otherwise · the county row is the official one, township flags are internal warnings</small></p>
+</body>
+</html>
+"#,
+        title = esc(title),
+        version = env!("CARGO_PKG_VERSION"),
+    )
+}
