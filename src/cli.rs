@@ -57,6 +57,9 @@ pub struct RunArgs {
     /// Language of the CSV headers: zh or en.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     pub lang: String,
+    /// Write into an output folder that has other files and was not made by redline.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `demo`.

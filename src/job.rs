@@ -262,11 +262,28 @@ impl Job {
     /// Reads every layer (in parallel), brings them to one CRS and builds the engine's inputs.
     /// Per-feature problems come back as data issues.
     pub fn read(&self) -> Result<(County, Settings, Vec<DataIssue>)> {
+        self.read_with_progress(&|| {})
+    }
+
+    /// The number of layers the job reads.
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// [`Job::read`], calling `layer_done` (from any thread) as each layer is read.
+    pub fn read_with_progress(
+        &self,
+        layer_done: &(dyn Fn() + Sync),
+    ) -> Result<(County, Settings, Vec<DataIssue>)> {
         let reads: Vec<Result<(LayerRole, Layer, Vec<DataIssue>)>> = {
             use rayon::prelude::*;
             self.layers
                 .par_iter()
-                .map(|(role, spec)| self.read_one(*role, spec))
+                .map(|(role, spec)| {
+                    let read = self.read_one(*role, spec);
+                    layer_done();
+                    read
+                })
                 .collect()
         };
         let mut layers = BTreeMap::new();

@@ -32,7 +32,35 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     } else {
         Lang::Zh
     };
+    prepare_output(&output, args.force)?;
     execute(&job, &output, args.quiet, lang)
+}
+
+/// The marker that says redline made a folder (and may write into it again).
+const MARKER: &str = ".redline-output";
+
+/// Creates the output folder, or checks that redline may write into it: it must be empty, or
+/// carry redline's marker, unless `force`.
+fn prepare_output(output: &Path, force: bool) -> Result<()> {
+    if output.exists() {
+        let foreign = std::fs::read_dir(output)
+            .with_context(|| format!("reading {}", output.display()))?
+            .flatten()
+            .any(|e| e.file_name() != MARKER);
+        if foreign && !output.join(MARKER).exists() && !force {
+            anyhow::bail!(
+                "{} has files redline did not write; choose an empty folder or pass --force",
+                output.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    let marker = output.join(MARKER);
+    std::fs::write(
+        &marker,
+        "written by redline; `redline run` may overwrite this folder\n",
+    )
+    .with_context(|| format!("writing {}", marker.display()))
 }
 
 pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
@@ -47,6 +75,7 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
     redline_synth::generate(&config, &data)
         .with_context(|| format!("writing the demo county to {}", data.display()))?;
     let job = Job::load(&data.join("job.toml"))?;
+    prepare_output(&args.output, true)?;
     eprintln!(
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
@@ -54,11 +83,40 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
     execute(&job, &args.output, false, Lang::Zh)
 }
 
+/// A progress bar on stderr for one stage: drawn only when stderr is a terminal and not
+/// `--quiet`; plain text (no colour codes), so `NO_COLOR` terminals see no colour either.
+fn bar(quiet: bool, what: &'static str, steps: usize) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(steps as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style =
+        indicatif::ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang) -> Result<Outcome> {
     let started = Instant::now();
-    let (county, settings, mut issues) = job.read()?;
+    let reading = bar(quiet, "reading layers", job.layer_count());
+    let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
+    reading.finish_and_clear();
     let read = started.elapsed();
-    let outcome = redline_overlay::run(&county, &settings, &job.name);
+    let overlaying = bar(
+        quiet,
+        "overlay, township by township",
+        county.townships.len(),
+    );
+    let outcome =
+        redline_overlay::run_with_progress(&county, &settings, &job.name, &|| overlaying.inc(1));
+    overlaying.finish_and_clear();
     let overlay = started.elapsed() - read;
     issues.sort_by(|a, b| {
         (&a.file, a.feature, a.kind, &a.field, &a.message)
@@ -154,11 +212,17 @@ fn write_tables(
     Ok(())
 }
 
+/// `text` padded with spaces to `width` terminal columns (CJK characters take two).
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn print_summary(townships: &[Metrics], county: &Metrics) {
     println!(
-        "{:<10} {:<16} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} flags",
+        "{:<10} {} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} flags",
         "code",
-        "name",
+        pad("name", 24),
         "cult_net_ha",
         "target_ha",
         "retain",
@@ -185,9 +249,9 @@ fn print_summary(townships: &[Metrics], county: &Metrics) {
                 .join(" ")
         });
         println!(
-            "{:<10} {:<16} {:>11.2} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
+            "{:<10} {} {:>11.2} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
             m.code,
-            m.name,
+            pad(&m.name, 24),
             m2_to_ha(m.landuse.cultivated_net),
             ha(m.landuse.cultivated_target),
             ratio(m.landuse.retention_ratio),

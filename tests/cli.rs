@@ -610,3 +610,61 @@ fn report_html_is_self_contained_and_renders() {
         bytes.len()
     );
 }
+
+#[test]
+fn output_folder_rules_and_no_partial_files() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let job = dir.path().join("job.toml");
+    // A folder with someone else's files is refused unless --force.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let out = redline(&[
+        "run",
+        job.to_str().unwrap(),
+        "--quiet",
+        "-o",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has files redline did not write"),
+        "{}",
+        stderr(&out)
+    );
+    let out = redline(&[
+        "run",
+        job.to_str().unwrap(),
+        "--quiet",
+        "--force",
+        "-o",
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    // A write that fails (a folder stands where townships.csv goes) fails the run and leaves no
+    // half-written or temporary file behind; what was written before is whole.
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(broken.join("townships.csv")).unwrap();
+    std::fs::write(broken.join(".redline-output"), "").unwrap();
+    let out = redline(&[
+        "run",
+        job.to_str().unwrap(),
+        "--quiet",
+        "-o",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("townships.csv"), "{}", stderr(&out));
+    let names: Vec<String> = std::fs::read_dir(&broken)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    let report = std::fs::read_to_string(broken.join("report.json")).unwrap();
+    assert!(serde_json::from_str::<serde_json::Value>(&report).is_ok());
+}

@@ -164,6 +164,17 @@ struct Layers<'a> {
 /// code order; within a township features are taken in layer order, so a county put in id
 /// order by [`County::sort`] gives the same bits whatever the input order or thread count.
 pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
+    run_with_progress(county, settings, county_name, &|| {})
+}
+
+/// [`run`], calling `township_done` (from any thread) as each township finishes — for progress
+/// bars.
+pub fn run_with_progress(
+    county: &County,
+    settings: &Settings,
+    county_name: &str,
+    township_done: &(dyn Fn() + Sync),
+) -> Outcome {
     let mut order: Vec<usize> = (0..county.townships.len()).collect();
     order.sort_by(|&a, &b| county.townships[a].code.cmp(&county.townships[b].code));
     let started = std::time::Instant::now();
@@ -172,7 +183,11 @@ pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
     stage_seconds.insert("prepare", started.elapsed().as_secs_f64());
     let results: Vec<TownshipResult> = order
         .par_iter()
-        .map(|&t| township(county, settings, t, &layers))
+        .map(|&t| {
+            let result = township(county, settings, t, &layers);
+            township_done();
+            result
+        })
         .collect();
     let mut townships = Vec::with_capacity(results.len());
     let mut pbf_loss = Vec::new();
