@@ -22,6 +22,7 @@
 mod area;
 mod crs;
 mod ellipsoid;
+mod geojson_text;
 mod issue;
 mod landclass;
 mod tm;
@@ -33,6 +34,7 @@ mod wkt;
 pub use area::{planar_area, AreaError, AreaMethod, CachedArea, EllipsoidalArea, DENSIFY_STEP_M};
 pub use crs::{Crs, CrsError, CrsKind};
 pub use ellipsoid::Ellipsoid;
+pub use geojson_text::push_multipolygon_coordinates;
 pub use issue::{DataIssue, IssueKind};
 pub use landclass::{LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;

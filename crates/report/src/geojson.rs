@@ -10,28 +10,10 @@ use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 
 fn coordinates(mp: &MultiPolygon<f64>) -> String {
-    let mut out = String::from("[");
-    for (p, polygon) in mp.iter().enumerate() {
-        out.push_str(if p > 0 { ",[" } else { "[" });
-        for (r, ring) in std::iter::once(polygon.exterior())
-            .chain(polygon.interiors())
-            .enumerate()
-        {
-            out.push_str(if r > 0 { ",[" } else { "[" });
-            for (k, c) in ring.0.iter().enumerate() {
-                let _ = write!(
-                    out,
-                    "{}[{:.10},{:.10}]",
-                    if k > 0 { "," } else { "" },
-                    c.x,
-                    c.y
-                );
-            }
-            out.push(']');
-        }
-        out.push(']');
-    }
-    out.push(']');
+    let mut out = String::new();
+    redline_geom::push_multipolygon_coordinates(&mut out, mp, |o, c| {
+        let _ = write!(o, "{:.10},{:.10}", c.x, c.y);
+    });
     out
 }
 

@@ -348,26 +348,13 @@ fn geojson_feature(
             (Val::Null, _) => out.push_str("null"),
         }
     }
-    out.push_str("},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[");
-    for (p, polygon) in geometry.iter().enumerate() {
-        out.push_str(if p > 0 { ",[" } else { "[" });
-        for (r, ring) in std::iter::once(polygon.exterior())
-            .chain(polygon.interiors())
-            .enumerate()
-        {
-            out.push_str(if r > 0 { ",[" } else { "[" });
-            for (k, c) in ring.0.iter().enumerate() {
-                out.push_str(if k > 0 { ",[" } else { "[" });
-                push_mm(out, c.x);
-                out.push(',');
-                push_mm(out, c.y);
-                out.push(']');
-            }
-            out.push(']');
-        }
-        out.push(']');
-    }
-    out.push_str("]}}");
+    out.push_str("},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":");
+    redline_geom::push_multipolygon_coordinates(out, geometry, |o, c| {
+        push_mm(o, c.x);
+        o.push(',');
+        push_mm(o, c.y);
+    });
+    out.push_str("}}");
 }
 
 #[cfg(test)]
