@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// Write into an output folder that has other files and was not made by redline.
     #[arg(long)]
     pub force: bool,
+    /// The ratio that colours report.html's map: illegal, retention or pbf.
+    #[arg(long, default_value = "illegal", value_parser = ["illegal", "retention", "pbf"])]
+    pub map_ratio: String,
 }
 
 /// Arguments of `demo`.

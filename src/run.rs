@@ -8,7 +8,7 @@ use redline_geom::units::m2_to_ha;
 use redline_overlay::Metrics;
 use redline_report::{
     balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
-    violations_geojson, write_atomic, JobEcho, Lang,
+    violations_geojson, write_atomic, JobEcho, Lang, MapRatio,
 };
 use std::path::Path;
 use std::time::Instant;
@@ -32,8 +32,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     } else {
         Lang::Zh
     };
+    let ratio = args
+        .map_ratio
+        .parse::<MapRatio>()
+        .map_err(|e| anyhow::anyhow!(e))?;
     prepare_output(&output, args.force)?;
-    execute(&job, &output, args.quiet, lang)
+    execute(&job, &output, args.quiet, lang, ratio)
 }
 
 /// The marker that says redline made a folder (and may write into it again).
@@ -80,7 +84,7 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
     );
-    execute(&job, &args.output, false, Lang::Zh)
+    execute(&job, &args.output, false, Lang::Zh, MapRatio::Illegal)
 }
 
 /// A progress bar on stderr for one stage: drawn only when stderr is a terminal and not
@@ -103,7 +107,7 @@ fn bar(quiet: bool, what: &'static str, steps: usize) -> indicatif::ProgressBar 
     bar
 }
 
-fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang) -> Result<Outcome> {
+fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang, ratio: MapRatio) -> Result<Outcome> {
     let started = Instant::now();
     let reading = bar(quiet, "reading layers", job.layer_count());
     let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
@@ -132,7 +136,7 @@ fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang) -> Result<Outcome>
     let report = output.join("report.json");
     write_atomic(&report, report_json(&echo, &outcome, &issues).as_bytes())
         .with_context(|| format!("writing {}", report.display()))?;
-    write_tables(output, &county, &outcome, &settings, lang)?;
+    write_tables(output, &county, &outcome, &settings, lang, ratio)?;
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.
     let stages: Vec<String> = outcome
@@ -182,6 +186,7 @@ fn write_tables(
     outcome: &redline_overlay::Outcome,
     settings: &redline_overlay::Settings,
     lang: Lang,
+    ratio: MapRatio,
 ) -> Result<()> {
     let crs = &settings.crs;
     let files = [
@@ -201,6 +206,7 @@ fn write_tables(
                 outcome,
                 settings.thresholds.interview_ratio,
                 settings.thresholds.accountability_ratio,
+                ratio,
             ),
         ),
     ];

@@ -668,3 +668,57 @@ fn output_folder_rules_and_no_partial_files() {
     let report = std::fs::read_to_string(broken.join("report.json")).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&report).is_ok());
 }
+
+/// The fill the README's legend gives a retention ratio: ≥ 100 %, 98–100 %, 95–98 %, < 95 %.
+fn retention_fill(ratio: f64) -> &'static str {
+    if ratio >= 1.0 {
+        "#7fb77e"
+    } else if ratio >= 0.98 {
+        "#c9d66b"
+    } else if ratio >= 0.95 {
+        "#e67e22"
+    } else {
+        "#c0392b"
+    }
+}
+
+#[test]
+fn map_ratio_recolours_the_map_by_the_chosen_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let report: serde_json::Value =
+        serde_json::from_str(&run_in(dir.path(), &["--map-ratio", "retention"])).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(
+        html.contains("耕地保有率 retention: "),
+        "legend names the ratio"
+    );
+    let mut fills = std::collections::BTreeSet::new();
+    for town in report["townships"].as_array().unwrap() {
+        let code = town["code"].as_str().unwrap();
+        let ratio = town["landuse"]["retention_ratio"].as_f64().unwrap();
+        let fill = retention_fill(ratio);
+        fills.insert(fill);
+        let tag = format!("data-code=\"{code}\" fill=\"{fill}\"");
+        assert!(
+            html.contains(&tag),
+            "{code} (retention {ratio}) should be {fill}"
+        );
+    }
+    assert!(fills.len() > 1, "the demo's townships span several classes");
+    let bad = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "job.toml",
+            "--quiet",
+            "-o",
+            "out",
+            "--map-ratio",
+            "yield",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "clap rejects an unknown ratio");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("retention"));
+}

@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained file (no external resources, opens offline) with the
 //! county's headline, the township table, and an SVG choropleth of the townships coloured by the
-//! illegal-occupation ratio, with the illegal parts of change patches drawn on top.
+//! illegal-occupation ratio (or another ratio, [`MapRatio`]), with the illegal parts of change
+//! patches drawn on top.
 
 use geo::{BoundingRect, MultiPolygon};
 use redline_geom::units::m2_to_ha;
@@ -15,15 +16,95 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Colour classes of the illegal ratio: below the 约谈 threshold shades of green, then orange,
-/// red at 问责.
-fn colour(ratio: Option<f64>, interview: f64, accountability: f64) -> &'static str {
-    match ratio {
-        None => "#dddddd",
-        Some(r) if r >= accountability => "#c0392b",
-        Some(r) if r >= interview => "#e67e22",
-        Some(r) if r >= interview / 2.0 => "#c9d66b",
-        Some(_) => "#7fb77e",
+/// Which ratio colours the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapRatio {
+    /// 违法占用比例 (the default).
+    Illegal,
+    /// 耕地保有率: cultivated net / target.
+    Retention,
+    /// 永久基本农田耕地率: PBF still cultivated.
+    PbfCultivated,
+}
+
+impl std::str::FromStr for MapRatio {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "illegal" => Ok(MapRatio::Illegal),
+            "retention" => Ok(MapRatio::Retention),
+            "pbf" => Ok(MapRatio::PbfCultivated),
+            other => Err(format!(
+                "unknown map ratio {other:?} (illegal, retention or pbf)"
+            )),
+        }
+    }
+}
+
+/// Colours from good to bad.
+const COLOURS: [&str; 4] = ["#7fb77e", "#c9d66b", "#e67e22", "#c0392b"];
+
+/// Four classes of one ratio: ascending breaks, whether high is bad, a label per class (good
+/// to bad).
+struct Scale {
+    title: &'static str,
+    breaks: [f64; 3],
+    high_is_bad: bool,
+    labels: [String; 4],
+}
+
+impl Scale {
+    fn of(ratio: MapRatio, interview: f64, accountability: f64) -> Scale {
+        let p = |v: f64| format!("{:.0}%", 100.0 * v);
+        match ratio {
+            MapRatio::Illegal => Scale {
+                title: "违法占用比例 illegal ratio",
+                breaks: [interview / 2.0, interview, accountability],
+                high_is_bad: true,
+                labels: [
+                    format!("< {}", p(interview / 2.0)),
+                    format!("< {}", p(interview)),
+                    format!("约谈 ≥ {}", p(interview)),
+                    format!("问责 ≥ {}", p(accountability)),
+                ],
+            },
+            MapRatio::Retention => Scale {
+                title: "耕地保有率 retention",
+                breaks: [0.95, 0.98, 1.0],
+                high_is_bad: false,
+                labels: [
+                    "≥ 100%".into(),
+                    "98–100%".into(),
+                    "95–98%".into(),
+                    "< 95%".into(),
+                ],
+            },
+            MapRatio::PbfCultivated => Scale {
+                title: "永久基本农田耕地率 PBF cultivated",
+                breaks: [0.8, 0.9, 0.95],
+                high_is_bad: false,
+                labels: [
+                    "≥ 95%".into(),
+                    "90–95%".into(),
+                    "80–90%".into(),
+                    "< 80%".into(),
+                ],
+            },
+        }
+    }
+
+    fn colour(&self, value: Option<f64>) -> &'static str {
+        let Some(v) = value else { return "#dddddd" };
+        let above = self.breaks.iter().filter(|b| v >= **b).count();
+        COLOURS[if self.high_is_bad { above } else { 3 - above }]
+    }
+
+    fn value(ratio: MapRatio, m: &Metrics) -> Option<f64> {
+        match ratio {
+            MapRatio::Illegal => m.violations.as_ref().map(|v| v.illegal_ratio),
+            MapRatio::Retention => m.landuse.retention_ratio,
+            MapRatio::PbfCultivated => m.pbf.as_ref().and_then(|p| p.cultivated_ratio),
+        }
     }
 }
 
@@ -118,14 +199,17 @@ fn table_row(m: &Metrics) -> String {
     )
 }
 
-/// The whole report.
+/// The whole report, its map coloured by `ratio`; `interview` and `accountability` are the
+/// 约谈 and 问责 lines of the illegal ratio.
 pub fn report_html(
     title: &str,
     county: &County,
     outcome: &Outcome,
     interview: f64,
     accountability: f64,
+    ratio: MapRatio,
 ) -> String {
+    let scale = Scale::of(ratio, interview, accountability);
     let frame = Frame::new(county);
     let mut svg = format!(
         "<svg viewBox=\"0 0 1000 {:.0}\" role=\"img\" aria-label=\"township map\">\n",
@@ -135,16 +219,17 @@ pub fn report_html(
         let Some(town) = county.townships.iter().find(|t| t.code == m.code) else {
             continue;
         };
-        let ratio = m.violations.as_ref().map(|v| v.illegal_ratio);
+        let value = Scale::value(ratio, m);
         let _ = writeln!(
             svg,
-            "<path class=\"township\" data-code=\"{}\" fill=\"{}\" d=\"{}\"><title>{} {} 违法占用比例 {}</title></path>",
+            "<path class=\"township\" data-code=\"{}\" fill=\"{}\" d=\"{}\"><title>{} {} {} {}</title></path>",
             esc(&m.code),
-            colour(ratio, interview, accountability),
+            scale.colour(value),
             path(&town.geometry, &frame),
             esc(&m.code),
             esc(&m.name),
-            pct(ratio)
+            scale.title,
+            pct(value)
         );
     }
     for v in &outcome.violations {
@@ -174,12 +259,14 @@ pub fn report_html(
         .chain(std::iter::once(c))
         .map(table_row)
         .collect();
+    let classes: String = COLOURS
+        .iter()
+        .zip(&scale.labels)
+        .map(|(c, l)| format!("<span style=\"background:{c}\"></span>{} ", esc(l)))
+        .collect();
     let legend = format!(
-        "<div class=\"legend\"><span style=\"background:#7fb77e\"></span>&lt; {:.0}% <span style=\"background:#c9d66b\"></span>&lt; {:.0}% <span style=\"background:#e67e22\"></span>约谈 ≥ {:.0}% <span style=\"background:#c0392b\"></span>问责 ≥ {:.0}% <span class=\"v\"></span>违法图斑 illegal parts</div>",
-        50.0 * interview,
-        100.0 * interview,
-        100.0 * interview,
-        100.0 * accountability
+        "<div class=\"legend\">{}: {classes}<span class=\"v\"></span>违法图斑 illegal parts</div>",
+        scale.title
     );
     format!(
         r#"<!DOCTYPE html>

@@ -13,5 +13,5 @@ mod json;
 pub use atomic::write_atomic;
 pub use csv::{balance_csv, townships_csv, Lang};
 pub use geojson::{pbf_loss_geojson, townships_geojson, violations_geojson};
-pub use html::report_html;
+pub use html::{report_html, MapRatio};
 pub use json::{report_json, JobEcho};
