@@ -371,6 +371,7 @@ impl Job {
             dbf_encoding: spec.dbf_encoding.clone(),
             crs: self.crs.clone(),
             id_field,
+            format: None,
         };
         let read =
             read_layer(&spec.path, &options).with_context(|| format!("layers.{}", role.name()))?;

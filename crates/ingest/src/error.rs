@@ -100,6 +100,16 @@ pub enum IngestError {
     /// An encoding name that is not known.
     #[error("unknown text encoding {0:?} (try utf-8, gbk, gb18030, cp936, latin1)")]
     UnknownEncoding(String),
+    /// A source GDAL could not read (feature `gdal`).
+    #[error("{path}{}: {message}", feature_suffix(*feature))]
+    Ogr {
+        /// The source.
+        path: PathBuf,
+        /// The feature (0-based), when known.
+        feature: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
     /// A file type redline does not read without the `gdal` feature.
     #[error("{path}: unsupported format (pure Rust reads .geojson/.json, .geojsonl/.geojsons/.ndjson and .shp; build with `--features gdal` for others)")]
     UnsupportedFormat {

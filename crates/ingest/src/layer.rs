@@ -21,7 +21,15 @@ pub enum Format {
     GeoJsonSeq,
     /// An ESRI Shapefile (.shp + .dbf, optional .prj/.cpg).
     Shapefile,
+    /// Any other OGR vector source, read through GDAL (feature `gdal`): GeoPackage, FileGDB,
+    /// GML, MapInfo, zipped sources.
+    Ogr,
 }
+
+/// Extensions read through GDAL when the `gdal` feature is on.
+const OGR_EXTENSIONS: &[&str] = &[
+    "gpkg", "gdb", "gml", "tab", "mif", "zip", "fgb", "kml", "sqlite",
+];
 
 impl Format {
     /// The format of a path, from its extension.
@@ -31,6 +39,7 @@ impl Format {
             "geojson" | "json" => Some(Format::GeoJson),
             "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => Some(Format::GeoJsonSeq),
             "shp" => Some(Format::Shapefile),
+            e if cfg!(feature = "gdal") && OGR_EXTENSIONS.contains(&e) => Some(Format::Ogr),
             _ => None,
         }
     }
@@ -41,6 +50,7 @@ impl Format {
             Format::GeoJson => "geojson",
             Format::GeoJsonSeq => "geojsonl",
             Format::Shapefile => "shp",
+            Format::Ogr => "gpkg",
         }
     }
 
@@ -50,6 +60,7 @@ impl Format {
             Format::GeoJson => "GeoJSON",
             Format::GeoJsonSeq => "GeoJSONSeq",
             Format::Shapefile => "ESRI Shapefile",
+            Format::Ogr => "OGR (GDAL)",
         }
     }
 }
@@ -237,15 +248,36 @@ pub struct ReadOptions {
     pub crs: Option<Crs>,
     /// A field whose value is the feature id when the format has no id of its own.
     pub id_field: Option<String>,
+    /// The reader to use instead of the one the extension picks (`Format::Ogr` reads any file
+    /// GDAL opens, a shapefile included).
+    pub format: Option<Format>,
 }
 
-/// Reads a layer from a file, choosing the reader by extension.
+/// Splits `source.gpkg#DLTB` into the source and the layer inside it (OGR sources only).
+fn split_layer(path: &Path) -> (PathBuf, Option<String>) {
+    let text = path.to_string_lossy();
+    if let Some((source, layer)) = text.rsplit_once('#') {
+        let source = PathBuf::from(source);
+        if Format::of_path(&source) == Some(Format::Ogr) && !layer.is_empty() {
+            return (source, Some(layer.to_string()));
+        }
+    }
+    (path.to_path_buf(), None)
+}
+
+/// Reads a layer from a file, choosing the reader by extension. With the `gdal` feature,
+/// `source.gpkg#DLTB` names a layer inside a multi-layer source (the first layer otherwise).
 pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, IngestError> {
-    let format = Format::of_path(path).ok_or_else(|| IngestError::UnsupportedFormat {
-        path: path.to_path_buf(),
-    })?;
+    let (source, source_layer) = split_layer(path);
+    let path = source.as_path();
+    let format = options
+        .format
+        .or_else(|| Format::of_path(path))
+        .ok_or_else(|| IngestError::UnsupportedFormat {
+            path: path.to_path_buf(),
+        })?;
     let mut collector = match format {
-        Format::Shapefile => Collector::default(),
+        Format::Shapefile | Format::Ogr => Collector::default(),
         _ => Collector::inferring(),
     };
     let mut encoding = None;
@@ -261,6 +293,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
             encoding = Some(enc);
             Declared { crs, name: None }
         }
+        Format::Ogr => read_ogr(path, source_layer.as_deref(), options, &mut collector)?,
     };
     collector.finish();
     let name = options.layer.clone().or(declared.name).unwrap_or_else(|| {
@@ -307,6 +340,32 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
     layer.fill_issue_ids(&mut issues);
     issues.extend(layer.duplicate_ids());
     Ok(LayerRead { layer, issues })
+}
+
+#[cfg(feature = "gdal")]
+fn read_ogr(
+    path: &Path,
+    layer: Option<&str>,
+    options: &ReadOptions,
+    collector: &mut Collector,
+) -> Result<Declared, IngestError> {
+    let declared = crate::ogr::read_ogr(path, layer, options.dbf_encoding.as_deref(), collector)?;
+    Ok(Declared {
+        crs: declared.crs,
+        name: Some(declared.name),
+    })
+}
+
+#[cfg(not(feature = "gdal"))]
+fn read_ogr(
+    path: &Path,
+    _: Option<&str>,
+    _: &ReadOptions,
+    _: &mut Collector,
+) -> Result<Declared, IngestError> {
+    Err(IngestError::UnsupportedFormat {
+        path: path.to_path_buf(),
+    })
 }
 
 /// The layer's CRS: declared in the file, else given by the caller, else inferred from the

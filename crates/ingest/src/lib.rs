@@ -1,6 +1,7 @@
 //! Layer readers for redline: GeoJSON (FeatureCollection, read as a stream) and GeoJSONSeq,
 //! ESRI Shapefile with its DBF text encodings (.cpg, the language-driver byte, an override),
-//! field mapping with the 三调 defaults and aliases, and validation on ingest.
+//! field mapping with the 三调 defaults and aliases, and validation on ingest. With the `gdal`
+//! feature, any OGR vector source (GeoPackage, FileGDB, GML, MapInfo, zipped) through GDAL.
 //!
 //! Every reader yields a [`Layer`] — CRS, fields, features with valid oriented
 //! `MultiPolygon<f64>` geometry and typed attributes — plus the [`DataIssue`]s it met. Problems
@@ -21,6 +22,8 @@ mod error;
 mod fields;
 mod geojson;
 mod layer;
+#[cfg(feature = "gdal")]
+mod ogr;
 mod scan;
 mod shapefile;
 mod shp;

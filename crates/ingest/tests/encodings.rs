@@ -1,5 +1,6 @@
 //! DBF text encodings: GBK through .cpg, the language-driver byte, and the override; UTF-8
-//! untouched. Fixtures are made by tests/fixtures/make_fixtures.py (pyshp) and committed.
+//! untouched. Fixtures are made by tests/fixtures/make_fixtures.py (pyshp) and committed;
+//! gpkg/parcels.gpkg is `ogr2ogr -f GPKG gpkg/parcels.gpkg utf8/parcels.shp -nln DLTB`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly by design
 

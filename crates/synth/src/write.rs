@@ -98,6 +98,12 @@ impl LayerWriter {
         format: Format,
         fields: &'static [FieldDef],
     ) -> io::Result<LayerWriter> {
+        if format == Format::Ogr {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "synth writes geojson, geojsonseq or shp",
+            ));
+        }
         let path = dir.join(format!("{name}.{}", format.extension()));
         let (pending, mut out) = Pending::create(path.clone())?;
         let mut shp = None;
@@ -106,7 +112,7 @@ impl LayerWriter {
                 out,
                 "{{\"type\":\"FeatureCollection\",\"name\":\"{layer}\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::4529\"}}}},\"features\":["
             )?,
-            Format::GeoJsonSeq => {}
+            Format::GeoJsonSeq | Format::Ogr => {}
             Format::Shapefile => {
                 out.write_all(&[0u8; 100])?;
                 let (shx_p, mut shx) = Pending::create(path.with_extension("shx"))?;
@@ -148,6 +154,7 @@ impl LayerWriter {
                 self.main.1.write_all(self.line.as_bytes())?;
             }
             Format::Shapefile => self.write_shape(geometry, values)?,
+            Format::Ogr => {} // refused by `create`
         }
         self.count += 1;
         Ok(())
@@ -214,7 +221,7 @@ impl LayerWriter {
     pub fn finish(mut self) -> io::Result<PathBuf> {
         match self.format {
             Format::GeoJson => self.main.1.write_all(b"\n]}\n")?,
-            Format::GeoJsonSeq => {}
+            Format::GeoJsonSeq | Format::Ogr => {}
             Format::Shapefile => {
                 if let Some(mut state) = self.shp.take() {
                     let bbox = if self.count == 0 {

@@ -1,0 +1,172 @@
+//! The `gdal` feature: OGR sources read through GDAL. Counts and CRSs are those `ogrinfo -so`
+//! reports for the fiboa extracts in ../shared/data (see their SOURCE.md); the committed
+//! shapefile fixtures check that GDAL and the pure-Rust reader agree on geometry and text.
+#![cfg(feature = "gdal")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use geo::Area;
+use redline_geom::CrsKind;
+use redline_ingest::{read_layer, Format, LayerRead, ReadOptions, Value};
+use std::path::{Path, PathBuf};
+
+fn fiboa(rel: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/parcels-fiboa");
+    if !path.exists() {
+        eprintln!("skipped: ../shared/data/parcels-fiboa is absent on this machine");
+        return None;
+    }
+    Some(path.join(rel))
+}
+
+fn read(path: &Path, options: ReadOptions) -> LayerRead {
+    read_layer(path, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The declared CRS in a few words: `geographic`, `tm lon0 k0`, or the PROJ string.
+fn crs_summary(r: &LayerRead) -> String {
+    match &r.layer.crs.as_ref().expect("a declared CRS").kind {
+        CrsKind::TransverseMercator { lon0, k0, .. } => format!("tm {lon0:.9} {k0}"),
+        CrsKind::Geographic { .. } => "geographic".into(),
+        CrsKind::Projected { proj, .. } => proj.clone(),
+    }
+}
+
+#[test]
+fn fiboa_sources_have_ogrinfo_counts_and_crs() {
+    // (source, layer, features, CRS): EPSG:3067 ETRS89 / TM35FIN = UTM 35N, EPSG:4269 NAD83
+    // geographic, EPSG:3006 SWEREF99 TM = UTM 33N, EPSG:3763 PT-TM06 (lon0 -8°07'59.19").
+    let cases = [
+        (
+            "fi/LandUse.ExistingLandUse.GSAAAgriculturalParcel.gpkg",
+            "hvd_kasvulohko",
+            100,
+            "+proj=utm +zone=35 +ellps=GRS80",
+        ),
+        (
+            "us_ca_scm/i15_crop_mapping_2023_provisional_20241127.gdb.zip",
+            "i15_Crop_Mapping_2023_Provisional",
+            100,
+            "geographic",
+        ),
+        (
+            "se/se2023.zip",
+            "arslager_skiftePolygon",
+            10,
+            "+proj=utm +zone=33 +ellps=GRS80",
+        ),
+        (
+            "pt/Continente.gpkg#Culturas_Aveiro",
+            "Culturas_Aveiro",
+            100,
+            "+proj=tmerc +lat_0=39.6682583333333 +lon_0=-8.13310833333333 +k=1 +x_0=0 +y_0=0 +ellps=GRS80",
+        ),
+    ];
+    for (rel, layer, count, crs) in cases {
+        let Some(path) = fiboa(rel) else { return };
+        let r = read(&path, ReadOptions::default());
+        assert_eq!(r.layer.name, layer, "{rel}");
+        assert_eq!(r.layer.format, Format::Ogr, "{rel}");
+        assert_eq!(r.layer.read_count, count, "{rel}");
+        assert_eq!(r.layer.features.len(), count, "{rel}: {:?}", r.issues);
+        assert_eq!(r.layer.crs_source, "declared", "{rel}");
+        let summary = crs_summary(&r);
+        assert!(summary.contains(crs), "{rel}: {summary}");
+    }
+}
+
+#[test]
+fn a_missing_layer_is_named_with_the_layers_there() {
+    let Some(path) = fiboa("pt/Continente.gpkg#Vinhas") else {
+        return;
+    };
+    let e = read_layer(&path, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Continente.gpkg") && e.contains("\"Vinhas\""),
+        "{e}"
+    );
+    assert!(
+        e.contains("Culturas_Aveiro") && e.contains("OcupacoesSolo_Aveiro"),
+        "{e}"
+    );
+}
+
+fn fixture(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
+        .join("parcels.shp")
+}
+
+fn text(r: &LayerRead, field: &str, feature: usize) -> Value {
+    let column = r.layer.fields.iter().position(|f| f.name == field).unwrap();
+    r.layer.features[feature].attrs[column].clone()
+}
+
+#[test]
+fn gdal_and_pure_rust_agree_on_a_shapefile() {
+    let path = fixture("utf8");
+    let pure = read(&path, ReadOptions::default());
+    let ogr = read(
+        &path,
+        ReadOptions {
+            format: Some(Format::Ogr),
+            ..Default::default()
+        },
+    );
+    assert_eq!(pure.layer.features.len(), ogr.layer.features.len());
+    for (a, b) in pure.layer.features.iter().zip(&ogr.layer.features) {
+        assert_eq!(a.geometry.unsigned_area(), b.geometry.unsigned_area());
+        assert_eq!((a.index, &a.id, &a.attrs), (b.index, &b.id, &b.attrs));
+    }
+    // 100 × 100 and 50 × 200 squares (the fixture's script).
+    assert_eq!(ogr.layer.features[0].geometry.unsigned_area(), 10_000.0);
+    assert_eq!(ogr.layer.crs.as_ref().and_then(|c| c.epsg), Some(4529));
+    assert_eq!(text(&ogr, "DLMC", 1), Value::Text("旱地".into()));
+}
+
+#[test]
+fn gbk_with_ansi_cpg_reads_through_the_encoding_open_option() {
+    let ogr = |encoding: Option<&str>| {
+        read(
+            &fixture("gbk_ansi"),
+            ReadOptions {
+                format: Some(Format::Ogr),
+                dbf_encoding: encoding.map(String::from),
+                ..Default::default()
+            },
+        )
+    };
+    let r = ogr(Some("CP936"));
+    assert_eq!(text(&r, "BZ", 0), Value::Text("基本农田".into()));
+    assert_eq!(text(&r, "DLMC", 1), Value::Text("旱地".into()));
+    assert_eq!(text(&r, "KCXS", 1), Value::Number(0.1));
+    // Without the override GDAL takes `ANSI` as Latin-1: no Chinese comes out.
+    assert_ne!(text(&ogr(None), "DLMC", 1), Value::Text("旱地".into()));
+}
+
+#[test]
+fn a_committed_geopackage_equals_its_shapefile() {
+    // gpkg/parcels.gpkg is `ogr2ogr -f GPKG gpkg/parcels.gpkg utf8/parcels.shp -nln DLTB`.
+    let gpkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpkg/parcels.gpkg#DLTB");
+    let r = read(&gpkg, ReadOptions::default());
+    let shp = read(&fixture("utf8"), ReadOptions::default());
+    assert_eq!((r.layer.name.as_str(), r.layer.read_count), ("DLTB", 2));
+    assert_eq!(r.layer.crs.as_ref().and_then(|c| c.epsg), Some(4529));
+    let areas = |l: &LayerRead| -> Vec<f64> {
+        l.layer
+            .features
+            .iter()
+            .map(|f| f.geometry.unsigned_area())
+            .collect()
+    };
+    assert_eq!(areas(&r), vec![10_000.0, 10_000.0]);
+    assert_eq!(areas(&r), areas(&shp));
+    assert_eq!(text(&r, "BZ", 0), Value::Text("基本农田".into()));
+    assert_eq!(
+        r.layer.features[0].id.as_deref(),
+        Some("1"),
+        "the GeoPackage fid"
+    );
+}
