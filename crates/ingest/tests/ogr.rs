@@ -170,3 +170,50 @@ fn a_committed_geopackage_equals_its_shapefile() {
         "the GeoPackage fid"
     );
 }
+
+/// Planar areas of every feature as GDAL itself computes them (`OGR_G_Area`).
+fn gdal_areas(path: &Path) -> Vec<f64> {
+    use gdal::vector::LayerAccess;
+    let dataset = gdal::Dataset::open(path).unwrap();
+    let mut layer = dataset.layer(0).unwrap();
+    layer
+        .features()
+        .map(|f| f.geometry().map_or(0.0, |g| g.area()))
+        .collect()
+}
+
+#[test]
+fn eolearn_geopackages_match_ogrinfo_and_gdal_areas() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/parcels-eolearn");
+    if !root.exists() {
+        eprintln!("skipped: ../shared/data/parcels-eolearn is absent on this machine");
+        return;
+    }
+    // SOURCE.md and ogrinfo: 193 French RPG parcels in EPSG:2154, 88 RABA polygons in 32633.
+    for (file, layer, count, epsg) in [
+        ("fr_rpg_lpis_iacs_193.gpkg", "lpis_iacs", 193, 2154),
+        ("si_raba_lulc_88.gpkg", "LULC", 88, 32633),
+    ] {
+        let path = root.join(file);
+        let r = read(&path, ReadOptions::default());
+        assert_eq!(
+            (r.layer.name.as_str(), r.layer.features.len()),
+            (layer, count)
+        );
+        assert_eq!(r.layer.crs.as_ref().and_then(|c| c.epsg), Some(epsg));
+        let ours: Vec<f64> = r
+            .layer
+            .features
+            .iter()
+            .map(|f| f.geometry.unsigned_area())
+            .collect();
+        let theirs = gdal_areas(&path);
+        assert_eq!(ours.len(), theirs.len());
+        for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 * b.max(1.0),
+                "{file} feature {k}: {a} vs GDAL {b}"
+            );
+        }
+    }
+}
