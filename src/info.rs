@@ -19,6 +19,7 @@ pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
         dbf_encoding: args.dbf_encoding.clone(),
         crs,
         id_field: args.id_field.clone(),
+        source_layer: None,
         format: None,
     };
     Ok(read_layer(&args.file, &options)?)

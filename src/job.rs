@@ -25,6 +25,8 @@ pub struct LayerSpec {
     pub fields: BTreeMap<String, String>,
     /// DBF text encoding override.
     pub dbf_encoding: Option<String>,
+    /// The layer inside a multi-layer source (`gdal` feature: GeoPackage, FileGDB …).
+    pub layer: Option<String>,
     /// Approval kinds: `PZLX` value → kind (approvals only).
     pub kinds: Option<BTreeMap<String, String>>,
 }
@@ -371,6 +373,7 @@ impl Job {
             dbf_encoding: spec.dbf_encoding.clone(),
             crs: self.crs.clone(),
             id_field,
+            source_layer: spec.layer.clone(),
             format: None,
         };
         let read =

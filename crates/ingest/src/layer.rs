@@ -248,6 +248,9 @@ pub struct ReadOptions {
     pub crs: Option<Crs>,
     /// A field whose value is the feature id when the format has no id of its own.
     pub id_field: Option<String>,
+    /// The layer inside a multi-layer source (GeoPackage, FileGDB …; feature `gdal`), the same
+    /// as writing `source.gpkg#LAYER`.
+    pub source_layer: Option<String>,
     /// The reader to use instead of the one the extension picks (`Format::Ogr` reads any file
     /// GDAL opens, a shapefile included).
     pub format: Option<Format>,
@@ -268,7 +271,8 @@ fn split_layer(path: &Path) -> (PathBuf, Option<String>) {
 /// Reads a layer from a file, choosing the reader by extension. With the `gdal` feature,
 /// `source.gpkg#DLTB` names a layer inside a multi-layer source (the first layer otherwise).
 pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, IngestError> {
-    let (source, source_layer) = split_layer(path);
+    let (source, named) = split_layer(path);
+    let source_layer = named.or_else(|| options.source_layer.clone());
     let path = source.as_path();
     let format = options
         .format
@@ -276,6 +280,16 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         .ok_or_else(|| IngestError::UnsupportedFormat {
             path: path.to_path_buf(),
         })?;
+    if let (Some(layer), true) = (&source_layer, format != Format::Ogr) {
+        return Err(IngestError::Ogr {
+            path: path.to_path_buf(),
+            feature: None,
+            message: format!(
+                "layer {layer:?} asked for, but a {} file holds one layer (layers are for GDAL sources such as .gpkg and .gdb)",
+                format.name()
+            ),
+        });
+    }
     let mut collector = match format {
         Format::Shapefile | Format::Ogr => Collector::default(),
         _ => Collector::inferring(),

@@ -169,6 +169,30 @@ fn a_committed_geopackage_equals_its_shapefile() {
         Some("1"),
         "the GeoPackage fid"
     );
+    // The job file's `layer = "DLTB"` is the same as `#DLTB`.
+    let by_option = read(
+        &gpkg.with_file_name("parcels.gpkg"),
+        ReadOptions {
+            source_layer: Some("DLTB".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(areas(&by_option), areas(&r));
+}
+
+#[test]
+fn a_layer_name_on_a_single_layer_file_is_an_error() {
+    let options = ReadOptions {
+        source_layer: Some("DLTB".into()),
+        ..Default::default()
+    };
+    let e = read_layer(&fixture("utf8"), &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("parcels.shp") && e.contains("\"DLTB\"") && e.contains("one layer"),
+        "{e}"
+    );
 }
 
 /// Planar areas of every feature as GDAL itself computes them (`OGR_G_Area`).
