@@ -55,7 +55,7 @@ fn check_job(args: &CheckArgs) -> Result<Outcome> {
     let (county, _, mut issues) = job.read()?;
     issues.sort_by(|a, b| (&a.file, a.feature, a.kind).cmp(&(&b.file, b.feature, b.kind)));
     for issue in &issues {
-        println!("{issue}");
+        out!("{issue}");
     }
     let what = format!(
         "{}: {} townships, {} land-use parcels",
@@ -103,7 +103,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
     }
     issues.sort_by_key(|i| (i.feature, i.kind));
     for issue in &issues {
-        println!("{issue}");
+        out!("{issue}");
     }
     let role_name = role.map_or("unknown role", |r| r.name());
     let what = format!(

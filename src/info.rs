@@ -28,23 +28,23 @@ pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
 pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
     let read = read(args)?;
     let layer = &read.layer;
-    println!("file:      {}", layer.path.display());
-    println!("format:    {}", layer.format.name());
-    println!("layer:     {}", layer.name);
+    out!("file:      {}", layer.path.display());
+    out!("format:    {}", layer.format.name());
+    out!("layer:     {}", layer.name);
     match &layer.crs {
-        Some(crs) => println!("crs:       {crs} [{}]", layer.crs_source),
-        None => println!("crs:       unknown (give one with --crs)"),
+        Some(crs) => out!("crs:       {crs} [{}]", layer.crs_source),
+        None => out!("crs:       unknown (give one with --crs)"),
     }
     if let Some(enc) = layer.encoding {
-        println!("encoding:  {} (from {})", enc.encoding.name(), enc.source);
+        out!("encoding:  {} (from {})", enc.encoding.name(), enc.source);
     }
-    println!(
+    out!(
         "features:  {} ({} valid)",
         layer.read_count,
         layer.features.len()
     );
     if let Some(e) = layer.extent() {
-        println!(
+        out!(
             "extent:    {:.6}, {:.6} — {:.6}, {:.6}",
             e.min().x,
             e.min().y,
@@ -52,12 +52,12 @@ pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
             e.max().y
         );
     }
-    println!("fields:    {}", layer.fields.len());
+    out!("fields:    {}", layer.fields.len());
     for f in &layer.fields {
-        println!("  {:<24} {}", f.name, f.field_type.name());
+        out!("  {:<24} {}", f.name, f.field_type.name());
     }
     if !read.issues.is_empty() {
-        println!(
+        out!(
             "issues:    {} (see `redline check {}`)",
             read.issues.len(),
             layer.path.display()

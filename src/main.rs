@@ -4,6 +4,15 @@
 //! crates, and the exit code says how the run went: 0 clean, 1 finished with data issues,
 //! 2 failed.
 
+/// `println!` that hands a failed write (a closed pipe: `redline info … | head`) back to the
+/// caller as an error instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)?
+    }};
+}
+
 mod check;
 mod cli;
 mod info;
@@ -34,9 +43,18 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::from(0),
         Ok(Outcome::Issues) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(0),
         Err(err) => {
             eprintln!("redline: error: {err:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is stdout's reader going away (`| head`): the Unix way is to stop quietly.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -156,7 +156,7 @@ fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang, ratio: MapRatio) -
     );
     write_atomic(&output.join("timings.json"), timings.as_bytes())?;
     if !quiet {
-        print_summary(&outcome.townships, &outcome.county);
+        print_summary(&outcome.townships, &outcome.county)?;
         eprintln!(
             "{} parcels, {} pieces ({} clipped), {} data issues; read {:.2} s, overlay {:.2} s; wrote {}",
             county.landuse.len(),
@@ -224,8 +224,8 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-fn print_summary(townships: &[Metrics], county: &Metrics) {
-    println!(
+fn print_summary(townships: &[Metrics], county: &Metrics) -> Result<()> {
+    out!(
         "{:<10} {} {:>11} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} flags",
         "code",
         pad("name", 24),
@@ -254,7 +254,7 @@ fn print_summary(townships: &[Metrics], county: &Metrics) {
                 .collect::<Vec<_>>()
                 .join(" ")
         });
-        println!(
+        out!(
             "{:<10} {} {:>11.2} {:>11} {:>7} {:>10} {:>7} {:>9} {:>7} {}",
             m.code,
             pad(&m.name, 24),
@@ -268,4 +268,5 @@ fn print_summary(townships: &[Metrics], county: &Metrics) {
             flags
         );
     }
+    Ok(())
 }

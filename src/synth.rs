@@ -31,7 +31,7 @@ pub(crate) fn run(args: &SynthArgs) -> Result<Outcome> {
     );
     for file in &summary.files {
         let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-        println!("{:>12}  {}", size, file.display());
+        out!("{:>12}  {}", size, file.display());
     }
     Ok(Outcome::Clean)
 }

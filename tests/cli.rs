@@ -722,3 +722,20 @@ fn map_ratio_recolours_the_map_by_the_chosen_ratio() {
     assert_eq!(bad.status.code(), Some(2), "clap rejects an unknown ratio");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("retention"));
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `redline info … | head -1`: the reader goes away; redline must not panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .args(["info"])
+        .arg(root().join("data/demo/landuse.geojson"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
