@@ -63,6 +63,10 @@ pub struct RunArgs {
     /// The ratio that colours report.html's map: illegal, retention or pbf.
     #[arg(long, default_value = "illegal", value_parser = ["illegal", "retention", "pbf"])]
     pub map_ratio: String,
+    /// The format of the output layers: geojson (three RFC 7946 files) or gpkg (one
+    /// GeoPackage, layers.gpkg, in the working CRS; needs the `gdal` feature).
+    #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg"])]
+    pub format: String,
 }
 
 /// Arguments of `demo`.

@@ -36,8 +36,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
         .map_ratio
         .parse::<MapRatio>()
         .map_err(|e| anyhow::anyhow!(e))?;
+    let gpkg = args.format == "gpkg";
+    if gpkg && !cfg!(feature = "gdal") {
+        anyhow::bail!("--format gpkg needs redline built with `--features gdal`");
+    }
     prepare_output(&output, args.force)?;
-    execute(&job, &output, args.quiet, lang, ratio)
+    execute(&job, &output, args.quiet, Style { lang, ratio, gpkg })
 }
 
 /// The marker that says redline made a folder (and may write into it again).
@@ -84,7 +88,16 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
     );
-    execute(&job, &args.output, false, Lang::Zh, MapRatio::Illegal)
+    execute(
+        &job,
+        &args.output,
+        false,
+        Style {
+            lang: Lang::Zh,
+            ratio: MapRatio::Illegal,
+            gpkg: false,
+        },
+    )
 }
 
 /// A progress bar on stderr for one stage: drawn only when stderr is a terminal and not
@@ -107,7 +120,18 @@ fn bar(quiet: bool, what: &'static str, steps: usize) -> indicatif::ProgressBar 
     bar
 }
 
-fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang, ratio: MapRatio) -> Result<Outcome> {
+/// How the outputs are written.
+#[derive(Clone, Copy)]
+struct Style {
+    /// Headers of the CSV tables.
+    lang: Lang,
+    /// The ratio that colours report.html's map.
+    ratio: MapRatio,
+    /// One GeoPackage instead of three GeoJSON files.
+    gpkg: bool,
+}
+
+fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcome> {
     let started = Instant::now();
     let reading = bar(quiet, "reading layers", job.layer_count());
     let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
@@ -136,7 +160,8 @@ fn execute(job: &Job, output: &Path, quiet: bool, lang: Lang, ratio: MapRatio) -
     let report = output.join("report.json");
     write_atomic(&report, report_json(&echo, &outcome, &issues).as_bytes())
         .with_context(|| format!("writing {}", report.display()))?;
-    write_tables(output, &county, &outcome, &settings, lang, ratio)?;
+    write_tables(output, &county, &outcome, &settings, style)?;
+    write_layers(output, &county, &outcome, &settings, style.gpkg)?;
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.
     let stages: Vec<String> = outcome
@@ -185,19 +210,11 @@ fn write_tables(
     county: &redline_overlay::County,
     outcome: &redline_overlay::Outcome,
     settings: &redline_overlay::Settings,
-    lang: Lang,
-    ratio: MapRatio,
+    style: Style,
 ) -> Result<()> {
-    let crs = &settings.crs;
     let files = [
-        ("townships.csv", townships_csv(outcome, lang)),
-        ("balance.csv", balance_csv(outcome, lang)),
-        (
-            "townships.geojson",
-            townships_geojson(county, outcome, crs)?,
-        ),
-        ("violations.geojson", violations_geojson(outcome, crs)?),
-        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
+        ("townships.csv", townships_csv(outcome, style.lang)),
+        ("balance.csv", balance_csv(outcome, style.lang)),
         (
             "report.html",
             report_html(
@@ -206,7 +223,7 @@ fn write_tables(
                 outcome,
                 settings.thresholds.interview_ratio,
                 settings.thresholds.accountability_ratio,
-                ratio,
+                style.ratio,
             ),
         ),
     ];
@@ -216,6 +233,64 @@ fn write_tables(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+/// The output layers: three GeoJSON files, or one GeoPackage (`layers.gpkg`).
+fn write_layers(
+    output: &Path,
+    county: &redline_overlay::County,
+    outcome: &redline_overlay::Outcome,
+    settings: &redline_overlay::Settings,
+    gpkg: bool,
+) -> Result<()> {
+    let crs = &settings.crs;
+    if gpkg {
+        return write_gpkg(output, county, outcome, crs);
+    }
+    let files = [
+        (
+            "townships.geojson",
+            townships_geojson(county, outcome, crs)?,
+        ),
+        ("violations.geojson", violations_geojson(outcome, crs)?),
+        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
+    ];
+    for (name, text) in files {
+        let path = output.join(name);
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `layers.gpkg`, written under a temporary name and renamed like every other output.
+#[cfg(feature = "gdal")]
+fn write_gpkg(
+    output: &Path,
+    county: &redline_overlay::County,
+    outcome: &redline_overlay::Outcome,
+    crs: &redline_geom::Crs,
+) -> Result<()> {
+    let path = output.join("layers.gpkg");
+    let tmp = output.join("layers.tmp.gpkg");
+    let _ = std::fs::remove_file(&tmp);
+    let written = redline_report::write_gpkg(&tmp, county, outcome, crs)
+        .map_err(anyhow::Error::msg)
+        .and_then(|()| Ok(std::fs::rename(&tmp, &path)?));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(not(feature = "gdal"))]
+fn write_gpkg(
+    _: &Path,
+    _: &redline_overlay::County,
+    _: &redline_overlay::Outcome,
+    _: &redline_geom::Crs,
+) -> Result<()> {
+    anyhow::bail!("--format gpkg needs redline built with `--features gdal`")
 }
 
 /// `text` padded with spaces to `width` terminal columns (CJK characters take two).

@@ -739,3 +739,77 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[cfg(feature = "gdal")]
+#[test]
+fn gpkg_output_opens_with_ogrinfo_with_every_layer_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let report: serde_json::Value =
+        serde_json::from_str(&run_in(dir.path(), &["--format", "gpkg"])).unwrap();
+    let out = dir.path().join("out");
+    assert!(out.join("layers.gpkg").exists());
+    assert!(!out.join("townships.geojson").exists() && !out.join("layers.tmp.gpkg").exists());
+    let info = Command::new("ogrinfo")
+        .args(["-ro", "-so", "-al"])
+        .arg(out.join("layers.gpkg"))
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) runs");
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    let illegal = report["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| ["illegal", "partial"].contains(&p["verdict"].as_str().unwrap_or("")))
+        .count();
+    let counts = [
+        ("townships", report["townships"].as_array().unwrap().len()),
+        ("violations", illegal),
+        ("pbf_loss", report["pbf_loss"].as_array().unwrap().len()),
+    ];
+    for (layer, count) in counts {
+        let section = text
+            .split(&format!("Layer name: {layer}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{layer} missing:\n{text}"));
+        assert!(
+            section.contains(&format!("Feature Count: {count}\n")),
+            "{layer} should have {count}:\n{section}"
+        );
+        assert!(
+            section.contains("ID[\"EPSG\",4529]]"),
+            "{layer} in the working CRS"
+        );
+    }
+    for field in [
+        "code: String",
+        "retention_ratio: Real",
+        "illegal_m2: Real",
+        "pbf_id: String",
+        "area_m2: Real",
+    ] {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+}
+
+#[cfg(not(feature = "gdal"))]
+#[test]
+fn gpkg_output_without_the_gdal_feature_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(dir.path())
+        .args([
+            "run", "job.toml", "--quiet", "-o", "out", "--format", "gpkg",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--features gdal"));
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}

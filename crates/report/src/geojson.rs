@@ -18,7 +18,7 @@ fn coordinates(mp: &MultiPolygon<f64>) -> String {
 }
 
 /// A FeatureCollection, one feature per line.
-fn collection(name: &str, features: Vec<(MultiPolygon<f64>, Map<String, Value>)>) -> String {
+fn collection(name: &str, features: Features) -> String {
     let mut out = format!(
         "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[\n",
         json!(name)
@@ -101,52 +101,81 @@ fn metrics_props(m: &Metrics) -> Map<String, Value> {
     p
 }
 
+/// One output layer: geometry in the working CRS and its properties.
+pub(crate) type Features = Vec<(MultiPolygon<f64>, Map<String, Value>)>;
+
+/// Township polygons with their metrics, in township-code order.
+pub(crate) fn township_features(county: &County, outcome: &Outcome) -> Features {
+    outcome
+        .townships
+        .iter()
+        .filter_map(|m| {
+            let town = county.townships.iter().find(|x| x.code == m.code)?;
+            Some((town.geometry.clone(), metrics_props(m)))
+        })
+        .collect()
+}
+
+/// The illegal parts of change patches (illegal and partial verdicts).
+pub(crate) fn violation_features(outcome: &Outcome) -> Features {
+    outcome
+        .violations
+        .iter()
+        .map(|v| {
+            let mut p = Map::new();
+            p.insert("patch".into(), json!(v.patch));
+            p.insert("township".into(), json!(v.township));
+            p.insert("verdict".into(), json!(v.verdict.name()));
+            p.insert("illegal_m2".into(), round(v.area, 2));
+            p.insert("illegal_cultivated_m2".into(), round(v.cultivated, 2));
+            p.insert("illegal_pbf_m2".into(), round(v.pbf, 2));
+            (v.geometry.clone(), p)
+        })
+        .collect()
+}
+
+/// Basic-farmland pieces that are construction land now.
+pub(crate) fn pbf_loss_features(outcome: &Outcome) -> Features {
+    outcome
+        .pbf_loss
+        .iter()
+        .map(|l| {
+            let mut p = Map::new();
+            p.insert("township".into(), json!(l.township));
+            p.insert("pbf_id".into(), json!(l.pbf_id));
+            p.insert("landuse_id".into(), json!(l.landuse_id));
+            p.insert("class".into(), json!(l.class));
+            p.insert("area_m2".into(), round(l.area, 2));
+            (l.geometry.clone(), p)
+        })
+        .collect()
+}
+
+/// A FeatureCollection of `features` moved to lon/lat.
+fn lonlat_collection(name: &str, features: Features, crs: &Crs) -> Result<String, TransformError> {
+    let t = to_wgs84(crs)?;
+    let moved = features
+        .into_iter()
+        .map(|(g, p)| Ok((lonlat(&g, &t)?, p)))
+        .collect::<Result<Features, TransformError>>()?;
+    Ok(collection(name, moved))
+}
+
 /// `townships.geojson`: township polygons with their metrics, in township-code order.
 pub fn townships_geojson(
     county: &County,
     outcome: &Outcome,
     crs: &Crs,
 ) -> Result<String, TransformError> {
-    let t = to_wgs84(crs)?;
-    let mut features = Vec::with_capacity(outcome.townships.len());
-    for m in &outcome.townships {
-        let Some(town) = county.townships.iter().find(|x| x.code == m.code) else {
-            continue;
-        };
-        features.push((lonlat(&town.geometry, &t)?, metrics_props(m)));
-    }
-    Ok(collection("townships", features))
+    lonlat_collection("townships", township_features(county, outcome), crs)
 }
 
 /// `violations.geojson`: the illegal parts of change patches (illegal and partial verdicts).
 pub fn violations_geojson(outcome: &Outcome, crs: &Crs) -> Result<String, TransformError> {
-    let t = to_wgs84(crs)?;
-    let mut features = Vec::with_capacity(outcome.violations.len());
-    for v in &outcome.violations {
-        let mut p = Map::new();
-        p.insert("patch".into(), json!(v.patch));
-        p.insert("township".into(), json!(v.township));
-        p.insert("verdict".into(), json!(v.verdict.name()));
-        p.insert("illegal_m2".into(), round(v.area, 2));
-        p.insert("illegal_cultivated_m2".into(), round(v.cultivated, 2));
-        p.insert("illegal_pbf_m2".into(), round(v.pbf, 2));
-        features.push((lonlat(&v.geometry, &t)?, p));
-    }
-    Ok(collection("violations", features))
+    lonlat_collection("violations", violation_features(outcome), crs)
 }
 
 /// `pbf_loss.geojson`: basic-farmland pieces that are construction land now.
 pub fn pbf_loss_geojson(outcome: &Outcome, crs: &Crs) -> Result<String, TransformError> {
-    let t = to_wgs84(crs)?;
-    let mut features = Vec::with_capacity(outcome.pbf_loss.len());
-    for l in &outcome.pbf_loss {
-        let mut p = Map::new();
-        p.insert("township".into(), json!(l.township));
-        p.insert("pbf_id".into(), json!(l.pbf_id));
-        p.insert("landuse_id".into(), json!(l.landuse_id));
-        p.insert("class".into(), json!(l.class));
-        p.insert("area_m2".into(), round(l.area, 2));
-        features.push((lonlat(&l.geometry, &t)?, p));
-    }
-    Ok(collection("pbf_loss", features))
+    lonlat_collection("pbf_loss", pbf_loss_features(outcome), crs)
 }

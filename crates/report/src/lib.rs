@@ -7,11 +7,15 @@
 mod atomic;
 mod csv;
 mod geojson;
+#[cfg(feature = "gdal")]
+mod gpkg;
 mod html;
 mod json;
 
 pub use atomic::write_atomic;
 pub use csv::{balance_csv, townships_csv, Lang};
 pub use geojson::{pbf_loss_geojson, townships_geojson, violations_geojson};
+#[cfg(feature = "gdal")]
+pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};
 pub use json::{report_json, JobEcho};

@@ -1,0 +1,93 @@
+//! `layers.gpkg` (feature `gdal`): the three output layers — townships, violations, pbf_loss —
+//! in one GeoPackage for ArcGIS and QGIS users, in the working CRS (not lon/lat like the GeoJSON
+//! files), with the same fields.
+
+use crate::geojson::{pbf_loss_features, township_features, violation_features, Features};
+use gdal::spatial_ref::SpatialRef;
+use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::DriverManager;
+use redline_geom::Crs;
+use redline_overlay::{County, Outcome};
+use serde_json::Value;
+use std::path::Path;
+
+/// Writes `path` as a GeoPackage with the layers `townships`, `violations` and `pbf_loss`.
+/// The caller writes to a temporary name and renames (GDAL writes in place).
+pub fn write_gpkg(
+    path: &Path,
+    county: &County,
+    outcome: &Outcome,
+    crs: &Crs,
+) -> Result<(), String> {
+    let driver = DriverManager::get_driver_by_name("GPKG").map_err(|e| e.to_string())?;
+    let mut dataset = driver.create_vector_only(path).map_err(|e| e.to_string())?;
+    let srs = match crs.epsg {
+        Some(code) => Some(SpatialRef::from_epsg(code).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let layers = [
+        ("townships", township_features(county, outcome)),
+        ("violations", violation_features(outcome)),
+        ("pbf_loss", pbf_loss_features(outcome)),
+    ];
+    let mut transaction = dataset.start_transaction().map_err(|e| e.to_string())?;
+    for (name, features) in layers {
+        write_layer(&mut transaction, name, srs.as_ref(), &features)
+            .map_err(|e| format!("layer {name}: {e}"))?;
+    }
+    transaction.commit().map_err(|e| e.to_string())
+}
+
+/// Field names in first-seen order with their OGR types (from the first non-null value).
+fn schema(features: &Features) -> Vec<(String, OGRFieldType::Type)> {
+    let mut fields: Vec<(String, OGRFieldType::Type)> = Vec::new();
+    for (_, props) in features {
+        for (key, value) in props {
+            let ty = match value {
+                Value::Number(_) => OGRFieldType::OFTReal,
+                Value::Bool(_) => OGRFieldType::OFTInteger,
+                Value::Null => continue,
+                _ => OGRFieldType::OFTString,
+            };
+            if !fields.iter().any(|(k, _)| k == key) {
+                fields.push((key.clone(), ty));
+            }
+        }
+    }
+    fields
+}
+
+fn write_layer(
+    dataset: &mut gdal::Dataset,
+    name: &str,
+    srs: Option<&SpatialRef>,
+    features: &Features,
+) -> gdal::errors::Result<()> {
+    let layer = dataset.create_layer(LayerOptions {
+        name,
+        srs,
+        ty: OGRwkbGeometryType::wkbMultiPolygon,
+        options: None,
+    })?;
+    let fields = schema(features);
+    let defs: Vec<(&str, OGRFieldType::Type)> =
+        fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    layer.create_defn_fields(&defs)?;
+    for (geometry, props) in features {
+        let mut feature = Feature::new(layer.defn())?;
+        for (k, (key, _)) in fields.iter().enumerate() {
+            match props.get(key) {
+                Some(Value::Number(n)) => {
+                    feature.set_field_double(k, n.as_f64().unwrap_or(f64::NAN))?
+                }
+                Some(Value::Bool(b)) => feature.set_field_integer(k, i32::from(*b))?,
+                Some(Value::String(s)) => feature.set_field_string(k, s)?,
+                Some(Value::Null) | None => feature.set_field_null(k)?,
+                Some(other) => feature.set_field_string(k, &other.to_string())?,
+            }
+        }
+        feature.set_geometry(geometry.to_gdal()?)?;
+        feature.create(&layer)?;
+    }
+    Ok(())
+}
