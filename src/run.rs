@@ -38,7 +38,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
         .map_err(|e| anyhow::anyhow!(e))?;
     let gpkg = args.format == "gpkg";
     if gpkg && !cfg!(feature = "gdal") {
-        anyhow::bail!("--format gpkg needs redline built with `--features gdal`");
+        anyhow::bail!(GPKG_NEEDS_GDAL);
     }
     prepare_output(&output, args.force)?;
     execute(&job, &output, args.quiet, Style { lang, ratio, gpkg })
@@ -263,6 +263,9 @@ fn write_layers(
     Ok(())
 }
 
+/// Why `--format gpkg` cannot run in a build without the `gdal` feature.
+const GPKG_NEEDS_GDAL: &str = "--format gpkg needs redline built with `--features gdal`";
+
 /// `layers.gpkg`, written under a temporary name and renamed like every other output.
 #[cfg(feature = "gdal")]
 fn write_gpkg(
@@ -272,15 +275,8 @@ fn write_gpkg(
     crs: &redline_geom::Crs,
 ) -> Result<()> {
     let path = output.join("layers.gpkg");
-    let tmp = output.join("layers.tmp.gpkg");
-    let _ = std::fs::remove_file(&tmp);
-    let written = redline_report::write_gpkg(&tmp, county, outcome, crs)
-        .map_err(anyhow::Error::msg)
-        .and_then(|()| Ok(std::fs::rename(&tmp, &path)?));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.with_context(|| format!("writing {}", path.display()))
+    redline_report::write_gpkg(&path, county, outcome, crs)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(not(feature = "gdal"))]
@@ -290,7 +286,7 @@ fn write_gpkg(
     _: &redline_overlay::Outcome,
     _: &redline_geom::Crs,
 ) -> Result<()> {
-    anyhow::bail!("--format gpkg needs redline built with `--features gdal`")
+    anyhow::bail!(GPKG_NEEDS_GDAL)
 }
 
 /// `text` padded with spaces to `width` terminal columns (CJK characters take two).

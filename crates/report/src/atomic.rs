@@ -11,15 +11,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
+    replace_atomic(path, &path.with_file_name(name), |tmp| {
+        let mut file = std::fs::File::create(tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+        file.sync_all()
+    })
+}
+
+/// Has `write` make `tmp`, then renames it to `path`; on failure removes `tmp`, so a failed
+/// write leaves the old file or none.
+pub(crate) fn replace_atomic(
+    path: &Path,
+    tmp: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let result = write(tmp).and_then(|()| std::fs::rename(tmp, path));
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(tmp);
     }
     result
 }

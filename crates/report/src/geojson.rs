@@ -39,8 +39,7 @@ fn collection(name: &str, features: Features) -> String {
 }
 
 /// Geometry from the working CRS to lon/lat.
-fn lonlat(mp: &MultiPolygon<f64>, t: &Transformer) -> Result<MultiPolygon<f64>, TransformError> {
-    let mut g = mp.clone();
+fn lonlat(mut g: MultiPolygon<f64>, t: &Transformer) -> Result<MultiPolygon<f64>, TransformError> {
     t.multipolygon(&mut g)?;
     Ok(g)
 }
@@ -156,7 +155,7 @@ fn lonlat_collection(name: &str, features: Features, crs: &Crs) -> Result<String
     let t = to_wgs84(crs)?;
     let moved = features
         .into_iter()
-        .map(|(g, p)| Ok((lonlat(&g, &t)?, p)))
+        .map(|(g, p)| Ok((lonlat(g, &t)?, p)))
         .collect::<Result<Features, TransformError>>()?;
     Ok(collection(name, moved))
 }

@@ -11,14 +11,23 @@ use redline_overlay::{County, Outcome};
 use serde_json::Value;
 use std::path::Path;
 
-/// Writes `path` as a GeoPackage with the layers `townships`, `violations` and `pbf_loss`.
-/// The caller writes to a temporary name and renames (GDAL writes in place).
+/// Writes `path` as a GeoPackage with the layers `townships`, `violations` and `pbf_loss`,
+/// through a temporary `.tmp.gpkg` beside it and a rename.
 pub fn write_gpkg(
     path: &Path,
     county: &County,
     outcome: &Outcome,
     crs: &Crs,
-) -> Result<(), String> {
+) -> std::io::Result<()> {
+    // GDAL wants the .gpkg extension on the file it creates.
+    let tmp = path.with_extension("tmp.gpkg");
+    crate::atomic::replace_atomic(path, &tmp, |tmp| {
+        let _ = std::fs::remove_file(tmp); // a leftover of a killed run
+        create_gpkg(tmp, county, outcome, crs).map_err(std::io::Error::other)
+    })
+}
+
+fn create_gpkg(path: &Path, county: &County, outcome: &Outcome, crs: &Crs) -> Result<(), String> {
     let driver = DriverManager::get_driver_by_name("GPKG").map_err(|e| e.to_string())?;
     let mut dataset = driver.create_vector_only(path).map_err(|e| e.to_string())?;
     let srs = match crs.epsg {
