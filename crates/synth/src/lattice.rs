@@ -151,33 +151,15 @@ impl Lattice {
         // Wiggles bulge across the edge by a few percent of the strips on either side; edges
         // that touch a thin strip stay nearly straight so roads and ditches keep their width.
         let (across, thin) = if horizontal {
-            let below = if lo.1 > 0 {
-                self.ys[lo.1] - self.ys[lo.1 - 1]
-            } else {
-                f64::INFINITY
-            };
-            let above = self
-                .ys
-                .get(lo.1 + 1)
-                .map_or(f64::INFINITY, |y| y - self.ys[lo.1]);
-            let touches_thin = self.thin_col[lo.0]
-                || self.thin_row.get(lo.1).copied().unwrap_or(false)
-                || (lo.1 > 0 && self.thin_row[lo.1 - 1]);
-            (below.min(above), touches_thin)
+            (
+                strip_gap(&self.ys, lo.1),
+                touches_thin(&self.thin_col, lo.0, &self.thin_row, lo.1),
+            )
         } else {
-            let left = if lo.0 > 0 {
-                self.xs[lo.0] - self.xs[lo.0 - 1]
-            } else {
-                f64::INFINITY
-            };
-            let right = self
-                .xs
-                .get(lo.0 + 1)
-                .map_or(f64::INFINITY, |x| x - self.xs[lo.0]);
-            let touches_thin = self.thin_row[lo.1]
-                || self.thin_col.get(lo.0).copied().unwrap_or(false)
-                || (lo.0 > 0 && self.thin_col[lo.0 - 1]);
-            (left.min(right), touches_thin)
+            (
+                strip_gap(&self.xs, lo.0),
+                touches_thin(&self.thin_row, lo.1, &self.thin_col, lo.0),
+            )
         };
         let key = (lo.0 as i64) << 1 | horizontal as i64;
         // Every edge gets a wiggle (so every parcel has at least 8 vertices); edges along roads and
@@ -238,6 +220,25 @@ impl Lattice {
         path.extend((j0..=j1 + 1).rev().map(|j| (i, j)));
         path
     }
+}
+
+/// The narrower of the two strips either side of grid line `i` (infinite past the ends).
+fn strip_gap(lines: &[f64], i: usize) -> f64 {
+    let before = if i > 0 {
+        lines[i] - lines[i - 1]
+    } else {
+        f64::INFINITY
+    };
+    let after = lines.get(i + 1).map_or(f64::INFINITY, |l| l - lines[i]);
+    before.min(after)
+}
+
+/// Whether an edge on grid line `across_i`, inside strip `along_i` of the other direction,
+/// touches a thin strip: its own strip, or either strip beside its line.
+fn touches_thin(along: &[bool], along_i: usize, across: &[bool], across_i: usize) -> bool {
+    along[along_i]
+        || across.get(across_i).copied().unwrap_or(false)
+        || (across_i > 0 && across[across_i - 1])
 }
 
 #[cfg(test)]
