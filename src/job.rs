@@ -1,7 +1,7 @@
 //! The job file (SPEC §9): parsed, checked key by key, and turned into the engine's inputs.
 
 use anyhow::{anyhow, bail, Context, Result};
-use redline_geom::{AreaMethod, Crs, LandCategory, LandClassTable, Transformer};
+use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
 use redline_ingest::{
     deduction_fraction, read_layer, DataIssue, IssueKind, Layer, LayerRole, ReadOptions,
     ResolvedFields,
@@ -27,6 +27,11 @@ pub struct LayerSpec {
     pub dbf_encoding: Option<String>,
     /// The layer inside a multi-layer source (`gdal` feature: GeoPackage, FileGDB …).
     pub layer: Option<String>,
+    /// The layer's CRS where its file declares none (else the job's `crs` is assumed).
+    pub crs: Option<String>,
+    /// Helmert parameters from the layer's datum (Xian 1980, Beijing 1954) to CGCS2000:
+    /// `"dx,dy,dz,rx,ry,rz,ds"` in m, arc-seconds (position vector), ppm.
+    pub towgs84: Option<String>,
     /// Approval kinds: `PZLX` value → kind (approvals only).
     pub kinds: Option<BTreeMap<String, String>>,
 }
@@ -368,16 +373,30 @@ impl Job {
                 .cloned()
                 .unwrap_or_else(|| f.default.to_string())
         });
+        let key = |k: &str| format!("layers.{}.{k}", role.name());
+        let crs = match &spec.crs {
+            Some(text) => Some(Crs::from_user(text).map_err(|e| anyhow!("{}: {e}", key("crs")))?),
+            None => self.crs.clone(),
+        };
+        let towgs84 = spec
+            .towgs84
+            .as_deref()
+            .map(str::parse::<Helmert>)
+            .transpose()
+            .map_err(|e| anyhow!("{}: {e}", key("towgs84")))?;
         let options = ReadOptions {
             layer: Some(role.name().to_string()),
             dbf_encoding: spec.dbf_encoding.clone(),
-            crs: self.crs.clone(),
+            crs,
             id_field,
             source_layer: spec.layer.clone(),
             format: None,
         };
-        let read =
+        let mut read =
             read_layer(&spec.path, &options).with_context(|| format!("layers.{}", role.name()))?;
+        if let (Some(h), Some(crs)) = (towgs84, read.layer.crs.as_mut()) {
+            crs.towgs84 = Some(h);
+        }
         if read.layer.features.is_empty() {
             bail!(
                 "layers.{}: {} has no usable feature ({} read, all invalid)",
@@ -603,27 +622,24 @@ fn supplements(
 }
 
 /// Brings a layer to the working CRS; mismatched CRSs with no transformation are an error.
+/// Features are transformed in parallel (with `proj`, each worker thread has its own PROJ
+/// object); the error reported is the first feature's, whatever the thread count.
 fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<()> {
+    use rayon::prelude::*;
     let from = layer.require_crs()?.clone();
     if from.same_as(crs) {
         return Ok(());
     }
-    let t = Transformer::new(&from, crs).with_context(|| {
-        format!(
-            "{} [layer {}]: from {from} to the working CRS {crs}",
-            layer.path.display(),
-            layer.name
-        )
-    })?;
-    for f in &mut layer.features {
-        t.multipolygon(&mut f.geometry).with_context(|| {
-            format!(
-                "{} [layer {}] feature #{}",
-                layer.path.display(),
-                layer.name,
-                f.index
-            )
-        })?;
+    let where_ = format!("{} [layer {}]", layer.path.display(), layer.name);
+    let t = Transformer::new(&from, crs)
+        .with_context(|| format!("{where_}: from {from} to the working CRS {crs}"))?;
+    let failure = layer
+        .features
+        .par_iter_mut()
+        .filter_map(|f| t.multipolygon(&mut f.geometry).err().map(|e| (f.index, e)))
+        .min_by_key(|(index, _)| *index);
+    if let Some((index, e)) = failure {
+        return Err(anyhow::Error::new(e).context(format!("{where_} feature #{index}")));
     }
     layer.crs = Some(crs.clone());
     Ok(())

@@ -813,3 +813,102 @@ fn gpkg_output_without_the_gdal_feature_says_how_to_get_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features gdal"));
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
+
+/// Seven illustrative Xian 1980 → CGCS2000 parameters (position vector: m, ″, ppm).
+const XIAN80_TOWGS84: &str = "24,-123,-94,0.02,-0.25,-0.13,1.1";
+
+/// The demo county redrawn in Xian 1980 / 3-degree GK zone 41 (EPSG:2365) by the seven
+/// parameters above: every layer, so that shared vertices stay shared.
+fn demo_in_xian80(dir: &Path) {
+    use redline_geom::{Crs, Transformer};
+    copy_demo(dir, false);
+    let mut xian = Crs::from_epsg(2365).unwrap();
+    xian.towgs84 = Some(XIAN80_TOWGS84.parse().unwrap());
+    let t = Transformer::new(&Crs::from_epsg(4529).unwrap(), &xian).unwrap();
+    for layer in LAYERS {
+        let path = dir.join(format!("{layer}.geojson"));
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        doc["crs"]["properties"]["name"] = "EPSG:2365".into();
+        for f in doc["features"].as_array_mut().unwrap() {
+            for polygon in f["geometry"]["coordinates"].as_array_mut().unwrap() {
+                for ring in polygon.as_array_mut().unwrap() {
+                    for c in ring.as_array_mut().unwrap() {
+                        let (x, y) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+                        let (tx, ty) = t.point(x, y).unwrap();
+                        // The datum shift moves every vertex by tens of metres.
+                        assert!((tx - x).hypot(ty - y) > 10.0);
+                        *c = serde_json::json!([tx, ty]);
+                    }
+                }
+            }
+        }
+        std::fs::write(&path, doc.to_string()).unwrap();
+    }
+}
+
+const LAYERS: [&str; 6] = [
+    "townships",
+    "landuse",
+    "basic_farmland",
+    "approvals",
+    "supplements",
+    "changes",
+];
+
+/// The demo job with `towgs84 = "…"` on every layer.
+fn with_towgs84(job: &str, towgs84: &str) -> String {
+    LAYERS.iter().fold(job.to_string(), |job, layer| {
+        job.replace(
+            &format!("path = \"{layer}.geojson\""),
+            &format!("path = \"{layer}.geojson\"\ntowgs84 = \"{towgs84}\""),
+        )
+    })
+}
+
+#[test]
+fn a_xian80_county_needs_towgs84_and_then_matches_the_cgcs2000_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cgcs, xian) = (tmp.path().join("cgcs"), tmp.path().join("xian"));
+    copy_demo(&cgcs, false);
+    demo_in_xian80(&xian);
+
+    // No parameters: refused, naming the layer and what to give; no ballpark guess.
+    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(&xian)
+        .args(["run", "job.toml", "--quiet", "-o", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains(".geojson") && err.contains("towgs84"), "{err}");
+    assert!(err.contains("EPSG:2365"), "{err}");
+
+    let job = std::fs::read_to_string(xian.join("job.toml")).unwrap();
+    std::fs::write(xian.join("job.toml"), with_towgs84(&job, "1,2")).unwrap();
+    let out = redline(&["check", &xian.join("job.toml").display().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains(".towgs84"), "{}", stderr(&out));
+
+    std::fs::write(xian.join("job.toml"), with_towgs84(&job, XIAN80_TOWGS84)).unwrap();
+    let a: serde_json::Value = serde_json::from_str(&run_in(&cgcs, &[])).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&run_in(&xian, &[])).unwrap();
+    // Forward and back through a 2D datum shift is not exact (the height the shift creates is
+    // dropped, as PROJ drops it): vertices come back within a millimetre, county areas within 1e-8.
+    for key in [
+        "/landuse/total_m2",
+        "/landuse/cultivated_net_m2",
+        "/landuse/construction_m2",
+        "/basic_farmland/pbf_cultivated_m2",
+        "/violations/illegal_cultivated_m2",
+        "/balance/debit/quantity_m2",
+    ] {
+        let (x, y) = (
+            a["county"].pointer(key).unwrap().as_f64().unwrap(),
+            b["county"].pointer(key).unwrap().as_f64().unwrap(),
+        );
+        println!("{key}: CGCS2000 {x} m², via Xian 1980 {y} m²");
+        assert!((x - y).abs() <= 1e-8 * x.abs(), "{key}: {x} vs {y}");
+    }
+    assert_eq!(a["county"]["pieces"], b["county"]["pieces"]);
+}

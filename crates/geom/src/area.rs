@@ -175,6 +175,7 @@ fn geographic_of(crs: &Crs) -> Crs {
         kind: CrsKind::Geographic {
             ellipsoid: crs.ellipsoid(),
         },
+        towgs84: crs.towgs84,
     }
 }
 

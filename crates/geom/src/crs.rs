@@ -2,15 +2,18 @@
 //! 3°/6° Gauss–Krüger zones), WGS 84 and UTM, recognised from EPSG codes, OGC URNs, ESRI `.prj`
 //! WKT and PROJ strings.
 
-use crate::{wkt, Ellipsoid, TransverseMercator};
+use crate::{wkt, Ellipsoid, Helmert, TransverseMercator};
 use std::fmt;
 
 /// Why a CRS could not be determined.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
     /// An EPSG code redline does not know in pure Rust.
-    #[error("EPSG:{0} is not a CRS redline knows without the `proj` feature (known: 4490, 4326, 4491–4554 CGCS2000 Gauss–Krüger, 326xx/327xx UTM, 2154, 3857, 4258)")]
+    #[error("EPSG:{0} is not a CRS redline knows without the `proj` feature (known: 4490, 4610, 4214, 4326, 4258, the CGCS2000, Xian 1980 and Beijing 1954 Gauss–Krüger zones, 326xx/327xx UTM, 2154, 3857)")]
     UnknownEpsg(u32),
+    /// PROJ (feature `proj`) could not read or use the definition.
+    #[error("PROJ: {0}")]
+    Proj(String),
     /// Text that is neither an EPSG code, an OGC URN, WKT nor a PROJ string.
     #[error("cannot read a CRS from {0:?}")]
     Unrecognised(String),
@@ -61,29 +64,107 @@ pub struct Crs {
     pub name: String,
     /// Its definition.
     pub kind: CrsKind,
+    /// The shift from its datum to WGS 84 / CGCS2000, where the datum is a local one (Xian 1980,
+    /// Beijing 1954) and the user gave it (`towgs84` in a job, `+towgs84` in a PROJ string,
+    /// `TOWGS84[…]` in WKT).
+    pub towgs84: Option<Helmert>,
 }
 
 impl fmt::Display for Crs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.epsg {
-            Some(code) => write!(f, "EPSG:{code} ({})", self.name),
-            None => write!(f, "{}", self.name),
+            Some(code) => write!(f, "EPSG:{code} ({})", self.name)?,
+            None => write!(f, "{}", self.name)?,
+        }
+        match &self.towgs84 {
+            Some(h) if !self.name.contains("towgs84") => write!(f, " {}", h.proj_param()),
+            _ => Ok(()),
         }
     }
 }
 
-fn gk(epsg: u32, name: String, lon0: f64, x0: f64) -> Crs {
-    Crs {
-        epsg: Some(epsg),
-        name,
-        kind: CrsKind::TransverseMercator {
-            ellipsoid: Ellipsoid::CGCS2000,
-            lon0,
-            k0: 1.0,
-            x0,
-            y0: 0.0,
-        },
-    }
+/// The Gauss–Krüger CRSs EPSG defines for one Chinese datum, by the first code of each series:
+/// 6° zones 13–23 (zone number in the easting), 6° by central meridian 75°E–135°E, 3° zones
+/// 25–45 (zone number in the easting), 3° by central meridian 75°E–135°E.
+struct GkSeries {
+    datum: &'static str,
+    ellipsoid: Ellipsoid,
+    zone6: u32,
+    cm6: u32,
+    zone3: u32,
+    cm3: u32,
+}
+
+const GK_SERIES: [GkSeries; 3] = [
+    GkSeries {
+        datum: "CGCS2000",
+        ellipsoid: Ellipsoid::CGCS2000,
+        zone6: 4491,
+        cm6: 4502,
+        zone3: 4513,
+        cm3: 4534,
+    },
+    GkSeries {
+        datum: "Xian 1980",
+        ellipsoid: Ellipsoid::IAG75,
+        zone6: 2327,
+        cm6: 2338,
+        zone3: 2349,
+        cm3: 2370,
+    },
+    GkSeries {
+        datum: "Beijing 1954",
+        ellipsoid: Ellipsoid::KRASOVSKY,
+        zone6: 21413,
+        cm6: 21453,
+        zone3: 2401,
+        cm3: 2422,
+    },
+];
+
+/// A Gauss–Krüger CRS of the series above, or `None` when the code is not one of them.
+fn gauss_krueger(code: u32) -> Option<Crs> {
+    let in_series =
+        |first: u32, count: u32| (first..first + count).contains(&code).then(|| code - first);
+    GK_SERIES.iter().find_map(|s| {
+        let (name, lon0, x0) = if let Some(i) = in_series(s.zone6, 11) {
+            let zone = 13 + i;
+            (
+                format!("Gauss-Kruger zone {zone}"),
+                (6 * zone) as f64 - 3.0,
+                zone as f64 * 1e6 + 500_000.0,
+            )
+        } else if let Some(i) = in_series(s.cm6, 11) {
+            let cm = 75 + 6 * i;
+            (format!("Gauss-Kruger CM {cm}E"), cm as f64, 500_000.0)
+        } else if let Some(i) = in_series(s.zone3, 21) {
+            let zone = 25 + i;
+            (
+                format!("3-degree Gauss-Kruger zone {zone}"),
+                (3 * zone) as f64,
+                zone as f64 * 1e6 + 500_000.0,
+            )
+        } else {
+            let cm = 75 + 3 * in_series(s.cm3, 21)?;
+            (
+                format!("3-degree Gauss-Kruger CM {cm}E"),
+                cm as f64,
+                500_000.0,
+            )
+        };
+        Some(Crs {
+            epsg: Some(code),
+            name: format!("{} / {name}", s.datum),
+            kind: CrsKind::TransverseMercator {
+                ellipsoid: s.ellipsoid,
+                lon0,
+                k0: 1.0,
+                x0,
+                y0: 0.0,
+            },
+            towgs84: None,
+        })
+    })
 }
 
 fn geographic(epsg: u32, name: &str, ellipsoid: Ellipsoid) -> Crs {
@@ -91,6 +172,7 @@ fn geographic(epsg: u32, name: &str, ellipsoid: Ellipsoid) -> Crs {
         epsg: Some(epsg),
         name: name.into(),
         kind: CrsKind::Geographic { ellipsoid },
+        towgs84: None,
     }
 }
 
@@ -102,57 +184,18 @@ fn projected(epsg: u32, name: &str, ellipsoid: Ellipsoid, proj: &str) -> Crs {
             ellipsoid,
             proj: proj.into(),
         },
+        towgs84: None,
     }
 }
 
 impl Crs {
-    /// The CRS of an EPSG code.
+    /// The CRS of an EPSG code: from redline's own table, else (feature `proj`) from PROJ's
+    /// database.
     pub fn from_epsg(code: u32) -> Result<Crs, CrsError> {
-        let crs = match code {
-            4490 => geographic(code, "CGCS2000", Ellipsoid::CGCS2000),
-            4326 => geographic(code, "WGS 84", Ellipsoid::WGS84),
-            4258 => geographic(code, "ETRS89", Ellipsoid::CGCS2000),
-            4491..=4501 => {
-                let zone = code - 4491 + 13;
-                let name = format!("CGCS2000 / Gauss-Kruger zone {zone}");
-                gk(code, name, (6 * zone) as f64 - 3.0, zone as f64 * 1e6 + 500_000.0)
-            }
-            4502..=4512 => {
-                let cm = 75 + 6 * (code - 4502);
-                gk(code, format!("CGCS2000 / Gauss-Kruger CM {cm}E"), cm as f64, 500_000.0)
-            }
-            4513..=4533 => {
-                let zone = code - 4513 + 25;
-                let name = format!("CGCS2000 / 3-degree Gauss-Kruger zone {zone}");
-                gk(code, name, (3 * zone) as f64, zone as f64 * 1e6 + 500_000.0)
-            }
-            4534..=4554 => {
-                let cm = 75 + 3 * (code - 4534);
-                let name = format!("CGCS2000 / 3-degree Gauss-Kruger CM {cm}E");
-                gk(code, name, cm as f64, 500_000.0)
-            }
-            32601..=32660 | 32701..=32760 => {
-                let zone = code % 100;
-                let south = code > 32700;
-                Crs {
-                    epsg: Some(code),
-                    name: format!("WGS 84 / UTM zone {zone}{}", if south { 'S' } else { 'N' }),
-                    kind: CrsKind::TransverseMercator {
-                        ellipsoid: Ellipsoid::WGS84,
-                        lon0: (6 * zone) as f64 - 183.0,
-                        k0: 0.9996,
-                        x0: 500_000.0,
-                        y0: if south { 10_000_000.0 } else { 0.0 },
-                    },
-                }
-            }
-            2154 => projected(code, "RGF93 / Lambert-93", Ellipsoid::CGCS2000,
-                "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +units=m"),
-            3857 => projected(code, "WGS 84 / Pseudo-Mercator", Ellipsoid::WGS84,
-                "+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m"),
-            _ => return Err(CrsError::UnknownEpsg(code)),
-        };
-        Ok(crs)
+        match pure_rust_epsg(code) {
+            Some(crs) => Ok(crs),
+            None => unknown_epsg(code),
+        }
     }
 
     /// A CRS from user text: `EPSG:4529`, `urn:ogc:def:crs:EPSG::4490`,
@@ -172,7 +215,7 @@ impl Crs {
         if t.contains('[') {
             return Crs::from_wkt(t);
         }
-        Err(CrsError::Unrecognised(t.to_string()))
+        through_proj(t, CrsError::Unrecognised(t.to_string()))
     }
 
     /// A CRS from a PROJ string; Transverse Mercator strings become [`CrsKind::TransverseMercator`].
@@ -186,12 +229,23 @@ impl Crs {
         };
         let num =
             |key: &str, default: f64| param(key).and_then(|v| v.parse().ok()).unwrap_or(default);
-        let ellipsoid = match param("ellps") {
-            Some("WGS84") => Ellipsoid::WGS84,
-            Some("krass") => Ellipsoid::KRASOVSKY,
-            Some("IAU76") => Ellipsoid::IAG75,
-            Some("GRS80") | None => Ellipsoid::CGCS2000,
-            Some(other) => return Err(CrsError::Unsupported(format!("ellipsoid {other}"))),
+        let ellipsoid = match proj_string_ellipsoid(&param) {
+            Ok(e) => e,
+            Err(e) => return through_proj(text, e),
+        };
+        let towgs84 = match param("towgs84") {
+            Some(v) => Some(
+                v.parse::<Helmert>()
+                    .map_err(|e| CrsError::Unsupported(e.to_string()))?,
+            ),
+            None if param("datum") == Some("WGS84") => None,
+            None if param("nadgrids").is_some() => {
+                return through_proj(
+                    text,
+                    CrsError::Unsupported("+nadgrids (grid shifts need the `proj` feature)".into()),
+                )
+            }
+            None => None,
         };
         let kind = match param("proj") {
             Some("longlat") | Some("latlong") => CrsKind::Geographic { ellipsoid },
@@ -214,40 +268,31 @@ impl Crs {
             epsg: None,
             name: text.to_string(),
             kind,
+            towgs84,
         })
     }
 
     /// A CRS from OGC WKT1 or ESRI `.prj` text.
     pub fn from_wkt(text: &str) -> Result<Crs, CrsError> {
         let root = wkt::parse(text).map_err(CrsError::BadWkt)?;
-        if let Some(code) = top_authority(&root) {
-            if let Ok(crs) = Crs::from_epsg(code) {
-                return Ok(crs);
-            }
-        }
-        let name = root.name().unwrap_or_default().to_string();
-        if let Some(code) = epsg_from_esri_name(&name) {
-            return Crs::from_epsg(code);
-        }
-        let ellipsoid = root
-            .find("SPHEROID")
-            .or_else(|| root.find("ELLIPSOID"))
-            .and_then(|s| match s.numbers()[..] {
-                [a, rf, ..] => Some(Ellipsoid::from_a_rf(a, rf)),
-                _ => None,
+        let towgs84 = root
+            .find("TOWGS84")
+            .map(|n| {
+                Helmert::from_slice(&n.numbers()).ok_or_else(|| {
+                    CrsError::Unsupported(format!("TOWGS84 with {} numbers", n.numbers().len()))
+                })
             })
-            .ok_or_else(|| CrsError::Unsupported(format!("{name}: no SPHEROID")))?;
-        if root.keyword.eq_ignore_ascii_case("GEOGCS") {
-            return Ok(Crs {
-                epsg: geographic_epsg(ellipsoid),
-                name,
-                kind: CrsKind::Geographic { ellipsoid },
-            });
+            .transpose()?
+            .filter(|h| *h != Helmert::ZERO);
+        let mut crs = match crs_of_wkt(&root) {
+            Ok(crs) => crs,
+            Err(e @ CrsError::Unsupported(_)) => through_proj(text, e)?,
+            Err(e) => return Err(e),
+        };
+        if towgs84.is_some() {
+            crs.towgs84 = towgs84;
         }
-        if !root.keyword.eq_ignore_ascii_case("PROJCS") {
-            return Err(CrsError::Unsupported(format!("{} {name}", root.keyword)));
-        }
-        projected_from_wkt(&root, name, ellipsoid)
+        Ok(crs)
     }
 
     /// True for longitude/latitude CRSs.
@@ -293,12 +338,39 @@ impl Crs {
         }
     }
 
-    /// Whether two CRSs describe the same coordinates (EPSG code or definition equal).
+    /// Whether two CRSs describe the same coordinates (EPSG code or definition equal, and the
+    /// same datum shift).
     pub fn same_as(&self, other: &Crs) -> bool {
-        match (self.epsg, other.epsg) {
+        let same_definition = match (self.epsg, other.epsg) {
             (Some(a), Some(b)) => a == b,
             _ => self.kind == other.kind,
-        }
+        };
+        same_definition && self.towgs84 == other.towgs84
+    }
+
+    /// True when the CRS's datum is WGS 84, CGCS2000 or another GRS 80 / WGS 84-ellipsoid datum
+    /// (ETRS89, RGF93): redline treats these as one datum, as PROJ's ballpark does — they differ
+    /// by centimetres to a metre, far below a parcel survey's accuracy.
+    pub fn is_wgs84_like(&self) -> bool {
+        let e = self.ellipsoid();
+        e.a == Ellipsoid::CGCS2000.a && (e.f - Ellipsoid::CGCS2000.f).abs() < 1e-9
+    }
+
+    /// Whether coordinates can go between the two CRSs without a datum shift: both WGS 84-like,
+    /// or both on the same local ellipsoid with the same (or no) `towgs84`.
+    pub fn shares_datum_with(&self, other: &Crs) -> bool {
+        (self.is_wgs84_like()
+            && other.is_wgs84_like()
+            && self.towgs84.is_none()
+            && other.towgs84.is_none())
+            || (self.ellipsoid() == other.ellipsoid() && self.towgs84 == other.towgs84)
+    }
+
+    /// The datum shift to WGS 84 this CRS takes part in a transformation with: its own
+    /// `towgs84`, zero for WGS 84-like datums, `None` for a local datum without one.
+    pub fn shift_to_wgs84(&self) -> Option<Helmert> {
+        self.towgs84
+            .or_else(|| self.is_wgs84_like().then_some(Helmert::ZERO))
     }
 
     /// The 3° Gauss–Krüger zone carried in an easting > 1 000 000 (zone = ⌊x / 10⁶⌋).
@@ -316,6 +388,42 @@ impl Crs {
     }
 }
 
+/// The CRSs redline knows without PROJ.
+fn pure_rust_epsg(code: u32) -> Option<Crs> {
+    if let Some(crs) = gauss_krueger(code) {
+        return Some(crs);
+    }
+    let crs = match code {
+            4490 => geographic(code, "CGCS2000", Ellipsoid::CGCS2000),
+        4326 => geographic(code, "WGS 84", Ellipsoid::WGS84),
+        4258 => geographic(code, "ETRS89", Ellipsoid::CGCS2000),
+        4610 => geographic(code, "Xian 1980", Ellipsoid::IAG75),
+        4214 => geographic(code, "Beijing 1954", Ellipsoid::KRASOVSKY),
+        32601..=32660 | 32701..=32760 => {
+            let zone = code % 100;
+            let south = code > 32700;
+            Crs {
+            epsg: Some(code),
+            name: format!("WGS 84 / UTM zone {zone}{}", if south { 'S' } else { 'N' }),
+            kind: CrsKind::TransverseMercator {
+                ellipsoid: Ellipsoid::WGS84,
+                lon0: (6 * zone) as f64 - 183.0,
+                k0: 0.9996,
+                x0: 500_000.0,
+                y0: if south { 10_000_000.0 } else { 0.0 },
+            },
+            towgs84: None,
+            }
+        }
+        2154 => projected(code, "RGF93 / Lambert-93", Ellipsoid::CGCS2000,
+            "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +units=m"),
+        3857 => projected(code, "WGS 84 / Pseudo-Mercator", Ellipsoid::WGS84,
+            "+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m"),
+        _ => return None,
+    };
+    Some(crs)
+}
+
 fn geographic_epsg(ellipsoid: Ellipsoid) -> Option<u32> {
     if ellipsoid == Ellipsoid::CGCS2000 {
         Some(4490)
@@ -324,6 +432,80 @@ fn geographic_epsg(ellipsoid: Ellipsoid) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// The ellipsoid a PROJ string names (`+ellps=`, `+datum=`, `+a`/`+rf`/`+b`/`+f`, `+R`).
+fn proj_string_ellipsoid<'a>(
+    param: &dyn Fn(&str) -> Option<&'a str>,
+) -> Result<Ellipsoid, CrsError> {
+    let num = |key: &str| param(key).and_then(|v| v.parse::<f64>().ok());
+    if let Some(a) = num("a").or_else(|| num("R")) {
+        let rf = match (num("rf"), num("f"), num("b")) {
+            (Some(rf), _, _) => rf,
+            (None, Some(f), _) if f != 0.0 => 1.0 / f,
+            (None, None, Some(b)) if b != a => a / (a - b),
+            _ => 0.0,
+        };
+        return Ok(Ellipsoid::from_a_rf(a, rf));
+    }
+    match param("ellps").or_else(|| param("datum")) {
+        Some("WGS84") => Ok(Ellipsoid::WGS84),
+        Some("krass") => Ok(Ellipsoid::KRASOVSKY),
+        Some("IAU76") => Ok(Ellipsoid::IAG75),
+        Some("GRS80") | None => Ok(Ellipsoid::CGCS2000),
+        Some(other) => Err(CrsError::Unsupported(format!("ellipsoid {other}"))),
+    }
+}
+
+/// Hands a definition pure Rust cannot use to PROJ (feature `proj`); without it, `fallback`.
+fn through_proj(text: &str, fallback: CrsError) -> Result<Crs, CrsError> {
+    #[cfg(feature = "proj")]
+    {
+        let _ = fallback;
+        crate::proj_engine::crs_from_proj(text)
+    }
+    #[cfg(not(feature = "proj"))]
+    {
+        let _ = text;
+        Err(fallback)
+    }
+}
+
+fn unknown_epsg(code: u32) -> Result<Crs, CrsError> {
+    through_proj(&format!("EPSG:{code}"), CrsError::UnknownEpsg(code))
+}
+
+/// The CRS a parsed WKT tree describes, towgs84 aside.
+fn crs_of_wkt(root: &wkt::Node) -> Result<Crs, CrsError> {
+    if let Some(code) = top_authority(root) {
+        if let Some(crs) = pure_rust_epsg(code) {
+            return Ok(crs);
+        }
+    }
+    let name = root.name().unwrap_or_default().to_string();
+    if let Some(code) = epsg_from_esri_name(&name) {
+        return Crs::from_epsg(code);
+    }
+    let ellipsoid = root
+        .find("SPHEROID")
+        .or_else(|| root.find("ELLIPSOID"))
+        .and_then(|s| match s.numbers()[..] {
+            [a, rf, ..] => Some(Ellipsoid::from_a_rf(a, rf)),
+            _ => None,
+        })
+        .ok_or_else(|| CrsError::Unsupported(format!("{name}: no SPHEROID")))?;
+    if root.keyword.eq_ignore_ascii_case("GEOGCS") {
+        return Ok(Crs {
+            epsg: geographic_epsg(ellipsoid),
+            name,
+            kind: CrsKind::Geographic { ellipsoid },
+            towgs84: None,
+        });
+    }
+    if !root.keyword.eq_ignore_ascii_case("PROJCS") {
+        return Err(CrsError::Unsupported(format!("{} {name}", root.keyword)));
+    }
+    projected_from_wkt(root, name, ellipsoid)
 }
 
 fn epsg_code_of(upper: &str) -> Option<u32> {
@@ -361,17 +543,22 @@ fn epsg_from_esri_name(name: &str) -> Option<u32> {
         let rest = name.strip_prefix(prefix)?;
         rest.trim_end_matches(['E', 'N', 'S']).parse().ok()
     };
-    if let Some(zone) = number_after("CGCS2000_3_Degree_GK_Zone_") {
-        return (25..=45).contains(&zone).then_some(4513 + zone - 25);
-    }
-    if let Some(cm) = number_after("CGCS2000_3_Degree_GK_CM_") {
-        return (75..=135).contains(&cm).then(|| 4534 + (cm - 75) / 3);
-    }
-    if let Some(zone) = number_after("CGCS2000_GK_Zone_") {
-        return (13..=23).contains(&zone).then_some(4491 + zone - 13);
-    }
-    if let Some(cm) = number_after("CGCS2000_GK_CM_") {
-        return (75..=135).contains(&cm).then(|| 4502 + (cm - 75) / 6);
+    for (series, esri) in GK_SERIES
+        .iter()
+        .zip(["CGCS2000", "Xian_1980", "Beijing_1954"])
+    {
+        if let Some(zone) = number_after(&format!("{esri}_3_Degree_GK_Zone_")) {
+            return (25..=45).contains(&zone).then(|| series.zone3 + zone - 25);
+        }
+        if let Some(cm) = number_after(&format!("{esri}_3_Degree_GK_CM_")) {
+            return (75..=135).contains(&cm).then(|| series.cm3 + (cm - 75) / 3);
+        }
+        if let Some(zone) = number_after(&format!("{esri}_GK_Zone_")) {
+            return (13..=23).contains(&zone).then(|| series.zone6 + zone - 13);
+        }
+        if let Some(cm) = number_after(&format!("{esri}_GK_CM_")) {
+            return (75..=135).contains(&cm).then(|| series.cm6 + (cm - 75) / 6);
+        }
     }
     if let Some(zone) = number_after("WGS_1984_UTM_Zone_") {
         let base = if name.ends_with('S') { 32700 } else { 32600 };
@@ -382,6 +569,8 @@ fn epsg_from_esri_name(name: &str) -> Option<u32> {
             Some(4490)
         }
         "GCS_WGS_1984" | "WGS 84" => Some(4326),
+        "GCS_Xian_1980" | "Xian 1980" => Some(4610),
+        "GCS_Beijing_1954" | "Beijing 1954" => Some(4214),
         _ => None,
     }
 }
@@ -427,6 +616,7 @@ fn projected_from_wkt(
             x0: param("false_easting").unwrap_or(0.0),
             y0: param("false_northing").unwrap_or(0.0),
         },
+        towgs84: None,
     })
 }
 
@@ -459,7 +649,11 @@ mod tests {
         assert!(
             matches!(Crs::from_epsg(32651).unwrap().kind, CrsKind::TransverseMercator { lon0, k0, .. } if lon0 == 123.0 && k0 == 0.9996)
         );
-        assert_eq!(Crs::from_epsg(9999), Err(CrsError::UnknownEpsg(9999)));
+        match Crs::from_epsg(9999) {
+            Err(CrsError::UnknownEpsg(9999)) if !cfg!(feature = "proj") => {}
+            Err(CrsError::Proj(message)) => assert!(message.contains("EPSG:9999"), "{message}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -481,10 +675,12 @@ mod tests {
                 .transverse_mercator()
                 .is_some()
         );
-        assert!(matches!(
-            Crs::from_user("nonsense"),
-            Err(CrsError::Unrecognised(_))
-        ));
+        let nonsense = Crs::from_user("nonsense");
+        if cfg!(feature = "proj") {
+            assert!(matches!(nonsense, Err(CrsError::Proj(_))), "{nonsense:?}");
+        } else {
+            assert!(matches!(nonsense, Err(CrsError::Unrecognised(_))));
+        }
     }
 
     #[test]

@@ -23,8 +23,11 @@ mod area;
 mod crs;
 mod ellipsoid;
 mod geojson_text;
+mod helmert;
 mod issue;
 mod landclass;
+#[cfg(feature = "proj")]
+mod proj_engine;
 mod tm;
 mod transform;
 pub mod units;
@@ -35,6 +38,7 @@ pub use area::{planar_area, AreaError, AreaMethod, CachedArea, EllipsoidalArea, 
 pub use crs::{Crs, CrsError, CrsKind};
 pub use ellipsoid::Ellipsoid;
 pub use geojson_text::push_multipolygon_coordinates;
+pub use helmert::{Helmert, HelmertError};
 pub use issue::{DataIssue, IssueKind};
 pub use landclass::{LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;

@@ -1,19 +1,35 @@
-//! Coordinate transformation between CRSs, in pure Rust with proj4rs.
+//! Coordinate transformation between CRSs: pure Rust with proj4rs by default, PROJ itself with
+//! the `proj` feature. Datum shifts are explicit: WGS 84-like datums (WGS 84, CGCS2000, ETRS89)
+//! are one datum; a local datum (Xian 1980, Beijing 1954) moves only with its `towgs84`
+//! parameters, or (feature `proj`) with a transformation from PROJ's database — never by
+//! PROJ's "ballpark" guess, which leaves Xian 1980 coordinates tens of metres off.
 
-use crate::Crs;
+use crate::{Crs, Helmert};
 use geo::{Coord, MultiPolygon};
 use proj4rs::Proj;
 
 /// Why a transformation failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransformError {
-    /// proj4rs did not accept a CRS definition.
+    /// The transformation engine did not accept a CRS definition.
     #[error("cannot set up {crs}: {message}")]
     Setup {
         /// The CRS.
         crs: String,
-        /// proj4rs's message.
+        /// The engine's message.
         message: String,
+    },
+    /// The two CRSs are on different datums and nothing says how to shift between them.
+    #[error("{from} and {to} are on different datums and no datum shift is known for {missing}: give its seven Helmert parameters (`towgs84 = \"dx,dy,dz,rx,ry,rz,ds\"` on the layer in the job, or +towgs84=… in a PROJ string){hint}")]
+    NeedsDatumShift {
+        /// Source CRS.
+        from: String,
+        /// Target CRS.
+        to: String,
+        /// The CRS whose shift to WGS 84 is missing.
+        missing: String,
+        /// What else could help.
+        hint: &'static str,
     },
     /// A point could not be transformed (outside the projection's domain).
     #[error("cannot transform ({x}, {y}) from {from} to {to}: {message}")]
@@ -26,77 +42,169 @@ pub enum TransformError {
         from: String,
         /// Target CRS.
         to: String,
-        /// proj4rs's message.
+        /// The engine's message.
         message: String,
     },
 }
 
+/// How the datums of a CRS pair are bridged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DatumStep {
+    /// The same datum (or two WGS 84-like ones): no shift.
+    Same,
+    /// Through WGS 84 with each side's Helmert parameters.
+    Helmert {
+        /// Source datum → WGS 84.
+        from: Helmert,
+        /// Target datum → WGS 84.
+        to: Helmert,
+    },
+    /// Different datums and a side without parameters: only PROJ's database can bridge them.
+    Database,
+}
+
+impl DatumStep {
+    fn between(from: &Crs, to: &Crs) -> DatumStep {
+        if from.shares_datum_with(to) {
+            return DatumStep::Same;
+        }
+        match (from.shift_to_wgs84(), to.shift_to_wgs84()) {
+            (Some(from), Some(to)) => DatumStep::Helmert { from, to },
+            _ => DatumStep::Database,
+        }
+    }
+
+    /// The error for a pair no engine here can bridge.
+    pub(crate) fn missing(from: &Crs, to: &Crs, hint: &'static str) -> TransformError {
+        let missing = if from.shift_to_wgs84().is_none() {
+            from
+        } else {
+            to
+        };
+        TransformError::NeedsDatumShift {
+            from: from.to_string(),
+            to: to.to_string(),
+            missing: missing.to_string(),
+            hint,
+        }
+    }
+}
+
+/// A CRS as a PROJ string with the datum shift attached when the pair needs one (any shift the
+/// definition already carries is replaced). Understood by proj4rs and PROJ alike.
+pub(crate) fn proj_definition(crs: &Crs, shift: Option<Helmert>) -> Result<String, TransformError> {
+    let base = crs.proj_string();
+    let Some(shift) = shift else {
+        return Ok(base);
+    };
+    if !base.trim_start().starts_with("+proj") {
+        return Err(TransformError::Setup {
+            crs: crs.to_string(),
+            message: "a towgs84 shift needs the CRS as a PROJ string (+proj=…), not a code".into(),
+        });
+    }
+    let mut parts: Vec<&str> = base
+        .split_whitespace()
+        .filter(|p| !p.trim_start_matches('+').starts_with("towgs84="))
+        .collect();
+    let param = shift.proj_param();
+    parts.push(&param);
+    Ok(parts.join(" "))
+}
+
+#[derive(Debug, Clone)]
+enum Engine {
+    Identity,
+    Rust(Box<(Proj, Proj)>),
+    #[cfg(feature = "proj")]
+    Proj(crate::proj_engine::Pipeline),
+}
+
 /// Transforms coordinates from one CRS to another. Geographic coordinates are lon/lat in
-/// degrees, in that order (traditional GIS order, as files store them).
+/// degrees, in that order (traditional GIS order, as files store them). Cheap to clone and
+/// shareable between threads (with `proj`, each thread makes its own PROJ object on first use).
 #[derive(Debug, Clone)]
 pub struct Transformer {
     from: Crs,
     to: Crs,
-    projs: Option<(Proj, Proj)>,
+    engine: Engine,
 }
 
-fn setup(crs: &Crs) -> Result<Proj, TransformError> {
-    Proj::from_proj_string(&crs.proj_string()).map_err(|e| TransformError::Setup {
+fn setup(crs: &Crs, shift: Option<Helmert>) -> Result<Proj, TransformError> {
+    Proj::from_proj_string(&proj_definition(crs, shift)?).map_err(|e| TransformError::Setup {
         crs: crs.to_string(),
         message: e.to_string(),
     })
 }
 
 impl Transformer {
-    /// A transformer; the identity when both CRSs are the same.
+    /// A transformer; the identity when both CRSs are the same. With the `proj` feature the
+    /// engine is PROJ, otherwise proj4rs.
     pub fn new(from: &Crs, to: &Crs) -> Result<Transformer, TransformError> {
-        let projs = if from.same_as(to) {
-            None
+        #[cfg(feature = "proj")]
+        {
+            if !from.same_as(to) {
+                let step = DatumStep::between(from, to);
+                let pipeline = crate::proj_engine::Pipeline::new(from, to, step)?;
+                return Ok(Transformer {
+                    from: from.clone(),
+                    to: to.clone(),
+                    engine: Engine::Proj(pipeline),
+                });
+            }
+        }
+        Transformer::pure_rust(from, to)
+    }
+
+    /// A transformer that uses proj4rs whatever the features (to compare engines).
+    pub fn pure_rust(from: &Crs, to: &Crs) -> Result<Transformer, TransformError> {
+        let engine = if from.same_as(to) {
+            Engine::Identity
         } else {
-            Some((setup(from)?, setup(to)?))
+            let (a, b) = match DatumStep::between(from, to) {
+                DatumStep::Same => (None, None),
+                DatumStep::Helmert { from, to } => (Some(from), Some(to)),
+                DatumStep::Database => {
+                    return Err(DatumStep::missing(
+                        from,
+                        to,
+                        "; with the `proj` feature, PROJ's database is searched too",
+                    ))
+                }
+            };
+            Engine::Rust(Box::new((setup(from, a)?, setup(to, b)?)))
         };
         Ok(Transformer {
             from: from.clone(),
             to: to.clone(),
-            projs,
+            engine,
         })
     }
 
     /// True when the transformer changes nothing.
     pub fn is_identity(&self) -> bool {
-        self.projs.is_none()
+        matches!(self.engine, Engine::Identity)
     }
 
     /// Transforms one point.
     pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64), TransformError> {
-        let Some((src, dst)) = &self.projs else {
-            return Ok((x, y));
-        };
-        let to_rad = |v: f64, geo: bool| if geo { v.to_radians() } else { v };
-        let mut p = (
-            to_rad(x, src.is_latlong()),
-            to_rad(y, src.is_latlong()),
-            0.0,
-        );
-        proj4rs::transform::transform(src, dst, &mut p).map_err(|e| TransformError::Point {
+        let fail = |message: String| TransformError::Point {
             x,
             y,
             from: self.from.to_string(),
             to: self.to.to_string(),
-            message: e.to_string(),
-        })?;
-        let from_rad = |v: f64| if dst.is_latlong() { v.to_degrees() } else { v };
-        let out = (from_rad(p.0), from_rad(p.1));
+            message,
+        };
+        let out = match &self.engine {
+            Engine::Identity => return Ok((x, y)),
+            Engine::Rust(projs) => proj4rs_point(&projs.0, &projs.1, x, y).map_err(fail)?,
+            #[cfg(feature = "proj")]
+            Engine::Proj(pipeline) => pipeline.point(x, y).map_err(fail)?,
+        };
         if out.0.is_finite() && out.1.is_finite() {
             Ok(out)
         } else {
-            Err(TransformError::Point {
-                x,
-                y,
-                from: self.from.to_string(),
-                to: self.to.to_string(),
-                message: "result is not finite".into(),
-            })
+            Err(fail("result is not finite".into()))
         }
     }
 
@@ -109,6 +217,14 @@ impl Transformer {
         *mp = mp.try_map_coords(|c| self.point(c.x, c.y).map(|(x, y)| Coord { x, y }))?;
         Ok(())
     }
+}
+
+fn proj4rs_point(src: &Proj, dst: &Proj, x: f64, y: f64) -> Result<(f64, f64), String> {
+    let to_rad = |v: f64| if src.is_latlong() { v.to_radians() } else { v };
+    let mut p = (to_rad(x), to_rad(y), 0.0);
+    proj4rs::transform::transform(src, dst, &mut p).map_err(|e| e.to_string())?;
+    let from_rad = |v: f64| if dst.is_latlong() { v.to_degrees() } else { v };
+    Ok((from_rad(p.0), from_rad(p.1)))
 }
 
 #[cfg(test)]

@@ -85,15 +85,20 @@ impl Parser<'_> {
         while self.chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
     }
 
-    fn node(&mut self) -> Result<Node, String> {
-        self.skip_ws();
-        let mut keyword = String::new();
+    fn word(&mut self) -> String {
+        let mut word = String::new();
         while let Some((_, c)) = self
             .chars
             .next_if(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
         {
-            keyword.push(c);
+            word.push(c);
         }
+        word
+    }
+
+    fn node(&mut self) -> Result<Node, String> {
+        self.skip_ws();
+        let keyword = self.word();
         if keyword.is_empty() {
             return Err("expected a WKT keyword".into());
         }
@@ -102,6 +107,11 @@ impl Parser<'_> {
         if !matches!(open, Some('[') | Some('(')) {
             return Err(format!("expected '[' after {keyword}"));
         }
+        self.body(keyword)
+    }
+
+    /// The arguments after `KEYWORD[` up to the closing bracket.
+    fn body(&mut self, keyword: String) -> Result<Node, String> {
         let mut args = Vec::new();
         loop {
             self.skip_ws();
@@ -117,7 +127,22 @@ impl Parser<'_> {
                 Some(c) if c == '-' || c == '+' || c == '.' || c.is_ascii_digit() => {
                     args.push(self.number()?)
                 }
-                Some(_) => args.push(Arg::Node(self.node()?)),
+                Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+                    // A child node, or a bare enumeration word (WKT2: `CS[Cartesian,2]`,
+                    // `AXIS["easting",east]`).
+                    let word = self.word();
+                    self.skip_ws();
+                    if self
+                        .chars
+                        .next_if(|(_, c)| matches!(c, '[' | '('))
+                        .is_some()
+                    {
+                        args.push(Arg::Node(self.body(word)?));
+                    } else {
+                        args.push(Arg::Text(word));
+                    }
+                }
+                Some(c) => return Err(format!("unexpected {c:?} in {keyword}[")),
                 None => return Err(format!("unterminated {keyword}[")),
             }
         }
@@ -166,6 +191,18 @@ mod tests {
             node.find("SPHEROID").unwrap().numbers(),
             vec![6378137.0, 298.257222101]
         );
+    }
+
+    #[test]
+    fn reads_wkt2_enumeration_words() {
+        let node = parse(r#"PROJCRS["P",CS[Cartesian,2],AXIS["easting",east,ORDER[1]]]"#).unwrap();
+        let cs = node.child("CS").unwrap();
+        assert_eq!(
+            cs.args,
+            vec![Arg::Text("Cartesian".into()), Arg::Number(2.0)]
+        );
+        assert_eq!(node.child("AXIS").unwrap().numbers(), Vec::<f64>::new());
+        assert_eq!(node.child("AXIS").unwrap().name(), Some("easting"));
     }
 
     #[test]
