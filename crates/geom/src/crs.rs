@@ -20,8 +20,8 @@ pub enum CrsError {
     /// WKT that does not parse.
     #[error("malformed WKT: {0}")]
     BadWkt(String),
-    /// WKT that parses but describes something redline cannot use.
-    #[error("unsupported CRS in WKT: {0}")]
+    /// A definition that parses but describes something redline cannot use.
+    #[error("unsupported CRS: {0}")]
     Unsupported(String),
 }
 
@@ -237,7 +237,8 @@ impl Crs {
             Some(v) => Some(
                 v.parse::<Helmert>()
                     .map_err(|e| CrsError::Unsupported(e.to_string()))?,
-            ),
+            )
+            .filter(|h| !is_no_shift(h, ellipsoid)),
             None if param("datum") == Some("WGS84") => None,
             None if param("nadgrids").is_some() => {
                 return through_proj(
@@ -282,15 +283,14 @@ impl Crs {
                     CrsError::Unsupported(format!("TOWGS84 with {} numbers", n.numbers().len()))
                 })
             })
-            .transpose()?
-            .filter(|h| *h != Helmert::ZERO);
+            .transpose()?;
         let mut crs = match crs_of_wkt(&root) {
             Ok(crs) => crs,
             Err(e @ CrsError::Unsupported(_)) => through_proj(text, e)?,
             Err(e) => return Err(e),
         };
-        if towgs84.is_some() {
-            crs.towgs84 = towgs84;
+        if let Some(h) = towgs84.filter(|h| !is_no_shift(h, crs.ellipsoid())) {
+            crs.towgs84 = Some(h);
         }
         Ok(crs)
     }
@@ -448,13 +448,26 @@ fn proj_string_ellipsoid<'a>(
         };
         return Ok(Ellipsoid::from_a_rf(a, rf));
     }
-    match param("ellps").or_else(|| param("datum")) {
+    // `+datum=` names PROJ knows without a shift to WGS 84; the others (NAD27, OSGB36, …)
+    // carry one and go to PROJ.
+    let datum_ellipsoid = param("datum").map(|d| match d {
+        "WGS84" => "WGS84",
+        "NAD83" => "GRS80",
+        other => other,
+    });
+    match param("ellps").or(datum_ellipsoid) {
         Some("WGS84") => Ok(Ellipsoid::WGS84),
         Some("krass") => Ok(Ellipsoid::KRASOVSKY),
         Some("IAU76") => Ok(Ellipsoid::IAG75),
         Some("GRS80") | None => Ok(Ellipsoid::CGCS2000),
         Some(other) => Err(CrsError::Unsupported(format!("ellipsoid {other}"))),
     }
+}
+
+/// A zero `towgs84` on a GRS 80 / WGS 84 ellipsoid says "this is WGS 84": no shift at all. On a
+/// local ellipsoid it is a deliberate (if rough) statement and is kept.
+fn is_no_shift(h: &Helmert, ellipsoid: Ellipsoid) -> bool {
+    *h == Helmert::ZERO && ellipsoid.a == Ellipsoid::CGCS2000.a
 }
 
 /// Hands a definition pure Rust cannot use to PROJ (feature `proj`); without it, `fallback`.

@@ -16,6 +16,8 @@
 
 mod collection;
 mod collector;
+#[cfg(feature = "gdal")]
+mod curves;
 mod dbf;
 mod encoding;
 mod error;

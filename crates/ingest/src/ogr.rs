@@ -4,6 +4,7 @@
 //! parallel batches like every other reader.
 
 use crate::collector::{Collector, BATCH};
+use crate::curves::surface_from_wkb;
 use crate::geojson::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use crate::IngestError;
@@ -103,6 +104,19 @@ pub(crate) fn read_ogr(
 /// The CRS as redline's parser takes it: `EPSG:n` where redline knows the code, else the PROJ
 /// string GDAL derives (any transverse Mercator, UTM or geographic CRS), else the WKT.
 fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> String {
+    // A datum shift (TOWGS84 in the .prj) lives only in the PROJ string: GDAL's authority code
+    // is the code of the CRS without it.
+    let proj4 = srs.to_proj4().unwrap_or_default();
+    let shift = proj4
+        .split_whitespace()
+        .find_map(|p| p.strip_prefix("+towgs84="))
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|n| n.parse::<f64>().is_ok_and(|n| n != 0.0))
+        });
+    if shift {
+        return proj4;
+    }
     if let (Some(auth), Ok(code)) = (srs.auth_name(), srs.auth_code()) {
         let epsg = format!("EPSG:{code}");
         if auth == "EPSG" && Crs::from_user(&epsg).is_ok() {
@@ -110,7 +124,11 @@ fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> String {
         }
     }
     // The PROJ string even when redline cannot use it: its error then names the projection.
-    srs.to_proj4().or_else(|_| srs.to_wkt()).unwrap_or_default()
+    if proj4.is_empty() {
+        srs.to_wkt().unwrap_or_default()
+    } else {
+        proj4
+    }
 }
 
 /// The name GDAL opens: zip archives go through `/vsizip/`.
@@ -162,6 +180,14 @@ fn raw_geometry(geometry: &Geometry) -> RawGeometry {
                 .collect(),
         ),
         _ if geometry.is_empty() => RawGeometry::Null,
+        OGRwkbGeometryType::wkbCurvePolygon | OGRwkbGeometryType::wkbMultiSurface => match geometry
+            .iso_wkb()
+            .map_err(|e| e.to_string())
+            .and_then(|wkb| surface_from_wkb(&wkb))
+        {
+            Ok(rings) => RawGeometry::Polygons(rings),
+            Err(e) => RawGeometry::Other(format!("{} ({e})", geometry.geometry_name())),
+        },
         _ => RawGeometry::Other(geometry.geometry_name()),
     }
 }

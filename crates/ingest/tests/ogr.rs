@@ -241,3 +241,98 @@ fn eolearn_geopackages_match_ogrinfo_and_gdal_areas() {
         }
     }
 }
+
+/// The utf8 fixture with another `.prj`, in a temporary folder.
+fn with_prj(prj: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["shp", "shx", "dbf", "cpg"] {
+        let from = fixture("utf8").with_extension(ext);
+        std::fs::copy(&from, dir.path().join("parcels").with_extension(ext)).unwrap();
+    }
+    std::fs::write(dir.path().join("parcels.prj"), prj).unwrap();
+    let path = dir.path().join("parcels.shp");
+    (dir, path)
+}
+
+#[test]
+fn xian80_prj_files_read_the_same_through_gdal_and_pure_rust() {
+    use redline_geom::{Ellipsoid, Helmert};
+    // ArcGIS's .prj for Xian 1980 (no datum shift in it), and an OGC WKT1 with TOWGS84.
+    let esri = r#"PROJCS["Xian_1980_3_Degree_GK_CM_114E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",114.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+    let ogc = r#"PROJCS["Xian 1980 / 3-degree Gauss-Kruger CM 114E",GEOGCS["Xian 1980",DATUM["Xian_1980",SPHEROID["IAG 1975",6378140,298.257],TOWGS84[24,-123,-94,0.02,-0.25,-0.13,1.1]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",114],PARAMETER["scale_factor",1],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1]]"#;
+    let shift = Helmert {
+        params: [24.0, -123.0, -94.0, 0.02, -0.25, -0.13, 1.1],
+    };
+    for (prj, towgs84) in [(esri, None), (ogc, Some(shift))] {
+        let (_dir, path) = with_prj(prj);
+        let pure = read(&path, ReadOptions::default());
+        let ogr = read(
+            &path,
+            ReadOptions {
+                format: Some(Format::Ogr),
+                ..Default::default()
+            },
+        );
+        for r in [&pure, &ogr] {
+            let crs = r.layer.crs.as_ref().unwrap();
+            assert_eq!(crs.ellipsoid(), Ellipsoid::IAG75, "{crs}");
+            assert_eq!(crs_summary(r), "tm 114.000000000 1");
+            assert_eq!(crs.towgs84, towgs84, "{crs}");
+        }
+    }
+}
+
+#[test]
+fn curved_polygons_are_linearised_to_their_exact_area() {
+    use gdal::vector::{Feature, Geometry, LayerAccess, LayerOptions, OGRwkbGeometryType};
+    use gdal::DriverManager;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("curves.gpkg");
+    // A half disc of radius 1 (π/2), a 50 m circle in GK zone 41 (2500π m²) beside a 10 × 10
+    // square, and a square with a circular hole of radius 1 (100 − π).
+    let wkts = [
+        "CURVEPOLYGON(COMPOUNDCURVE(CIRCULARSTRING(0 0,1 1,2 0),(2 0,0 0)))",
+        "MULTISURFACE(CURVEPOLYGON(CIRCULARSTRING(41512345 5080000,41512445 5080000,41512345 5080000)),((41512500 5080000,41512510 5080000,41512510 5080010,41512500 5080010,41512500 5080000)))",
+        "CURVEPOLYGON((0 0,10 0,10 10,0 10,0 0),CIRCULARSTRING(4 5,6 5,4 5))",
+    ];
+    let by_hand = [
+        std::f64::consts::FRAC_PI_2,
+        2500.0 * std::f64::consts::PI + 100.0,
+        100.0 - std::f64::consts::PI,
+    ];
+    {
+        let driver = DriverManager::get_driver_by_name("GPKG").unwrap();
+        let mut ds = driver.create_vector_only(&path).unwrap();
+        let layer = ds
+            .create_layer(LayerOptions {
+                name: "curves",
+                srs: None,
+                ty: OGRwkbGeometryType::wkbUnknown,
+                options: None,
+            })
+            .unwrap();
+        for wkt in wkts {
+            let mut f = Feature::new(layer.defn()).unwrap();
+            f.set_geometry(Geometry::from_wkt(wkt).unwrap()).unwrap();
+            f.create(&layer).unwrap();
+        }
+    }
+    let r = read(
+        &path,
+        ReadOptions {
+            crs: redline_geom::Crs::from_epsg(4529).ok(),
+            ..Default::default()
+        },
+    );
+    assert!(r.issues.is_empty(), "{:?}", r.issues);
+    assert_eq!(r.layer.features.len(), 3);
+    for ((f, want), wkt) in r.layer.features.iter().zip(by_hand).zip(wkts) {
+        let gdal_area = Geometry::from_wkt(wkt).unwrap().area();
+        let area = f.geometry.unsigned_area();
+        assert!((area - want).abs() < 1e-6 * want, "{wkt}: {area} vs {want}");
+        assert!(
+            (gdal_area - want).abs() < 1e-9 * want,
+            "GDAL's own curve area {gdal_area}"
+        );
+    }
+}
