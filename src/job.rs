@@ -81,6 +81,8 @@ struct JobFile {
     name: Option<String>,
     period: Option<PeriodSpec>,
     crs: Option<String>,
+    /// The working CRS's datum shift, where `crs` is on Xian 1980 / Beijing 1954.
+    towgs84: Option<String>,
     area: Option<String>,
     output: Option<PathBuf>,
     layers: Layers,
@@ -167,12 +169,19 @@ impl Job {
             .unwrap_or("ellipsoidal")
             .parse::<AreaMethod>()
             .map_err(|e| anyhow!("area: {e}"))?;
-        let crs = file
+        let mut crs = file
             .crs
             .as_deref()
             .map(Crs::from_user)
             .transpose()
             .map_err(|e| anyhow!("crs: {e}"))?;
+        if let Some(text) = &file.towgs84 {
+            let h = text.parse().map_err(|e| anyhow!("towgs84: {e}"))?;
+            match crs.as_mut() {
+                Some(crs) => crs.towgs84 = Some(h),
+                None => bail!("towgs84 is the datum shift of the job's `crs`: give `crs` too"),
+            }
+        }
         let t = file.thresholds.unwrap_or_default();
         let defaults = Thresholds::default();
         let thresholds = Thresholds {

@@ -136,6 +136,13 @@ fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcom
     let reading = bar(quiet, "reading layers", job.layer_count());
     let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
     reading.finish_and_clear();
+    if !style.gpkg {
+        // Fail before the overlay, not after it, when the lon/lat outputs cannot be made.
+        redline_report::to_wgs84(&settings.crs).with_context(|| {
+            "the GeoJSON outputs are WGS 84 lon/lat (RFC 7946): give the working CRS its \
+             datum shift (`towgs84` beside `crs` in the job), or write --format gpkg (working CRS)"
+        })?;
+    }
     let read = started.elapsed();
     let overlaying = bar(
         quiet,

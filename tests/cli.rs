@@ -912,3 +912,64 @@ fn a_xian80_county_needs_towgs84_and_then_matches_the_cgcs2000_run() {
     }
     assert_eq!(a["county"]["pieces"], b["county"]["pieces"]);
 }
+
+#[test]
+fn a_xian80_working_crs_needs_its_towgs84_for_the_lonlat_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let xian = tmp.path().join("xian");
+    demo_in_xian80(&xian);
+    let job = std::fs::read_to_string(xian.join("job.toml"))
+        .unwrap()
+        .replace("crs    = \"EPSG:4529\"", "crs    = \"EPSG:2365\"");
+    std::fs::write(xian.join("job.toml"), &job).unwrap();
+    // Every layer on Xian 1980 with no parameters: the overlay needs none, but the GeoJSON
+    // outputs are WGS 84 lon/lat, so the run stops before the overlay and says why.
+    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(&xian)
+        .args(["run", "job.toml", "--quiet", "-o", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("RFC 7946") && err.contains("towgs84"), "{err}");
+    assert!(!xian.join("out/report.json").exists());
+
+    // The job's `towgs84` gives the working CRS its shift; the layers (Xian 1980 without
+    // parameters) are the same datum and need no transformation.
+    let with_shift = job.replace(
+        "crs    = \"EPSG:2365\"",
+        &format!("crs    = \"EPSG:2365\"\ntowgs84 = \"{XIAN80_TOWGS84}\""),
+    );
+    std::fs::write(xian.join("job.toml"), with_shift).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&run_in(&xian, &[])).unwrap();
+    let cgcs = tmp.path().join("cgcs");
+    copy_demo(&cgcs, false);
+    let a: serde_json::Value = serde_json::from_str(&run_in(&cgcs, &[])).unwrap();
+    // Areas are now taken on the Xian 1980 ellipsoid. With these parameters its surface lies
+    // 145 m above CGCS2000's here (ground at h = 0 on CGCS2000 → geocentric → inverse Helmert →
+    // h = 145.3 m on IAG 1975, worked out beside the test), and an area moved down a normal by
+    // h shrinks by 2h/R = 4.55e-5 — the kind of gap bureaus saw between 二调 (Xian 1980) and
+    // 三调 (CGCS2000) areas.
+    let key = "/landuse/total_m2";
+    let (x, y) = (
+        a["county"].pointer(key).unwrap().as_f64().unwrap(),
+        b["county"].pointer(key).unwrap().as_f64().unwrap(),
+    );
+    let shrink = (x - y) / x;
+    println!("{key}: CGCS2000 {x} m², Xian 1980 working CRS {y} m², {shrink:.3e} smaller");
+    assert!((shrink - 4.55e-5).abs() < 2e-6, "{x} vs {y}: {shrink}");
+    assert_eq!(a["county"]["pieces"], b["county"]["pieces"]);
+    // The lon/lat outputs went through the shift: the county lies where the CGCS2000 run puts it.
+    let lonlat = |dir: &Path| -> Vec<f64> {
+        let text = std::fs::read_to_string(dir.join("out/townships.geojson")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let c = &doc["features"][0]["geometry"]["coordinates"][0][0][0];
+        vec![c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]
+    };
+    let (p, q) = (lonlat(&cgcs), lonlat(&xian));
+    // Within the ~1 mm a forward-and-back 2D shift leaves (3e-8° ≈ 2 mm).
+    assert!(
+        (p[0] - q[0]).abs() < 3e-8 && (p[1] - q[1]).abs() < 3e-8,
+        "{p:?} {q:?}"
+    );
+}

@@ -338,14 +338,14 @@ impl Crs {
         }
     }
 
-    /// Whether two CRSs describe the same coordinates (EPSG code or definition equal, and the
-    /// same datum shift).
+    /// Whether two CRSs describe the same coordinates (EPSG code or definition equal, and
+    /// datum shifts that agree).
     pub fn same_as(&self, other: &Crs) -> bool {
         let same_definition = match (self.epsg, other.epsg) {
             (Some(a), Some(b)) => a == b,
             _ => self.kind == other.kind,
         };
-        same_definition && self.towgs84 == other.towgs84
+        same_definition && self.shifts_agree(other)
     }
 
     /// True when the CRS's datum is WGS 84, CGCS2000 or another GRS 80 / WGS 84-ellipsoid datum
@@ -356,14 +356,23 @@ impl Crs {
         e.a == Ellipsoid::CGCS2000.a && (e.f - Ellipsoid::CGCS2000.f).abs() < 1e-9
     }
 
+    /// Equal `towgs84`s; or, on a local datum, one side without: Xian 1980 with its parameters
+    /// and Xian 1980 without are the same datum, the parameters only say where it lies. (On a
+    /// WGS 84-like datum a missing `towgs84` means "no shift", which a given one contradicts.)
+    fn shifts_agree(&self, other: &Crs) -> bool {
+        match (self.towgs84, other.towgs84) {
+            (a, b) if a == b => true,
+            (None, _) | (_, None) => !self.is_wgs84_like() && !other.is_wgs84_like(),
+            _ => false,
+        }
+    }
+
     /// Whether coordinates can go between the two CRSs without a datum shift: both WGS 84-like,
-    /// or both on the same local ellipsoid with the same (or no) `towgs84`.
+    /// or both on the same local ellipsoid, with datum shifts that agree.
     pub fn shares_datum_with(&self, other: &Crs) -> bool {
-        (self.is_wgs84_like()
-            && other.is_wgs84_like()
-            && self.towgs84.is_none()
-            && other.towgs84.is_none())
-            || (self.ellipsoid() == other.ellipsoid() && self.towgs84 == other.towgs84)
+        let same_ellipsoid = (self.is_wgs84_like() && other.is_wgs84_like())
+            || self.ellipsoid() == other.ellipsoid();
+        same_ellipsoid && self.shifts_agree(other)
     }
 
     /// The datum shift to WGS 84 this CRS takes part in a transformation with: its own

@@ -209,6 +209,24 @@ fn the_same_local_datum_needs_no_parameters() {
     .unwrap();
     let (lon, _) = t.point(500_000.0, 3_400_000.0).unwrap();
     assert!((lon - 114.0).abs() < 1e-9);
+    // Xian 1980 with its parameters and without is one datum: nothing to do between them.
+    let plain = Crs::from_epsg(2383).unwrap();
+    let shifted = with_shift(2383, XIAN80);
+    assert!(plain.same_as(&shifted) && shifted.same_as(&plain));
+    assert!(Transformer::new(&plain, &shifted).unwrap().is_identity());
+    // Two different shifts of one local datum are two realisations: a transformation.
+    let other = with_shift(2383, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert!(!other.same_as(&shifted));
+    let (x, _) = Transformer::new(&shifted, &other)
+        .unwrap()
+        .point(500_000.0, 3_400_000.0)
+        .unwrap();
+    assert!((x - 500_000.0).abs() > 1.0);
+    // On CGCS2000 a given towgs84 contradicts "no shift" and is applied.
+    let cgcs = Crs::from_epsg(4547).unwrap();
+    let mut odd = cgcs.clone();
+    odd.towgs84 = Some(Helmert { params: XIAN80 });
+    assert!(!cgcs.same_as(&odd) && !cgcs.shares_datum_with(&odd));
 }
 
 #[test]

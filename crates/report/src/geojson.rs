@@ -44,7 +44,10 @@ fn lonlat(mut g: MultiPolygon<f64>, t: &Transformer) -> Result<MultiPolygon<f64>
     Ok(g)
 }
 
-fn to_wgs84(crs: &Crs) -> Result<Transformer, TransformError> {
+/// The transformation the GeoJSON outputs take from the working CRS to WGS 84 lon/lat; fails
+/// for a local datum (Xian 1980, Beijing 1954) without `towgs84`, which a run checks before
+/// the overlay.
+pub fn to_wgs84(crs: &Crs) -> Result<Transformer, TransformError> {
     let wgs84 = Crs::from_epsg(4326).map_err(|e| TransformError::Setup {
         crs: "EPSG:4326".into(),
         message: e.to_string(),

@@ -14,7 +14,7 @@ mod json;
 
 pub use atomic::write_atomic;
 pub use csv::{balance_csv, townships_csv, Lang};
-pub use geojson::{pbf_loss_geojson, townships_geojson, violations_geojson};
+pub use geojson::{pbf_loss_geojson, to_wgs84, townships_geojson, violations_geojson};
 #[cfg(feature = "gdal")]
 pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};
