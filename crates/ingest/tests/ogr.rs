@@ -35,12 +35,28 @@ fn crs_summary(r: &LayerRead) -> String {
 fn fiboa_sources_have_ogrinfo_counts_and_crs() {
     // (source, layer, features, CRS): EPSG:3067 ETRS89 / TM35FIN = UTM 35N, EPSG:4269 NAD83
     // geographic, EPSG:3006 SWEREF99 TM = UTM 33N, EPSG:3763 PT-TM06 (lon0 -8°07'59.19").
+    // The CRS summary is GDAL's PROJ string where redline's own table lacks the EPSG code, and
+    // with redline-geom's `proj` feature (seen here by its knowing EPSG:3067) the CRS PROJ's
+    // database gives for that code.
+    let (fi, se, pt) = if redline_geom::Crs::from_epsg(3067).is_ok() {
+        (
+            "tm 27.000000000 0.9996",
+            "tm 15.000000000 0.9996",
+            "EPSG:3763",
+        )
+    } else {
+        (
+            "+proj=utm +zone=35 +ellps=GRS80",
+            "+proj=utm +zone=33 +ellps=GRS80",
+            "+proj=tmerc +lat_0=39.6682583333333 +lon_0=-8.13310833333333 +k=1 +x_0=0 +y_0=0 +ellps=GRS80",
+        )
+    };
     let cases = [
         (
             "fi/LandUse.ExistingLandUse.GSAAAgriculturalParcel.gpkg",
             "hvd_kasvulohko",
             100,
-            "+proj=utm +zone=35 +ellps=GRS80",
+            fi,
         ),
         (
             "us_ca_scm/i15_crop_mapping_2023_provisional_20241127.gdb.zip",
@@ -48,17 +64,12 @@ fn fiboa_sources_have_ogrinfo_counts_and_crs() {
             100,
             "geographic",
         ),
-        (
-            "se/se2023.zip",
-            "arslager_skiftePolygon",
-            10,
-            "+proj=utm +zone=33 +ellps=GRS80",
-        ),
+        ("se/se2023.zip", "arslager_skiftePolygon", 10, se),
         (
             "pt/Continente.gpkg#Culturas_Aveiro",
             "Culturas_Aveiro",
             100,
-            "+proj=tmerc +lat_0=39.6682583333333 +lon_0=-8.13310833333333 +k=1 +x_0=0 +y_0=0 +ellps=GRS80",
+            pt,
         ),
     ];
     for (rel, layer, count, crs) in cases {
