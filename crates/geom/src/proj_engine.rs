@@ -119,7 +119,11 @@ pub(crate) fn crs_from_proj(text: &str) -> Result<Crs, CrsError> {
 }
 
 fn crs_from_json(v: &Value, input: &str) -> Result<Crs, CrsError> {
-    let name = v["name"].as_str().unwrap_or(input).to_string();
+    // PROJ names CRSs from bare PROJ strings "unknown": the definition says more.
+    let name = match v["name"].as_str() {
+        Some(name) if name != "unknown" => name.to_string(),
+        _ => input.trim_end_matches(" +type=crs").to_string(),
+    };
     let epsg = (v["id"]["authority"].as_str() == Some("EPSG"))
         .then(|| v["id"]["code"].as_u64())
         .flatten()

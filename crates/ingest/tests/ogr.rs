@@ -34,7 +34,8 @@ fn crs_summary(r: &LayerRead) -> String {
 #[test]
 fn fiboa_sources_have_ogrinfo_counts_and_crs() {
     // (source, layer, features, CRS): EPSG:3067 ETRS89 / TM35FIN = UTM 35N, EPSG:4269 NAD83
-    // geographic, EPSG:3006 SWEREF99 TM = UTM 33N, EPSG:3763 PT-TM06 (lon0 -8°07'59.19").
+    // geographic, EPSG:3006 SWEREF99 TM = UTM 33N, EPSG:3763 PT-TM06 (lon0 -8°07'59.19"),
+    // EPSG:4258 ETRS89 geographic — as `ogrinfo -ro -so -al` reports them.
     // The CRS summary is GDAL's PROJ string where redline's own table lacks the EPSG code, and
     // with redline-geom's `proj` feature (seen here by its knowing EPSG:3067) the CRS PROJ's
     // database gives for that code.
@@ -70,6 +71,13 @@ fn fiboa_sources_have_ogrinfo_counts_and_crs() {
             "Culturas_Aveiro",
             100,
             pt,
+        ),
+        // GML (INSPIRE GSAA, ETRS89 = EPSG:4258) in a zip archive.
+        (
+            "ie/GSAA_2024.zip",
+            "ExistingLandUseObject",
+            100,
+            "geographic",
         ),
     ];
     for (rel, layer, count, crs) in cases {
@@ -345,5 +353,46 @@ fn curved_polygons_are_linearised_to_their_exact_area() {
             (gdal_area - want).abs() < 1e-9 * want,
             "GDAL's own curve area {gdal_area}"
         );
+    }
+}
+
+#[test]
+fn bessel_sources_are_read_through_proj_and_refused_without_it() {
+    // ogrinfo: 100 features each, EPSG:2056 CH1903+ / LV95 (oblique Mercator) and EPSG:28992
+    // Amersfoort / RD New (oblique stereographic), both on the Bessel 1841 ellipsoid.
+    let with_proj = redline_geom::Crs::from_epsg(3067).is_ok();
+    for (rel, layer) in [
+        ("ch/lwb_nutzungsflaechen_v2_0_lv95.gpkg", "nutzungsflaechen"),
+        ("nl/brpgewaspercelen_definitief_2023.gpkg", "brp_gewas"),
+    ] {
+        let Some(path) = fiboa(rel) else { return };
+        let result = read_layer(&path, &ReadOptions::default());
+        if !with_proj {
+            let e = result.err().expect("a Bessel CRS without PROJ").to_string();
+            assert!(e.contains("bessel"), "{rel}: {e}");
+            continue;
+        }
+        let r = result.unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(
+            (r.layer.name.as_str(), r.layer.features.len()),
+            (layer, 100)
+        );
+        let crs = r.layer.crs.as_ref().unwrap();
+        assert!(
+            (crs.ellipsoid().a - 6_377_397.155).abs() < 1e-3,
+            "{rel}: {crs}"
+        );
+        assert!(
+            matches!(crs.kind, CrsKind::Projected { .. }),
+            "{rel}: {crs}"
+        );
+        let theirs = gdal_areas(&path);
+        for (k, (f, b)) in r.layer.features.iter().zip(&theirs).enumerate() {
+            let a = f.geometry.unsigned_area();
+            assert!(
+                (a - b).abs() <= 1e-6 * b.max(1.0),
+                "{rel} feature {k}: {a} vs GDAL {b}"
+            );
+        }
     }
 }
