@@ -368,7 +368,7 @@ fn bessel_sources_are_read_through_proj_and_refused_without_it() {
         let Some(path) = fiboa(rel) else { return };
         let result = read_layer(&path, &ReadOptions::default());
         if !with_proj {
-            let e = result.err().expect("a Bessel CRS without PROJ").to_string();
+            let e = result.expect_err("a Bessel CRS without PROJ").to_string();
             assert!(e.contains("bessel"), "{rel}: {e}");
             continue;
         }
