@@ -88,6 +88,8 @@ impl fmt::Display for Crs {
 /// 25–45 (zone number in the easting), 3° by central meridian 75°E–135°E.
 struct GkSeries {
     datum: &'static str,
+    /// The datum as ArcGIS's `.prj` names spell it (`Xian_1980_3_Degree_GK_CM_114E`).
+    esri: &'static str,
     ellipsoid: Ellipsoid,
     zone6: u32,
     cm6: u32,
@@ -98,6 +100,7 @@ struct GkSeries {
 const GK_SERIES: [GkSeries; 3] = [
     GkSeries {
         datum: "CGCS2000",
+        esri: "CGCS2000",
         ellipsoid: Ellipsoid::CGCS2000,
         zone6: 4491,
         cm6: 4502,
@@ -106,6 +109,7 @@ const GK_SERIES: [GkSeries; 3] = [
     },
     GkSeries {
         datum: "Xian 1980",
+        esri: "Xian_1980",
         ellipsoid: Ellipsoid::IAG75,
         zone6: 2327,
         cm6: 2338,
@@ -114,6 +118,7 @@ const GK_SERIES: [GkSeries; 3] = [
     },
     GkSeries {
         datum: "Beijing 1954",
+        esri: "Beijing_1954",
         ellipsoid: Ellipsoid::KRASOVSKY,
         zone6: 21413,
         cm6: 21453,
