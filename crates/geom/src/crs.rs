@@ -570,10 +570,8 @@ fn epsg_from_esri_name(name: &str) -> Option<u32> {
         let rest = name.strip_prefix(prefix)?;
         rest.trim_end_matches(['E', 'N', 'S']).parse().ok()
     };
-    for (series, esri) in GK_SERIES
-        .iter()
-        .zip(["CGCS2000", "Xian_1980", "Beijing_1954"])
-    {
+    for series in &GK_SERIES {
+        let esri = series.esri;
         if let Some(zone) = number_after(&format!("{esri}_3_Degree_GK_Zone_")) {
             return (25..=45).contains(&zone).then(|| series.zone3 + zone - 25);
         }
