@@ -396,3 +396,50 @@ fn bessel_sources_are_read_through_proj_and_refused_without_it() {
         }
     }
 }
+
+#[test]
+fn zipped_shapefiles_read_the_same_through_gdal_and_the_pure_rust_reader() {
+    use gdal::raster::RasterCreationOptions;
+    use gdal::{Dataset, DriverManager};
+    // ogrinfo -ro -so -al /vsizip/…: layer and feature count of each zipped shapefile.
+    let cases = [
+        ("se/se2023.zip", "arslager_skiftePolygon", 10),
+        ("dk/Marker_2026.zip", "Marker_2026", 100),
+        ("de_bb/antrag.zip", "antrag_land_gem", 100),
+        ("bg/bg_arable_land_2024.zip", "Arable_Land_2024", 100),
+        ("india_10k/india_10k.zip", "india_10k", 100),
+    ];
+    for (rel, layer, count) in cases {
+        let Some(zip) = fiboa(rel) else { return };
+        let through_gdal = read(&zip, ReadOptions::default());
+        assert_eq!(through_gdal.layer.name, layer, "{rel}");
+        assert_eq!(through_gdal.layer.features.len(), count, "{rel}");
+        // The same shapefile taken out of the archive by GDAL, then read by redline's own
+        // .shp/.dbf reader.
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join(format!("{layer}.shp"));
+        let source = Dataset::open(format!("/vsizip/{}", zip.display())).unwrap();
+        let driver = DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
+        drop(
+            source
+                .create_copy(&driver, &copy, &RasterCreationOptions::default())
+                .unwrap(),
+        );
+        let pure = read(&copy, ReadOptions::default());
+        assert_eq!(pure.layer.format, Format::Shapefile);
+        assert_eq!(pure.layer.features.len(), count, "{rel}: {:?}", pure.issues);
+        for (k, (a, b)) in pure
+            .layer
+            .features
+            .iter()
+            .zip(&through_gdal.layer.features)
+            .enumerate()
+        {
+            let (x, y) = (a.geometry.unsigned_area(), b.geometry.unsigned_area());
+            assert!(
+                (x - y).abs() <= 1e-9 * y.max(1.0),
+                "{rel} feature {k}: {x} vs {y}"
+            );
+        }
+    }
+}
