@@ -27,22 +27,24 @@ thread_local! {
     static PROJS: RefCell<HashMap<u64, proj::Proj>> = RefCell::new(HashMap::new());
 }
 
-/// The text PROJ is given for a CRS (a PROJ string gets `+type=crs` so PROJ reads a CRS, not
-/// an operation).
+/// The text PROJ is given for a CRS: its EPSG code, else its definition.
 fn definition(crs: &Crs, shift: Option<Helmert>) -> Result<String, TransformError> {
     if shift.is_none() {
         if let Some(code) = crs.epsg {
             return Ok(format!("EPSG:{code}"));
         }
     }
-    let text = proj_definition(crs, shift)?;
-    Ok(
-        if text.trim_start().starts_with("+proj") && !text.contains("type=crs") {
-            format!("{text} +type=crs")
-        } else {
-            text
-        },
-    )
+    Ok(as_crs_text(&proj_definition(crs, shift)?))
+}
+
+/// A PROJ string gets `+type=crs`, so that PROJ reads a CRS, not an operation; other text
+/// (codes, WKT, names) stays as it is.
+fn as_crs_text(text: &str) -> String {
+    if text.trim_start().starts_with("+proj") && !text.contains("type=crs") {
+        format!("{text} +type=crs")
+    } else {
+        text.to_string()
+    }
 }
 
 fn build(from: &str, to: &str) -> Result<proj::Proj, String> {
@@ -85,8 +87,9 @@ impl Pipeline {
         Ok(pipeline)
     }
 
-    /// Transforms one point with this thread's PROJ object.
-    pub(crate) fn point(&self, x: f64, y: f64) -> Result<(f64, f64), String> {
+    /// Runs `f` on this thread's PROJ object, built on first use; `Err` when PROJ cannot
+    /// build it here.
+    pub(crate) fn with_proj<T>(&self, f: impl FnOnce(&proj::Proj) -> T) -> Result<T, String> {
         PROJS.with(|cache| {
             let mut cache = cache.borrow_mut();
             let proj = match cache.entry(self.id) {
@@ -95,19 +98,20 @@ impl Pipeline {
                     e.insert(build(&self.from, &self.to)?)
                 }
             };
-            proj.convert((x, y)).map_err(|e| e.to_string())
+            Ok(f(proj))
         })
     }
+}
+
+/// One point through a PROJ object.
+pub(crate) fn convert(proj: &proj::Proj, x: f64, y: f64) -> Result<(f64, f64), String> {
+    proj.convert((x, y)).map_err(|e| e.to_string())
 }
 
 /// A CRS from anything PROJ reads: `EPSG:n` or another authority code, WKT (1 or 2, ESRI's
 /// too), a PROJ string, a CRS name in PROJ's database.
 pub(crate) fn crs_from_proj(text: &str) -> Result<Crs, CrsError> {
-    let input = if text.trim_start().starts_with("+proj") && !text.contains("type=crs") {
-        format!("{text} +type=crs")
-    } else {
-        text.to_string()
-    };
+    let input = as_crs_text(text);
     let proj = proj::Proj::new(&input)
         .map_err(|e| CrsError::Proj(format!("cannot read {text:?} as a CRS ({e})")))?;
     let json = proj

@@ -188,6 +188,45 @@ impl Transformer {
 
     /// Transforms one point.
     pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64), TransformError> {
+        match &self.engine {
+            Engine::Identity => Ok((x, y)),
+            Engine::Rust(projs) => self.checked(x, y, proj4rs_point(&projs.0, &projs.1, x, y)),
+            #[cfg(feature = "proj")]
+            Engine::Proj(pipeline) => {
+                let out = pipeline.with_proj(|proj| crate::proj_engine::convert(proj, x, y));
+                self.checked(x, y, out.and_then(|r| r))
+            }
+        }
+    }
+
+    /// Transforms every coordinate of a multipolygon in place.
+    pub fn multipolygon(&self, mp: &mut MultiPolygon<f64>) -> Result<(), TransformError> {
+        match &self.engine {
+            Engine::Identity => Ok(()),
+            // One look-up of the thread's PROJ object per geometry, not per vertex.
+            #[cfg(feature = "proj")]
+            Engine::Proj(pipeline) => pipeline
+                .with_proj(|proj| {
+                    map_coords(mp, |x, y| {
+                        self.checked(x, y, crate::proj_engine::convert(proj, x, y))
+                    })
+                })
+                .map_err(|message| TransformError::Setup {
+                    crs: format!("{} → {}", self.from, self.to),
+                    message,
+                })?,
+            Engine::Rust(_) => map_coords(mp, |x, y| self.point(x, y)),
+        }
+    }
+
+    /// An engine's result as the transformer's: errors name the point and both CRSs, and a
+    /// non-finite result is an error.
+    fn checked(
+        &self,
+        x: f64,
+        y: f64,
+        out: Result<(f64, f64), String>,
+    ) -> Result<(f64, f64), TransformError> {
         let fail = |message: String| TransformError::Point {
             x,
             y,
@@ -195,28 +234,22 @@ impl Transformer {
             to: self.to.to_string(),
             message,
         };
-        let out = match &self.engine {
-            Engine::Identity => return Ok((x, y)),
-            Engine::Rust(projs) => proj4rs_point(&projs.0, &projs.1, x, y).map_err(fail)?,
-            #[cfg(feature = "proj")]
-            Engine::Proj(pipeline) => pipeline.point(x, y).map_err(fail)?,
-        };
-        if out.0.is_finite() && out.1.is_finite() {
-            Ok(out)
-        } else {
-            Err(fail("result is not finite".into()))
+        match out {
+            Ok(p) if p.0.is_finite() && p.1.is_finite() => Ok(p),
+            Ok(_) => Err(fail("result is not finite".into())),
+            Err(message) => Err(fail(message)),
         }
     }
+}
 
-    /// Transforms every coordinate of a multipolygon in place.
-    pub fn multipolygon(&self, mp: &mut MultiPolygon<f64>) -> Result<(), TransformError> {
-        if self.is_identity() {
-            return Ok(());
-        }
-        use geo::MapCoords;
-        *mp = mp.try_map_coords(|c| self.point(c.x, c.y).map(|(x, y)| Coord { x, y }))?;
-        Ok(())
-    }
+/// Replaces every coordinate of `mp` by `f`'s result.
+fn map_coords(
+    mp: &mut MultiPolygon<f64>,
+    f: impl Fn(f64, f64) -> Result<(f64, f64), TransformError>,
+) -> Result<(), TransformError> {
+    use geo::MapCoords;
+    *mp = mp.try_map_coords(|c| f(c.x, c.y).map(|(x, y)| Coord { x, y }))?;
+    Ok(())
 }
 
 fn proj4rs_point(src: &Proj, dst: &Proj, x: f64, y: f64) -> Result<(f64, f64), String> {
