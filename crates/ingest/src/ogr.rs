@@ -107,13 +107,7 @@ fn declared_crs(srs: &gdal::spatial_ref::SpatialRef) -> String {
     // A datum shift (TOWGS84 in the .prj) lives only in the PROJ string: GDAL's authority code
     // is the code of the CRS without it.
     let proj4 = srs.to_proj4().unwrap_or_default();
-    let shift = proj4
-        .split_whitespace()
-        .find_map(|p| p.strip_prefix("+towgs84="))
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|n| n.parse::<f64>().is_ok_and(|n| n != 0.0))
-        });
+    let shift = Crs::from_proj_string(&proj4).is_ok_and(|crs| crs.towgs84.is_some());
     if shift {
         return proj4;
     }
