@@ -123,17 +123,42 @@ fn text(r: &LayerRead, field: &str, feature: usize) -> Value {
     r.layer.features[feature].attrs[column].clone()
 }
 
+/// Reads through GDAL whatever the file is.
+fn read_ogr(path: &Path, options: ReadOptions) -> LayerRead {
+    read(
+        path,
+        ReadOptions {
+            format: Some(Format::Ogr),
+            ..options
+        },
+    )
+}
+
+/// Every feature's planar area, in order.
+fn areas(r: &LayerRead) -> Vec<f64> {
+    r.layer
+        .features
+        .iter()
+        .map(|f| f.geometry.unsigned_area())
+        .collect()
+}
+
+/// Feature by feature, the same areas within `rel` of the larger of the area and 1.
+fn assert_same_areas(what: &str, ours: &[f64], theirs: &[f64], rel: f64) {
+    assert_eq!(ours.len(), theirs.len(), "{what}");
+    for (k, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        assert!(
+            (a - b).abs() <= rel * b.max(1.0),
+            "{what} feature {k}: {a} vs {b}"
+        );
+    }
+}
+
 #[test]
 fn gdal_and_pure_rust_agree_on_a_shapefile() {
     let path = fixture("utf8");
     let pure = read(&path, ReadOptions::default());
-    let ogr = read(
-        &path,
-        ReadOptions {
-            format: Some(Format::Ogr),
-            ..Default::default()
-        },
-    );
+    let ogr = read_ogr(&path, ReadOptions::default());
     assert_eq!(pure.layer.features.len(), ogr.layer.features.len());
     for (a, b) in pure.layer.features.iter().zip(&ogr.layer.features) {
         assert_eq!(a.geometry.unsigned_area(), b.geometry.unsigned_area());
@@ -148,10 +173,9 @@ fn gdal_and_pure_rust_agree_on_a_shapefile() {
 #[test]
 fn gbk_with_ansi_cpg_reads_through_the_encoding_open_option() {
     let ogr = |encoding: Option<&str>| {
-        read(
+        read_ogr(
             &fixture("gbk_ansi"),
             ReadOptions {
-                format: Some(Format::Ogr),
                 dbf_encoding: encoding.map(String::from),
                 ..Default::default()
             },
@@ -173,13 +197,6 @@ fn a_committed_geopackage_equals_its_shapefile() {
     let shp = read(&fixture("utf8"), ReadOptions::default());
     assert_eq!((r.layer.name.as_str(), r.layer.read_count), ("DLTB", 2));
     assert_eq!(r.layer.crs.as_ref().and_then(|c| c.epsg), Some(4529));
-    let areas = |l: &LayerRead| -> Vec<f64> {
-        l.layer
-            .features
-            .iter()
-            .map(|f| f.geometry.unsigned_area())
-            .collect()
-    };
     assert_eq!(areas(&r), vec![10_000.0, 10_000.0]);
     assert_eq!(areas(&r), areas(&shp));
     assert_eq!(text(&r, "BZ", 0), Value::Text("基本农田".into()));
@@ -244,20 +261,7 @@ fn eolearn_geopackages_match_ogrinfo_and_gdal_areas() {
             (layer, count)
         );
         assert_eq!(r.layer.crs.as_ref().and_then(|c| c.epsg), Some(epsg));
-        let ours: Vec<f64> = r
-            .layer
-            .features
-            .iter()
-            .map(|f| f.geometry.unsigned_area())
-            .collect();
-        let theirs = gdal_areas(&path);
-        assert_eq!(ours.len(), theirs.len());
-        for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-            assert!(
-                (a - b).abs() <= 1e-6 * b.max(1.0),
-                "{file} feature {k}: {a} vs GDAL {b}"
-            );
-        }
+        assert_same_areas(file, &areas(&r), &gdal_areas(&path), 1e-6);
     }
 }
 
@@ -285,13 +289,7 @@ fn xian80_prj_files_read_the_same_through_gdal_and_pure_rust() {
     for (prj, towgs84) in [(esri, None), (ogc, Some(shift))] {
         let (_dir, path) = with_prj(prj);
         let pure = read(&path, ReadOptions::default());
-        let ogr = read(
-            &path,
-            ReadOptions {
-                format: Some(Format::Ogr),
-                ..Default::default()
-            },
-        );
+        let ogr = read_ogr(&path, ReadOptions::default());
         for r in [&pure, &ogr] {
             let crs = r.layer.crs.as_ref().unwrap();
             assert_eq!(crs.ellipsoid(), Ellipsoid::IAG75, "{crs}");
@@ -386,14 +384,7 @@ fn bessel_sources_are_read_through_proj_and_refused_without_it() {
             matches!(crs.kind, CrsKind::Projected { .. }),
             "{rel}: {crs}"
         );
-        let theirs = gdal_areas(&path);
-        for (k, (f, b)) in r.layer.features.iter().zip(&theirs).enumerate() {
-            let a = f.geometry.unsigned_area();
-            assert!(
-                (a - b).abs() <= 1e-6 * b.max(1.0),
-                "{rel} feature {k}: {a} vs GDAL {b}"
-            );
-        }
+        assert_same_areas(rel, &areas(&r), &gdal_areas(&path), 1e-6);
     }
 }
 
@@ -428,18 +419,6 @@ fn zipped_shapefiles_read_the_same_through_gdal_and_the_pure_rust_reader() {
         let pure = read(&copy, ReadOptions::default());
         assert_eq!(pure.layer.format, Format::Shapefile);
         assert_eq!(pure.layer.features.len(), count, "{rel}: {:?}", pure.issues);
-        for (k, (a, b)) in pure
-            .layer
-            .features
-            .iter()
-            .zip(&through_gdal.layer.features)
-            .enumerate()
-        {
-            let (x, y) = (a.geometry.unsigned_area(), b.geometry.unsigned_area());
-            assert!(
-                (x - y).abs() <= 1e-9 * y.max(1.0),
-                "{rel} feature {k}: {x} vs {y}"
-            );
-        }
+        assert_same_areas(rel, &areas(&pure), &areas(&through_gdal), 1e-9);
     }
 }
