@@ -226,13 +226,19 @@ fn copy_demo(to: &Path, reverse_landuse: bool) {
     }
 }
 
-fn run_in(dir: &Path, extra: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
+/// `redline run job.toml --quiet -o out EXTRA…` in `dir`, whatever its outcome.
+fn run_job(dir: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redline"))
         .current_dir(dir)
         .args(["run", "job.toml", "--quiet", "-o", "out"])
         .args(extra)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// [`run_job`], which must succeed; report.json's text.
+fn run_in(dir: &Path, extra: &[&str]) -> String {
+    let out = run_job(dir, extra);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -706,19 +712,7 @@ fn map_ratio_recolours_the_map_by_the_chosen_ratio() {
         );
     }
     assert!(fills.len() > 1, "the demo's townships span several classes");
-    let bad = Command::new(env!("CARGO_BIN_EXE_redline"))
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "job.toml",
-            "--quiet",
-            "-o",
-            "out",
-            "--map-ratio",
-            "yield",
-        ])
-        .output()
-        .unwrap();
+    let bad = run_job(dir.path(), &["--map-ratio", "yield"]);
     assert_eq!(bad.status.code(), Some(2), "clap rejects an unknown ratio");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("retention"));
 }
@@ -802,13 +796,7 @@ fn gpkg_output_opens_with_ogrinfo_with_every_layer_and_field() {
 fn gpkg_output_without_the_gdal_feature_says_how_to_get_it() {
     let dir = tempfile::tempdir().unwrap();
     copy_demo(dir.path(), false);
-    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
-        .current_dir(dir.path())
-        .args([
-            "run", "job.toml", "--quiet", "-o", "out", "--format", "gpkg",
-        ])
-        .output()
-        .unwrap();
+    let out = run_job(dir.path(), &["--format", "gpkg"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features gdal"));
     assert!(!dir.path().join("out").exists(), "nothing written");
@@ -825,7 +813,7 @@ fn demo_in_xian80(dir: &Path) {
     let mut xian = Crs::from_epsg(2365).unwrap();
     xian.towgs84 = Some(XIAN80_TOWGS84.parse().unwrap());
     let t = Transformer::new(&Crs::from_epsg(4529).unwrap(), &xian).unwrap();
-    for layer in LAYERS {
+    for layer in layer_names() {
         let path = dir.join(format!("{layer}.geojson"));
         let mut doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -847,18 +835,19 @@ fn demo_in_xian80(dir: &Path) {
     }
 }
 
-const LAYERS: [&str; 6] = [
-    "townships",
-    "landuse",
-    "basic_farmland",
-    "approvals",
-    "supplements",
-    "changes",
-];
+/// The demo county's layer names (its files are `NAME.geojson`).
+fn layer_names() -> impl Iterator<Item = &'static str> {
+    redline_ingest::LayerRole::ALL.into_iter().map(|r| r.name())
+}
+
+/// A number of report.json's county row, by JSON pointer.
+fn county_number(report: &serde_json::Value, key: &str) -> f64 {
+    report["county"].pointer(key).unwrap().as_f64().unwrap()
+}
 
 /// The demo job with `towgs84 = "…"` on every layer.
 fn with_towgs84(job: &str, towgs84: &str) -> String {
-    LAYERS.iter().fold(job.to_string(), |job, layer| {
+    layer_names().fold(job.to_string(), |job, layer| {
         job.replace(
             &format!("path = \"{layer}.geojson\""),
             &format!("path = \"{layer}.geojson\"\ntowgs84 = \"{towgs84}\""),
@@ -874,11 +863,7 @@ fn a_xian80_county_needs_towgs84_and_then_matches_the_cgcs2000_run() {
     demo_in_xian80(&xian);
 
     // No parameters: refused, naming the layer and what to give; no ballpark guess.
-    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
-        .current_dir(&xian)
-        .args(["run", "job.toml", "--quiet", "-o", "out"])
-        .output()
-        .unwrap();
+    let out = run_job(&xian, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains(".geojson") && err.contains("towgs84"), "{err}");
@@ -903,10 +888,7 @@ fn a_xian80_county_needs_towgs84_and_then_matches_the_cgcs2000_run() {
         "/violations/illegal_cultivated_m2",
         "/balance/debit/quantity_m2",
     ] {
-        let (x, y) = (
-            a["county"].pointer(key).unwrap().as_f64().unwrap(),
-            b["county"].pointer(key).unwrap().as_f64().unwrap(),
-        );
+        let (x, y) = (county_number(&a, key), county_number(&b, key));
         println!("{key}: CGCS2000 {x} m², via Xian 1980 {y} m²");
         assert!((x - y).abs() <= 1e-8 * x.abs(), "{key}: {x} vs {y}");
     }
@@ -924,11 +906,7 @@ fn a_xian80_working_crs_needs_its_towgs84_for_the_lonlat_outputs() {
     std::fs::write(xian.join("job.toml"), &job).unwrap();
     // Every layer on Xian 1980 with no parameters: the overlay needs none, but the GeoJSON
     // outputs are WGS 84 lon/lat, so the run stops before the overlay and says why.
-    let out = Command::new(env!("CARGO_BIN_EXE_redline"))
-        .current_dir(&xian)
-        .args(["run", "job.toml", "--quiet", "-o", "out"])
-        .output()
-        .unwrap();
+    let out = run_job(&xian, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("RFC 7946") && err.contains("towgs84"), "{err}");
@@ -951,10 +929,7 @@ fn a_xian80_working_crs_needs_its_towgs84_for_the_lonlat_outputs() {
     // h shrinks by 2h/R = 4.55e-5 — the kind of gap bureaus saw between 二调 (Xian 1980) and
     // 三调 (CGCS2000) areas.
     let key = "/landuse/total_m2";
-    let (x, y) = (
-        a["county"].pointer(key).unwrap().as_f64().unwrap(),
-        b["county"].pointer(key).unwrap().as_f64().unwrap(),
-    );
+    let (x, y) = (county_number(&a, key), county_number(&b, key));
     let shrink = (x - y) / x;
     println!("{key}: CGCS2000 {x} m², Xian 1980 working CRS {y} m², {shrink:.3e} smaller");
     assert!((shrink - 4.55e-5).abs() < 2e-6, "{x} vs {y}: {shrink}");
