@@ -109,10 +109,18 @@ pub struct Job {
     yields: YieldTable,
     classes: LandClassTable,
     layers: Vec<(LayerRole, LayerSpec)>,
+    /// Each layer's `crs` and `towgs84`, parsed when the job is loaded.
+    datums: BTreeMap<LayerRole, LayerDatum>,
     kinds: BTreeMap<String, ApprovalKind>,
     targets: Option<PathBuf>,
     /// The job file's text, echoed in the report.
     pub text: String,
+}
+
+/// A layer's `crs` (where its file declares none) and `towgs84`, from the job file.
+struct LayerDatum {
+    crs: Option<Crs>,
+    towgs84: Option<Helmert>,
 }
 
 /// The SPEC's default mapping of `PZLX` values.
@@ -232,7 +240,20 @@ impl Job {
         ] {
             layers.extend(spec.map(|s| (role, s)));
         }
+        let mut datums = BTreeMap::new();
         for (role, spec) in &mut layers {
+            let key = |k: &str| format!("layers.{}.{k}", role.name());
+            let crs = spec.crs.as_deref().map(Crs::from_user).transpose();
+            let towgs84 = spec
+                .towgs84
+                .as_deref()
+                .map(str::parse::<Helmert>)
+                .transpose();
+            let datum = LayerDatum {
+                crs: crs.map_err(|e| anyhow!("{}: {e}", key("crs")))?,
+                towgs84: towgs84.map_err(|e| anyhow!("{}: {e}", key("towgs84")))?,
+            };
+            datums.insert(*role, datum);
             spec.path = base.join(&spec.path);
             if !spec.path.exists() {
                 bail!(
@@ -269,6 +290,7 @@ impl Job {
             yields,
             classes,
             layers,
+            datums,
             kinds,
             targets,
             text,
@@ -382,28 +404,18 @@ impl Job {
                 .cloned()
                 .unwrap_or_else(|| f.default.to_string())
         });
-        let key = |k: &str| format!("layers.{}.{k}", role.name());
-        let crs = match &spec.crs {
-            Some(text) => Some(Crs::from_user(text).map_err(|e| anyhow!("{}: {e}", key("crs")))?),
-            None => self.crs.clone(),
-        };
-        let towgs84 = spec
-            .towgs84
-            .as_deref()
-            .map(str::parse::<Helmert>)
-            .transpose()
-            .map_err(|e| anyhow!("{}: {e}", key("towgs84")))?;
+        let datum = &self.datums[&role];
         let options = ReadOptions {
             layer: Some(role.name().to_string()),
             dbf_encoding: spec.dbf_encoding.clone(),
-            crs,
+            crs: datum.crs.clone().or_else(|| self.crs.clone()),
             id_field,
             source_layer: spec.layer.clone(),
             format: None,
         };
         let mut read =
             read_layer(&spec.path, &options).with_context(|| format!("layers.{}", role.name()))?;
-        if let (Some(h), Some(crs)) = (towgs84, read.layer.crs.as_mut()) {
+        if let (Some(h), Some(crs)) = (datum.towgs84, read.layer.crs.as_mut()) {
             crs.towgs84 = Some(h);
         }
         if read.layer.features.is_empty() {
