@@ -357,8 +357,7 @@ impl Crs {
     /// (ETRS89, RGF93): redline treats these as one datum, as PROJ's ballpark does — they differ
     /// by centimetres to a metre, far below a parcel survey's accuracy.
     pub fn is_wgs84_like(&self) -> bool {
-        let e = self.ellipsoid();
-        e.a == Ellipsoid::CGCS2000.a && (e.f - Ellipsoid::CGCS2000.f).abs() < 1e-9
+        self.ellipsoid().is_wgs84_like()
     }
 
     /// Equal `towgs84`s; or, on a local datum, one side without: Xian 1980 with its parameters
@@ -408,7 +407,7 @@ fn pure_rust_epsg(code: u32) -> Option<Crs> {
         return Some(crs);
     }
     let crs = match code {
-            4490 => geographic(code, "CGCS2000", Ellipsoid::CGCS2000),
+        4490 => geographic(code, "CGCS2000", Ellipsoid::CGCS2000),
         4326 => geographic(code, "WGS 84", Ellipsoid::WGS84),
         4258 => geographic(code, "ETRS89", Ellipsoid::CGCS2000),
         4610 => geographic(code, "Xian 1980", Ellipsoid::IAG75),
@@ -481,7 +480,7 @@ fn proj_string_ellipsoid<'a>(
 /// A zero `towgs84` on a GRS 80 / WGS 84 ellipsoid says "this is WGS 84": no shift at all. On a
 /// local ellipsoid it is a deliberate (if rough) statement and is kept.
 fn is_no_shift(h: &Helmert, ellipsoid: Ellipsoid) -> bool {
-    *h == Helmert::ZERO && ellipsoid.a == Ellipsoid::CGCS2000.a
+    *h == Helmert::ZERO && ellipsoid.is_wgs84_like()
 }
 
 /// Hands a definition pure Rust cannot use to PROJ (feature `proj`); without it, `fallback`.

@@ -50,6 +50,12 @@ impl Ellipsoid {
             })
     }
 
+    /// GRS 80 (CGCS2000's) or WGS 84: their flattenings differ by 1.6e-11, a tenth of a
+    /// millimetre in the polar radius.
+    pub fn is_wgs84_like(&self) -> bool {
+        self.a == Self::CGCS2000.a && (self.f - Self::CGCS2000.f).abs() < 1e-9
+    }
+
     /// The PROJ parameters that name this ellipsoid.
     pub fn proj_params(&self) -> String {
         if self.proj_name.is_empty() {
