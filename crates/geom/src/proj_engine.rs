@@ -55,10 +55,7 @@ impl Pipeline {
     /// Sets the pair up and checks on this thread that PROJ builds it; a pair on different
     /// datums that PROJ could bridge only by its ballpark guess is refused.
     pub(crate) fn new(from: &Crs, to: &Crs, step: DatumStep) -> Result<Pipeline, TransformError> {
-        let (a, b) = match step {
-            DatumStep::Helmert { from, to } => (Some(from), Some(to)),
-            DatumStep::Same | DatumStep::Database => (None, None),
-        };
+        let (a, b) = step.shifts();
         let pipeline = Pipeline {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             from: definition(from, a)?,

@@ -74,6 +74,14 @@ impl DatumStep {
         }
     }
 
+    /// The shift each side's definition carries: both sides' for a Helmert step, none else.
+    pub(crate) fn shifts(self) -> (Option<Helmert>, Option<Helmert>) {
+        match self {
+            DatumStep::Helmert { from, to } => (Some(from), Some(to)),
+            DatumStep::Same | DatumStep::Database => (None, None),
+        }
+    }
+
     /// The error for a pair no engine here can bridge.
     pub(crate) fn missing(from: &Crs, to: &Crs, hint: &'static str) -> TransformError {
         let missing = if from.shift_to_wgs84().is_none() {
@@ -161,17 +169,15 @@ impl Transformer {
         let engine = if from.same_as(to) {
             Engine::Identity
         } else {
-            let (a, b) = match DatumStep::between(from, to) {
-                DatumStep::Same => (None, None),
-                DatumStep::Helmert { from, to } => (Some(from), Some(to)),
-                DatumStep::Database => {
-                    return Err(DatumStep::missing(
-                        from,
-                        to,
-                        "; with the `proj` feature, PROJ's database is searched too",
-                    ))
-                }
-            };
+            let step = DatumStep::between(from, to);
+            if step == DatumStep::Database {
+                return Err(DatumStep::missing(
+                    from,
+                    to,
+                    "; with the `proj` feature, PROJ's database is searched too",
+                ));
+            }
+            let (a, b) = step.shifts();
             Engine::Rust(Box::new((setup(from, a)?, setup(to, b)?)))
         };
         Ok(Transformer {
