@@ -67,6 +67,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, String> {
             .trim_start_matches('\u{feff}')
             .char_indices()
             .peekable(),
+        depth: 0,
     };
     let node = parser.node()?;
     parser.skip_ws();
@@ -76,8 +77,15 @@ pub(crate) fn parse(text: &str) -> Result<Node, String> {
     }
 }
 
+/// How deep WKT nodes may nest. The parser recurses once per level; real CRS WKT (a WKT2
+/// BoundCRS with its operation) nests about eight deep, and without a limit `A[A[A[…` in a
+/// `.prj` would overflow the stack.
+const MAX_NESTING: u32 = 64;
+
 struct Parser<'a> {
     chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// Nodes open around the parser.
+    depth: u32,
 }
 
 impl Parser<'_> {
@@ -110,8 +118,20 @@ impl Parser<'_> {
         self.body(keyword)
     }
 
-    /// The arguments after `KEYWORD[` up to the closing bracket.
+    /// The arguments after `KEYWORD[` up to the closing bracket, at most [`MAX_NESTING`] deep.
     fn body(&mut self, keyword: String) -> Result<Node, String> {
+        if self.depth >= MAX_NESTING {
+            return Err(format!(
+                "WKT nested more than {MAX_NESTING} deep at {keyword}["
+            ));
+        }
+        self.depth += 1;
+        let node = self.args(keyword);
+        self.depth -= 1;
+        node
+    }
+
+    fn args(&mut self, keyword: String) -> Result<Node, String> {
         let mut args = Vec::new();
         loop {
             self.skip_ws();
@@ -209,5 +229,19 @@ mod tests {
     fn reports_truncation() {
         assert!(parse(r#"GEOGCS["GCS_X",DATUM["D""#).is_err());
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!(
+            "PROJCS[\"x\",{}{}]",
+            "A[".repeat(20_000),
+            "]".repeat(20_000)
+        );
+        let err = parse(&deep).unwrap_err();
+        assert!(err.contains("nested more than 64 deep"), "{err}");
+        // 64 levels are still read.
+        let ok = format!("{}{}", "A[".repeat(64), "]".repeat(64));
+        assert!(parse(&ok).is_ok());
     }
 }

@@ -58,7 +58,11 @@ pub(crate) fn parse_feature(bytes: &[u8]) -> Result<RawFeature<'_>, ParseError> 
         message: "invalid UTF-8".into(),
         eof: false,
     })?;
-    let mut cur = Cursor { text, at: 0 };
+    let mut cur = Cursor {
+        text,
+        at: 0,
+        depth: 0,
+    };
     let feature = cur.feature()?;
     cur.ws();
     if cur.at < text.len() {
@@ -67,9 +71,16 @@ pub(crate) fn parse_feature(bytes: &[u8]) -> Result<RawFeature<'_>, ParseError> 
     Ok(feature)
 }
 
+/// How deep arrays and objects may nest in a property or a foreign member. The skipper
+/// recurses once per level; without a limit a file of `[[[[…` would overflow a worker
+/// thread's stack and abort the process. Real attributes nest a few levels at most.
+pub(crate) const MAX_NESTING: u32 = 128;
+
 struct Cursor<'a> {
     text: &'a str,
     at: usize,
+    /// Arrays and objects open around the cursor in [`Cursor::skip`].
+    depth: u32,
 }
 
 impl<'a> Cursor<'a> {
@@ -234,8 +245,23 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Skips any JSON value.
+    /// Skips any JSON value, nested at most [`MAX_NESTING`] deep.
     fn skip(&mut self) -> Result<(), ParseError> {
+        if matches!(self.peek(), Some(b'{' | b'[')) {
+            if self.depth >= MAX_NESTING {
+                return Err(self.error(format!(
+                    "arrays and objects nested more than {MAX_NESTING} deep"
+                )));
+            }
+            self.depth += 1;
+            let skipped = self.skip_value();
+            self.depth -= 1;
+            return skipped;
+        }
+        self.skip_value()
+    }
+
+    fn skip_value(&mut self) -> Result<(), ParseError> {
         match self.peek() {
             Some(b'{') => self.object(|cur, _| cur.skip()),
             Some(b'[') => {
@@ -578,6 +604,23 @@ mod tests {
             }
             bytes[i] = saved;
         }
+    }
+
+    #[test]
+    fn deep_nesting_in_a_property_or_foreign_member_is_an_error() {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let geometry = r#""geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#;
+        for feature in [
+            format!(r#"{{"type":"Feature","properties":{{"X":{deep}}},{geometry}}}"#),
+            format!(r#"{{"type":"Feature","foreign":{deep},"properties":{{}},{geometry}}}"#),
+        ] {
+            let err = error_of(&feature);
+            assert!(err.message.contains("nested more than 128 deep"), "{err:?}");
+        }
+        // Ordinary nesting still reads, kept as its JSON text.
+        let nested =
+            format!(r#"{{"type":"Feature","properties":{{"X":[[{{"a":[1]}}]]}},{geometry}}}"#);
+        assert!(parse_one(&nested).properties[0].1.as_text().is_some());
     }
 
     #[test]
