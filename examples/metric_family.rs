@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
         thresholds: Thresholds::default(),
         yields: YieldTable::default(),
     };
-    let outcome = redline_overlay::run(&county, &settings, "demo");
+    let outcome = redline_overlay::run(&county, &settings, "demo")?;
     for m in outcome.townships.iter().chain([&outcome.county]) {
         let l = &m.landuse;
         println!(

@@ -3,8 +3,8 @@
 use anyhow::{anyhow, bail, Context, Result};
 use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
 use redline_ingest::{
-    deduction_fraction, read_layer, DataIssue, IssueKind, Layer, LayerRole, ReadOptions,
-    ResolvedFields,
+    deduction_fraction, read_layer, DataIssue, IngestError, IssueKind, Layer, LayerRole,
+    ReadOptions, ResolvedFields,
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,
@@ -117,6 +117,9 @@ pub struct Job {
     pub text: String,
 }
 
+/// One layer as read: its role, the layer (`None` for an empty optional layer) and its issues.
+type LayerRead = (LayerRole, Option<Layer>, Vec<DataIssue>);
+
 /// A layer's `crs` (where its file declares none) and `towgs84`, from the job file.
 struct LayerDatum {
     crs: Option<Crs>,
@@ -136,6 +139,17 @@ fn default_kinds() -> BTreeMap<String, ApprovalKind> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// A plausible land-class code: two digits (the first-level group), then up to six digits or
+/// capital letters.
+fn is_class_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    (2..=8).contains(&b.len())
+        && b[..2].iter().all(u8::is_ascii_digit)
+        && b[2..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
 }
 
 fn date(text: &str, key: &str) -> Result<Date> {
@@ -210,6 +224,12 @@ impl Job {
         };
         let mut classes = LandClassTable::builtin().clone();
         for (code, letter) in file.classes.unwrap_or_default() {
+            if !is_class_code(&code) {
+                bail!(
+                    "classes.{code:?}: a land-class code starts with its two-digit first-level \
+                     group (0101, 1107A, 05H1)"
+                );
+            }
             let category = match letter.as_str() {
                 "C" => LandCategory::Cultivated,
                 "N" => LandCategory::Agricultural,
@@ -313,7 +333,7 @@ impl Job {
         &self,
         layer_done: &(dyn Fn() + Sync),
     ) -> Result<(County, Settings, Vec<DataIssue>)> {
-        let reads: Vec<Result<(LayerRole, Layer, Vec<DataIssue>)>> = {
+        let reads: Vec<Result<LayerRead>> = {
             use rayon::prelude::*;
             self.layers
                 .par_iter()
@@ -325,11 +345,15 @@ impl Job {
                 .collect()
         };
         let mut layers = BTreeMap::new();
+        let mut empty = Vec::new();
         let mut issues = Vec::new();
         for r in reads {
             let (role, layer, found) = r?;
             issues.extend(found);
-            layers.insert(role, layer);
+            match layer {
+                Some(layer) => drop(layers.insert(role, layer)),
+                None => empty.push(role),
+            }
         }
         let crs = match &self.crs {
             Some(c) => c.clone(),
@@ -379,6 +403,14 @@ impl Job {
             let f = fields(&l, LayerRole::Changes)?;
             county.changes = Some(self.changes(l, &f));
         }
+        for role in empty {
+            match role {
+                LayerRole::Approvals => county.approvals = Some(Vec::new()),
+                LayerRole::Supplements => county.supplements = Some(Vec::new()),
+                LayerRole::Changes => county.changes = Some(Vec::new()),
+                _ => {}
+            }
+        }
         if let Some(path) = &self.targets {
             county.targets = read_targets(path)?;
         }
@@ -393,11 +425,7 @@ impl Job {
         Ok((county, settings, issues))
     }
 
-    fn read_one(
-        &self,
-        role: LayerRole,
-        spec: &LayerSpec,
-    ) -> Result<(LayerRole, Layer, Vec<DataIssue>)> {
+    fn read_one(&self, role: LayerRole, spec: &LayerSpec) -> Result<LayerRead> {
         let id_field = role.fields().iter().find(|f| f.key == "id").map(|f| {
             spec.fields
                 .get("id")
@@ -413,8 +441,14 @@ impl Job {
             source_layer: spec.layer.clone(),
             format: None,
         };
-        let mut read =
-            read_layer(&spec.path, &options).with_context(|| format!("layers.{}", role.name()))?;
+        let mut read = match read_layer(&spec.path, &options) {
+            // A year without change patches, approvals or projects is normal: the family runs
+            // on no features. The layers the metrics are made of may not be empty.
+            Err(IngestError::EmptyLayer { dropped: 0, .. }) if role.may_be_empty() => {
+                return Ok((role, None, Vec::new()));
+            }
+            read => read.with_context(|| format!("layers.{}", role.name()))?,
+        };
         if let (Some(h), Some(crs)) = (datum.towgs84, read.layer.crs.as_mut()) {
             crs.towgs84 = Some(h);
         }
@@ -429,7 +463,7 @@ impl Job {
         let mut issues = read.issues;
         let fields = ResolvedFields::resolve(&read.layer, role, &spec.fields)?;
         issues.extend(fields.check(&read.layer, &self.classes));
-        Ok((role, read.layer, issues))
+        Ok((role, Some(read.layer), issues))
     }
 
     fn parcels(

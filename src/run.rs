@@ -150,7 +150,7 @@ fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcom
         county.townships.len(),
     );
     let outcome =
-        redline_overlay::run_with_progress(&county, &settings, &job.name, &|| overlaying.inc(1));
+        redline_overlay::run_with_progress(&county, &settings, &job.name, &|| overlaying.inc(1))?;
     overlaying.finish_and_clear();
     let overlay = started.elapsed() - read;
     issues.sort_by(|a, b| {

@@ -28,6 +28,7 @@ mod issue;
 mod landclass;
 #[cfg(feature = "proj")]
 mod proj_engine;
+mod segments;
 mod tm;
 mod transform;
 pub mod units;

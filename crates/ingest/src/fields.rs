@@ -111,6 +111,16 @@ impl LayerRole {
         }
     }
 
+    /// Whether a job may give this layer with no features: a year can have no change patches,
+    /// approvals or compensation projects, but townships, land use and basic farmland are
+    /// what the metrics are made of.
+    pub fn may_be_empty(self) -> bool {
+        matches!(
+            self,
+            LayerRole::Approvals | LayerRole::Supplements | LayerRole::Changes
+        )
+    }
+
     /// The role of a job-file name.
     pub fn from_name(name: &str) -> Option<LayerRole> {
         Self::ALL.into_iter().find(|r| r.name() == name)

@@ -79,16 +79,42 @@ pub struct Outcome {
     pub stage_seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
+/// A reported area that could not be measured: the run stops rather than fall back to another
+/// method (a planar area is up to 560 ppm off in Gauss–Krüger and must never pass for the
+/// ellipsoidal one).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{layer} feature #{feature}: the {method} area cannot be measured: {source}")]
+pub struct AreaFailure {
+    /// The layer (`landuse`, `basic_farmland`, `supplements`, `changes`).
+    pub layer: &'static str,
+    /// The feature's position in the engine's list of that layer.
+    pub feature: usize,
+    /// The area method asked for.
+    pub method: &'static str,
+    /// Why (boxed: the error travels through every `Result` of the engine).
+    pub source: Box<redline_geom::AreaError>,
+}
+
 /// Area per unit of planar area of each feature, by the job's method: the scale that turns a
 /// piece's planar area into its reported area (the scale does not change measurably across one
-/// parcel, so pieces need no re-projection).
+/// parcel, so pieces need no re-projection). An area that cannot be measured is an error.
 fn scales(
+    layer: &'static str,
     geoms: &[&MultiPolygon<f64>],
     planar: &[f64],
     official: Option<&[Option<f64>]>,
     settings: &Settings,
-) -> Vec<f64> {
-    let measure = EllipsoidalArea::for_crs(&settings.crs).ok();
+) -> Result<Vec<f64>, AreaFailure> {
+    let failure = |feature, source| AreaFailure {
+        layer,
+        feature,
+        method: "ellipsoidal",
+        source: Box::new(source),
+    };
+    let measure = match settings.area {
+        AreaMethod::Planar => None,
+        _ => Some(EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?),
+    };
     geoms
         .par_iter()
         .enumerate()
@@ -97,16 +123,14 @@ fn scales(
             |cached, (k, g)| {
                 let p = planar[k];
                 if p <= 0.0 {
-                    return 1.0;
+                    return Ok(1.0);
                 }
                 let official = official.and_then(|o| o[k]);
-                match (settings.area, official) {
-                    (AreaMethod::Planar, _) => 1.0,
-                    (AreaMethod::Prorate, Some(tbmj)) => tbmj / p,
-                    _ => cached
-                        .as_mut()
-                        .and_then(|c| c.area(g).ok())
-                        .map_or(1.0, |a| a / p),
+                match (settings.area, official, cached.as_mut()) {
+                    (AreaMethod::Planar, _, _) => Ok(1.0),
+                    (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
+                    (_, _, Some(c)) => c.area(g).map(|a| a / p).map_err(|e| failure(k, e)),
+                    (_, _, None) => Ok(1.0),
                 }
             },
         )
@@ -125,24 +149,25 @@ pub(crate) struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn new(
+        layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
         official: Option<&[Option<f64>]>,
         settings: &Settings,
-    ) -> Self {
+    ) -> Result<Self, AreaFailure> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
-        let scale = scales(&geoms, &planar, official, settings);
+        let scale = scales(layer, &geoms, &planar, official, settings)?;
         let index = ParcelIndex::new(&geoms);
         let bboxes = geoms
             .par_iter()
             .map(|g| geo::BoundingRect::bounding_rect(*g))
             .collect();
-        Prepared {
+        Ok(Prepared {
             geoms,
             planar,
             scale,
             index,
             bboxes,
-        }
+        })
     }
 }
 
@@ -163,7 +188,14 @@ struct Layers<'a> {
 /// Runs every metric family on the county. Townships are processed in parallel and gathered in
 /// code order; within a township features are taken in layer order, so a county put in id
 /// order by [`County::sort`] gives the same bits whatever the input order or thread count.
-pub fn run(county: &County, settings: &Settings, county_name: &str) -> Outcome {
+///
+/// # Errors
+/// An area that the job's method cannot measure (see [`AreaFailure`]).
+pub fn run(
+    county: &County,
+    settings: &Settings,
+    county_name: &str,
+) -> Result<Outcome, AreaFailure> {
     run_with_progress(county, settings, county_name, &|| {})
 }
 
@@ -174,11 +206,11 @@ pub fn run_with_progress(
     settings: &Settings,
     county_name: &str,
     township_done: &(dyn Fn() + Sync),
-) -> Outcome {
+) -> Result<Outcome, AreaFailure> {
     let mut order: Vec<usize> = (0..county.townships.len()).collect();
     order.sort_by(|&a, &b| county.townships[a].code.cmp(&county.townships[b].code));
     let started = std::time::Instant::now();
-    let layers = prepare(county, settings);
+    let layers = prepare(county, settings)?;
     let mut stage_seconds = std::collections::BTreeMap::new();
     stage_seconds.insert("prepare", started.elapsed().as_secs_f64());
     let results: Vec<TownshipResult> = order
@@ -233,7 +265,7 @@ pub fn run_with_progress(
             *v.patches.entry(p.verdict.name().to_string()).or_default() += 1;
         }
     }
-    Outcome {
+    Ok(Outcome {
         townships,
         county: county_row,
         pbf_loss,
@@ -242,16 +274,17 @@ pub fn run_with_progress(
         issues: overlapping_conversions(county, settings),
         notes,
         stage_seconds,
-    }
+    })
 }
 
-fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
+fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<Layers<'a>, AreaFailure> {
     let official: Vec<Option<f64>> = county.landuse.iter().map(|p| p.official_area).collect();
     let landuse = Prepared::new(
+        "landuse",
         county.landuse.iter().map(|p| &p.geometry).collect(),
         Some(&official),
         settings,
-    );
+    )?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
     let other = Settings {
         area: if settings.area == AreaMethod::Planar {
@@ -264,12 +297,17 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
     let pbf = county
         .basic_farmland
         .as_ref()
-        .map(|b| Prepared::new(b.iter().map(|p| &p.geometry).collect(), None, &other));
+        .map(|b| {
+            let geoms = b.iter().map(|p| &p.geometry).collect();
+            Prepared::new("basic_farmland", geoms, None, &other)
+        })
+        .transpose()?;
     let period = settings.period;
     let supplements = county.supplements.as_ref().map(|s| {
         let accepted =
             |x: &crate::model::Supplement| x.accepted && x.date.is_some_and(|d| period.contains(d));
         Prepared::new(
+            "supplements",
             s.iter()
                 .map(|x| if accepted(x) { &x.geometry } else { &EMPTY })
                 .collect(),
@@ -277,9 +315,11 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
             &other,
         )
     });
+    let supplements = supplements.transpose()?;
     let changes = county.changes.as_ref().map(|c| {
         let dated_in = |x: &crate::model::Change| x.image_date.is_none_or(|d| period.contains(d));
         Prepared::new(
+            "changes",
             c.iter()
                 .map(|x| if dated_in(x) { &x.geometry } else { &EMPTY })
                 .collect(),
@@ -287,6 +327,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
             &other,
         )
     });
+    let changes = changes.transpose()?;
     let approvals = county.approvals.as_deref().unwrap_or_default();
     let in_force: Vec<_> = approvals
         .iter()
@@ -317,7 +358,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
             .map(|a| &a.geometry)
             .collect(),
     );
-    Layers {
+    Ok(Layers {
         landuse,
         pbf,
         supplements,
@@ -325,7 +366,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Layers<'a> {
         legal,
         other_cover,
         conversions,
-    }
+    })
 }
 
 /// An empty geometry stands in for features a family leaves out, so positions still match.
@@ -507,12 +548,10 @@ fn judge(
         for &(town, part) in list {
             per_town[town].add_part(part, v);
             if matches!(v, Verdict::Illegal | Verdict::Partial) && part.illegal > 0.0 {
-                let geometry = MultiPolygon(
-                    part.illegal_geometry
-                        .iter()
-                        .flat_map(|g| g.0.iter().cloned())
-                        .collect(),
-                );
+                // The illegal parts of one patch in one township, cut from neighbouring parcels,
+                // touch along the parcels' shared edges: dissolved into one valid multipolygon
+                // (appended as they were, GEOS and QGIS reject the feature).
+                let geometry = geo::unary_union(&part.illegal_geometry);
                 pieces.push(ViolationPiece {
                     patch: patch.id.clone(),
                     township: townships[town].code.clone(),

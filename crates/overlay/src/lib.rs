@@ -16,7 +16,7 @@ mod violations;
 pub use balance::{Balance, Ledger};
 pub use basic_farmland::PbfLoss;
 pub use clip::intersect_with_large as clip_intersection;
-pub use engine::{run, run_with_progress, Outcome, PatchVerdict, ViolationPiece};
+pub use engine::{run, run_with_progress, AreaFailure, Outcome, PatchVerdict, ViolationPiece};
 pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
 pub use model::{
     Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,

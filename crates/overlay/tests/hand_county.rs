@@ -315,7 +315,7 @@ fn close(a: f64, b: f64) {
 }
 
 fn outcome() -> Outcome {
-    run(&county(), &settings(), "hand county")
+    run(&county(), &settings(), "hand county").unwrap()
 }
 
 #[test]
@@ -507,7 +507,7 @@ fn thresholds_move_the_flags() {
     let mut s = settings();
     s.thresholds.interview_ratio = 0.6;
     s.thresholds.accountability_ratio = 0.7;
-    let o = run(&county(), &s, "hand county");
+    let o = run(&county(), &s, "hand county").unwrap();
     let v = o.county.violations.as_ref().unwrap();
     // 0.635: an interview, not accountability.
     assert!(v.interview && !v.accountability);
@@ -521,7 +521,7 @@ fn prorated_areas_split_the_official_area() {
     c.landuse[1].official_area = Some(10_400.0);
     let mut s = settings();
     s.area = AreaMethod::Prorate;
-    let o = run(&c, &s, "hand county");
+    let o = run(&c, &s, "hand county").unwrap();
     close(
         o.townships[0].landuse.cultivated_by_class["0101"].gross,
         5_200.0,
