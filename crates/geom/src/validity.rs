@@ -492,8 +492,11 @@ mod tests {
         assert!(out.geometry.is_none());
     }
 
+    /// Polygons as lists of rings of positions.
+    type Polygons = Vec<Vec<Vec<[f64; 2]>>>;
+
     /// The check's verdict on polygons given as lists of rings.
-    fn valid(polygons: Vec<Vec<Vec<[f64; 2]>>>) -> bool {
+    fn valid(polygons: Polygons) -> bool {
         let mp = MultiPolygon(
             polygons
                 .into_iter()
@@ -555,7 +558,7 @@ mod tests {
     #[test]
     fn rings_of_polygons_and_parts_by_the_ogc_rules() {
         // Worked out by hand; each line says why.
-        let cases: Vec<(&str, Vec<Vec<Vec<[f64; 2]>>>, bool)> = vec![
+        let cases: Vec<(&str, Polygons, bool)> = vec![
             (
                 "hole inside",
                 vec![vec![sq(0.0, 0.0, 10.0), sq(2.0, 2.0, 2.0)]],
