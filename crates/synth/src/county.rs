@@ -125,18 +125,50 @@ struct Totals {
     pbf: f64,
 }
 
+/// The most parcels a county may have: 10 million took 71 s and 5.3 GB on disk; a hundred
+/// million is a province, not a county, and larger numbers only exhaust memory or disk.
+pub const MAX_PARCELS: usize = 100_000_000;
+
+/// The fewest parcels per township: each township needs blocks of the lattice for its
+/// villages and their settlements.
+pub const MIN_PARCELS_PER_TOWNSHIP: usize = 50;
+
+/// The most townships: codes are the county code and three digits from 100.
+pub const MAX_TOWNSHIPS: usize = 899;
+
+/// Refuses, before anything is allocated or written, a size the generator cannot lay out.
+fn check_size(config: &Config) -> Result<(), SynthError> {
+    let (p, k) = (config.parcels, config.townships);
+    let problem = if k == 0 {
+        Some("--townships must be at least 1".to_string())
+    } else if k > MAX_TOWNSHIPS {
+        Some(format!(
+            "--townships {k}: at most {MAX_TOWNSHIPS} (three-digit township codes)"
+        ))
+    } else if p > MAX_PARCELS {
+        Some(format!("--parcels {p}: at most {MAX_PARCELS}"))
+    } else if p < MIN_PARCELS_PER_TOWNSHIP * k {
+        Some(format!(
+            "--parcels {p} is too few for {k} townships: give at least {} ({MIN_PARCELS_PER_TOWNSHIP} per township)",
+            MIN_PARCELS_PER_TOWNSHIP * k
+        ))
+    } else {
+        None
+    };
+    problem.map_or(Ok(()), |p| Err(SynthError::Config(p)))
+}
+
 /// Generates a county into `dir` (created if missing).
+///
+/// # Errors
+/// A size outside the generator's range ([`MAX_PARCELS`], [`MIN_PARCELS_PER_TOWNSHIP`],
+/// [`MAX_TOWNSHIPS`]) before anything is written; a failed write.
 pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
-    if config.parcels == 0 || config.townships == 0 {
-        return Err(SynthError::Config(
-            "--parcels and --townships must be at least 1".into(),
-        ));
-    }
+    check_size(config)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SynthError::Io { path, source }
     };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
     // ~2.2 cells per parcel and ~70 % of the lattice inside the outline.
     let cells = config.parcels as f64 * 2.3 / 0.62;
     // Columns are about twice as wide as rows: twice as many rows keeps the county round.
@@ -150,6 +182,13 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
     let growth = (config.parcels as f64 / 20_000.0).sqrt().max(1.0);
     let villages = (141.0 / 11.0 * config.townships as f64 * growth).round() as usize;
     let plan = Plan::new(config.seed, &lattice, config.townships, villages);
+    plan.laid_out(config.townships).map_err(|why| {
+        SynthError::Config(format!(
+            "{} parcels cannot be laid out in {} townships ({why}): give more parcels or fewer townships",
+            config.parcels, config.townships
+        ))
+    })?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let crs = Crs::from_epsg(4529).map_err(|e| SynthError::Config(e.to_string()))?;
     let measure = EllipsoidalArea::for_crs(&crs).map_err(|e| SynthError::Config(e.to_string()))?;
     let mut g = Generator::new(config, &lattice, &plan, dir, measure.cached());

@@ -21,5 +21,7 @@ mod rng;
 mod trace;
 mod write;
 
-pub use county::{generate, Config, Summary, SynthError};
+pub use county::{
+    generate, Config, Summary, SynthError, MAX_PARCELS, MAX_TOWNSHIPS, MIN_PARCELS_PER_TOWNSHIP,
+};
 pub use write::Format;

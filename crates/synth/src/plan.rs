@@ -90,8 +90,27 @@ impl Plan {
         let mask = plan.outline(lattice);
         let seeds = plan.spread(&mask, k.max(1), TAG_TOWNS, lattice);
         plan.assign_townships(&mask, &seeds, lattice);
-        plan.assign_villages(k.max(1), villages.max(k), lattice);
+        plan.assign_villages(plan.towns.len(), villages.max(k), lattice);
         plan
+    }
+
+    /// Whether the plan holds `k` townships, each with blocks and villages, and every block's
+    /// village belongs to its township: a county too small for its townships cannot be laid
+    /// out, and the generator must say so rather than index past a list.
+    pub fn laid_out(&self, k: usize) -> Result<(), String> {
+        if self.towns.len() != k {
+            return Err(format!("only {} of {k} townships fit", self.towns.len()));
+        }
+        for (b, town) in self.town.iter().enumerate() {
+            let Some(t) = town else { continue };
+            if usize::from(self.village[b]) >= self.towns[usize::from(*t)].villages.len() {
+                return Err(format!("township {} has a block without a village", t + 1));
+            }
+        }
+        match self.towns.iter().position(|t| t.villages.is_empty()) {
+            Some(t) => Err(format!("township {} has no village", t + 1)),
+            None => Ok(()),
+        }
     }
 
     fn block_center(&self, lattice: &Lattice, bi: usize, bj: usize) -> (f64, f64) {

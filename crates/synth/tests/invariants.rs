@@ -334,3 +334,49 @@ fn change_patches_cover_every_case() {
         "{inside} {partial} {outside} {facility} {on_settlement}"
     );
 }
+
+#[test]
+fn every_size_works_or_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = [
+        (50, 11, "too few for 11 townships"),
+        (0, 1, "too few for 1 townships"),
+        (1_000, 0, "--townships must be at least 1"),
+        (1_000, 900, "at most 899"),
+        (100_000_001, 11, "at most 100000000"),
+        (usize::MAX, 11, "at most 100000000"),
+        (6_000, 120, "cannot be laid out in 120 townships"),
+    ];
+    for (parcels, townships, message) in refused {
+        let out = dir.path().join(format!("refused_{parcels}_{townships}"));
+        let config = redline_synth::Config {
+            parcels,
+            townships,
+            seed: 1,
+            format: redline_synth::Format::GeoJson,
+        };
+        let err = redline_synth::generate(&config, &out).unwrap_err();
+        assert!(
+            err.to_string().contains(message),
+            "{parcels}/{townships}: {err}"
+        );
+        assert!(
+            !out.exists(),
+            "{parcels}/{townships} wrote {}",
+            out.display()
+        );
+    }
+    // Small counties at the limit, and a few townships more or fewer, are generated whole.
+    for (parcels, townships) in [(50, 1), (110, 2), (550, 11), (1_500, 30), (12_500, 250)] {
+        let out = dir.path().join(format!("ok_{parcels}_{townships}"));
+        let config = redline_synth::Config {
+            parcels,
+            townships,
+            seed: 1,
+            format: redline_synth::Format::GeoJson,
+        };
+        let summary = redline_synth::generate(&config, &out).unwrap();
+        assert_eq!(summary.townships, townships);
+        assert!(summary.parcels > 0);
+    }
+}
