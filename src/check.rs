@@ -4,38 +4,9 @@ use crate::cli::CheckArgs;
 use crate::Outcome;
 use anyhow::{anyhow, Result};
 use redline_geom::LandClassTable;
-use redline_ingest::{DataIssue, Layer};
+use redline_ingest::DataIssue;
 use redline_ingest::{IssueKind, LayerRole, ResolvedFields};
 use std::collections::BTreeMap;
-
-/// Overlaps between features of a layer that must be a coverage, as data issues on the later
-/// feature of each pair. Areas are planar, in the layer's units (m² for projected CRSs).
-fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
-    let geometries: Vec<_> = layer.features.iter().map(|f| &f.geometry).collect();
-    // 0.01 m², or about that in square degrees for geographic layers.
-    let geographic = layer.crs.as_ref().is_some_and(|c| c.is_geographic());
-    let min_area = if geographic { 1e-12 } else { 0.01 };
-    let unit = if geographic { "square degrees" } else { "m²" };
-    redline_index::overlapping_pairs(&geometries, min_area)
-        .into_iter()
-        .map(|o| {
-            let (a, b) = (&layer.features[o.a], &layer.features[o.b]);
-            DataIssue {
-                file: layer.path.display().to_string(),
-                layer: layer.name.clone(),
-                feature: Some(b.index),
-                id: b.id.clone(),
-                field: None,
-                kind: IssueKind::Overlap,
-                message: format!(
-                    "overlaps feature {} by {:.4} {unit} (the layer must be a coverage)",
-                    a.label(),
-                    o.area
-                ),
-            }
-        })
-        .collect()
-}
 
 /// Prints the count line and says whether issues were found.
 fn report(what: &str, issues: &[DataIssue]) -> Outcome {
@@ -48,12 +19,15 @@ fn report(what: &str, issues: &[DataIssue]) -> Outcome {
     }
 }
 
-/// `redline check JOB.toml`: every layer of the job read and checked as `run` would, without the
-/// overlay.
+/// `redline check JOB.toml`: every layer of the job read, preflighted and overlaid as `run`
+/// would — the coverage of the land use is judged from the overlay's pieces — without writing
+/// anything. Reports the same data issues, and the same count, as `run`.
 fn check_job(args: &CheckArgs) -> Result<Outcome> {
     let job = crate::job::Job::load(&args.layer.file)?;
-    let (county, _, mut issues) = job.read()?;
-    issues.sort_by(|a, b| (&a.file, a.feature, a.kind).cmp(&(&b.file, b.feature, b.kind)));
+    let (county, settings, mut issues) = job.read()?;
+    let outcome = redline_overlay::run(&county, &settings, &job.name)?;
+    issues.extend(job.locate(outcome.issues));
+    crate::job::sort_issues(&mut issues);
     for issue in &issues {
         out!("{issue}");
     }
@@ -98,7 +72,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
             role,
             LayerRole::Landuse | LayerRole::Townships | LayerRole::BasicFarmland
         ) {
-            issues.extend(coverage_overlaps(layer));
+            issues.extend(crate::preflight::coverage_overlaps(layer));
         }
     }
     issues.sort_by_key(|i| (i.feature, i.kind));

@@ -72,7 +72,7 @@ pub struct RunArgs {
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output folder: the demo county's layers go to DIR/data, the reports to DIR.
+    /// Output folder: the demo county's layers go to DIR/data, the reports to DIR/out.
     #[arg(short, long, value_name = "DIR", default_value = "redline-demo")]
     pub output: PathBuf,
     /// Worker threads (default: every core).

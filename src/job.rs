@@ -1,5 +1,6 @@
 //! The job file (SPEC §9): parsed, checked key by key, and turned into the engine's inputs.
 
+use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};
 use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
 use redline_ingest::{
@@ -141,6 +142,62 @@ fn default_kinds() -> BTreeMap<String, ApprovalKind> {
     .collect()
 }
 
+/// Thresholds that can be met: ratios in [0, 1] with the interview line at or below the
+/// accountability line, areas finite and not negative. A NaN or negative line would flag
+/// every county or none.
+fn check_thresholds(t: &Thresholds) -> Result<()> {
+    let ratio = |key: &str, v: f64| -> Result<()> {
+        if !(0.0..=1.0).contains(&v) {
+            bail!("thresholds.{key} = {v}: a ratio between 0 and 1");
+        }
+        Ok(())
+    };
+    ratio("interview_ratio", t.interview_ratio)?;
+    ratio("accountability_ratio", t.accountability_ratio)?;
+    if t.interview_ratio > t.accountability_ratio {
+        bail!(
+            "thresholds.interview_ratio = {} is above accountability_ratio = {}: interviews \
+             (约谈) come before accountability (问责)",
+            t.interview_ratio,
+            t.accountability_ratio
+        );
+    }
+    let area = |key: &str, v: f64| -> Result<()> {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("thresholds.{key} = {v}: an area in m², zero or more");
+        }
+        Ok(())
+    };
+    area("min_illegal_m2", t.min_illegal_m2)?;
+    if let Some(a) = t.interview_area_m2 {
+        area("interview_area_m2", a)?;
+    }
+    Ok(())
+}
+
+/// A yield table has one finite, non-negative yield for each of the 15 grades (GB/T
+/// 28407-2012's 耕地质量等别 run 1–15).
+fn check_yields(table: &[f64]) -> Result<()> {
+    if table.len() != 15 {
+        bail!(
+            "capacity.yield_per_grade has {} entries: give one yield (kg/亩) for each of the 15 \
+             grades",
+            table.len()
+        );
+    }
+    if let Some((i, v)) = table
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        bail!(
+            "capacity.yield_per_grade: grade {} has {v}: a yield is a finite number, zero or more",
+            i + 1
+        );
+    }
+    Ok(())
+}
+
 /// A plausible land-class code: two digits (the first-level group), then up to six digits or
 /// capital letters.
 fn is_class_code(code: &str) -> bool {
@@ -214,12 +271,15 @@ impl Job {
                 .unwrap_or(defaults.accountability_ratio),
             min_illegal_m2: t.min_illegal_m2.unwrap_or(defaults.min_illegal_m2),
         };
+        check_thresholds(&thresholds)?;
         let yields = match file.capacity {
-            Some(c) if c.yield_per_grade.is_empty() => bail!("capacity.yield_per_grade is empty"),
-            Some(c) => YieldTable {
-                per_grade: c.yield_per_grade,
-                is_default: false,
-            },
+            Some(c) => {
+                check_yields(&c.yield_per_grade)?;
+                YieldTable {
+                    per_grade: c.yield_per_grade,
+                    is_default: false,
+                }
+            }
             None => YieldTable::default(),
         };
         let mut classes = LandClassTable::builtin().clone();
@@ -274,6 +334,15 @@ impl Job {
                 towgs84: towgs84.map_err(|e| anyhow!("{}: {e}", key("towgs84")))?,
             };
             datums.insert(*role, datum);
+            if let Some(name) = &spec.dbf_encoding {
+                if redline_ingest::encoding_by_name(name).is_none() {
+                    bail!(
+                        "{}: {name:?} is not an encoding redline knows (utf-8, gbk, gb18030, \
+                         cp936, big5, latin1 …)",
+                        key("dbf_encoding")
+                    );
+                }
+            }
             spec.path = base.join(&spec.path);
             if !spec.path.exists() {
                 bail!(
@@ -290,6 +359,13 @@ impl Job {
                     known.join(", ")
                 );
             }
+        }
+        if file
+            .output
+            .as_ref()
+            .is_some_and(|o| o.as_os_str().is_empty())
+        {
+            bail!("output = \"\": give the reports a folder of their own");
         }
         let targets = file.targets.map(|t| base.join(t.path));
         if let Some(t) = targets.as_ref().filter(|t| !t.exists()) {
@@ -321,6 +397,33 @@ impl Job {
     /// Per-feature problems come back as data issues.
     pub fn read(&self) -> Result<(County, Settings, Vec<DataIssue>)> {
         self.read_with_progress(&|| {})
+    }
+
+    /// Every file the job reads: the job file, each layer's file (without a `#LAYER` suffix)
+    /// and the targets table. The output folder may not be, or contain, their folders.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let layer_file = |p: &Path| {
+            let text = p.to_string_lossy();
+            match text.rsplit_once('#') {
+                Some((file, _)) if !Path::new(&text.as_ref()).exists() => PathBuf::from(file),
+                _ => p.to_path_buf(),
+            }
+        };
+        std::iter::once(self.path.clone())
+            .chain(self.layers.iter().map(|(_, s)| layer_file(&s.path)))
+            .chain(self.targets.clone())
+            .collect()
+    }
+
+    /// Gives the overlay's data issues (which know their layer, not their file) the file of
+    /// their layer.
+    pub fn locate(&self, mut issues: Vec<DataIssue>) -> Vec<DataIssue> {
+        for issue in issues.iter_mut().filter(|i| i.file.is_empty()) {
+            if let Some((_, spec)) = self.layers.iter().find(|(r, _)| r.name() == issue.layer) {
+                issue.file = spec.path.display().to_string();
+            }
+        }
+        issues
     }
 
     /// The number of layers the job reads.
@@ -359,9 +462,13 @@ impl Job {
             Some(c) => c.clone(),
             None => layers[&LayerRole::Townships].require_crs()?.clone(),
         };
+        for (role, layer) in &layers {
+            preflight::coordinates_fit_crs(*role, layer)?;
+        }
         for layer in layers.values_mut() {
             to_crs(layer, &crs)?;
         }
+        preflight::layers_meet_townships(&layers)?;
         let mut county = County::default();
         let mut take = |role| layers.remove(&role);
         let spec = |role: LayerRole| self.layers.iter().find(|(r, _)| *r == role).map(|(_, s)| s);
@@ -374,13 +481,17 @@ impl Job {
         };
         if let Some(l) = take(LayerRole::Townships) {
             let f = fields(&l, LayerRole::Townships)?;
-            county.townships = townships(l, &f);
+            let codes = township_codes(&l, &f);
+            issues.extend(preflight::townships(&l, &codes)?);
+            county.townships = townships(l, &f, &codes);
         }
         if let Some(l) = take(LayerRole::Landuse) {
             let f = fields(&l, LayerRole::Landuse)?;
             county.landuse = self.parcels(l, &f, &mut issues);
         }
         if let Some(mut l) = take(LayerRole::BasicFarmland) {
+            // Overlapping basic farmland would count its overlap twice in every PBF number.
+            issues.extend(preflight::coverage_overlaps(&l));
             county.basic_farmland = Some(
                 std::mem::take(&mut l.features)
                     .into_iter()
@@ -413,6 +524,7 @@ impl Job {
         }
         if let Some(path) = &self.targets {
             county.targets = read_targets(path)?;
+            preflight::targets(path, &county.townships, &county.targets)?;
         }
         county.sort();
         let settings = Settings {
@@ -573,6 +685,15 @@ impl Job {
     }
 }
 
+/// Data issues in a fixed order (file, feature, kind, field, message), whatever the order in
+/// which threads found them.
+pub(crate) fn sort_issues(issues: &mut [DataIssue]) {
+    issues.sort_by(|a, b| {
+        (&a.file, a.feature, a.kind, &a.field, &a.message)
+            .cmp(&(&b.file, b.feature, b.kind, &b.field, &b.message))
+    });
+}
+
 fn issue(
     layer: &Layer,
     feature: &redline_ingest::Feature,
@@ -611,16 +732,25 @@ fn dated(
     date
 }
 
-fn townships(mut layer: Layer, f: &ResolvedFields) -> Vec<Township> {
+/// The XZQDM values as read (empty where missing: the preflight refuses that).
+fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
+    layer
+        .features
+        .iter()
+        .map(|feature| {
+            f.value(&feature.attrs, "code")
+                .as_text()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn townships(mut layer: Layer, f: &ResolvedFields, codes: &[String]) -> Vec<Township> {
     std::mem::take(&mut layer.features)
         .into_iter()
-        .map(|feature| {
-            let code = f
-                .value(&feature.attrs, "code")
-                .as_text()
-                .unwrap_or_else(|| feature.label());
-            // 12-digit codes name the same township as their first 9 digits.
-            let code: String = code.trim().chars().take(9).collect();
+        .zip(codes)
+        .map(|(feature, raw)| {
+            let code = preflight::township_code(raw);
             let name = f
                 .value(&feature.attrs, "name")
                 .as_text()
@@ -742,22 +872,30 @@ fn read_targets(path: &Path) -> Result<BTreeMap<String, Targets>> {
                     cell
                 )
             })?;
+            if !(v.is_finite() && v >= 0.0) {
+                bail!(
+                    "{} line {}: {cell:?}: a target is a finite area of zero or more",
+                    path.display(),
+                    n + 2
+                );
+            }
             Ok(Some(unit.to_m2(v)))
         };
-        let code: String = cells
-            .get(code_col)
-            .copied()
-            .unwrap_or("")
-            .chars()
-            .take(9)
-            .collect();
-        out.insert(
-            code,
-            Targets {
-                cultivated: get(cult)?,
-                pbf: get(pbf)?,
-            },
-        );
+        let code = preflight::township_code(cells.get(code_col).copied().unwrap_or(""));
+        if code.is_empty() {
+            bail!("{} line {}: the code is empty", path.display(), n + 2);
+        }
+        let row = Targets {
+            cultivated: get(cult)?,
+            pbf: get(pbf)?,
+        };
+        if out.insert(code.clone(), row).is_some() {
+            bail!(
+                "{} line {}: a second row for township {code}",
+                path.display(),
+                n + 2
+            );
+        }
     }
     Ok(out)
 }

@@ -17,6 +17,7 @@ mod check;
 mod cli;
 mod info;
 mod job;
+mod preflight;
 mod run;
 mod synth;
 

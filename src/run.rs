@@ -1,14 +1,14 @@
 //! `redline run` and `redline demo`.
 
 use crate::cli::{DemoArgs, RunArgs};
-use crate::job::Job;
+use crate::job::{sort_issues, Job};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use redline_geom::units::m2_to_ha;
 use redline_overlay::Metrics;
 use redline_report::{
     balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
-    violations_geojson, write_atomic, JobEcho, Lang, MapRatio,
+    violations_geojson, write_atomic, JobEcho, Lang, MapRatio, OutputSet,
 };
 use std::path::Path;
 use std::time::Instant;
@@ -40,35 +40,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     if gpkg && !cfg!(feature = "gdal") {
         anyhow::bail!(GPKG_NEEDS_GDAL);
     }
-    prepare_output(&output, args.force)?;
-    execute(&job, &output, args.quiet, Style { lang, ratio, gpkg })
-}
-
-/// The marker that says redline made a folder (and may write into it again).
-const MARKER: &str = ".redline-output";
-
-/// Creates the output folder, or checks that redline may write into it: it must be empty, or
-/// carry redline's marker, unless `force`.
-fn prepare_output(output: &Path, force: bool) -> Result<()> {
-    if output.exists() {
-        let foreign = std::fs::read_dir(output)
-            .with_context(|| format!("reading {}", output.display()))?
-            .flatten()
-            .any(|e| e.file_name() != MARKER);
-        if foreign && !output.join(MARKER).exists() && !force {
-            anyhow::bail!(
-                "{} has files redline did not write; choose an empty folder or pass --force",
-                output.display()
-            );
-        }
-    }
-    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
-    let marker = output.join(MARKER);
-    std::fs::write(
-        &marker,
-        "written by redline; `redline run` may overwrite this folder\n",
-    )
-    .with_context(|| format!("writing {}", marker.display()))
+    // Checked and locked before any work: a run that cannot write says so at once.
+    let set = OutputSet::begin(&output, &job.inputs(), args.force)?;
+    execute(&job, set, args.quiet, Style { lang, ratio, gpkg })
 }
 
 pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
@@ -83,14 +57,14 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
     redline_synth::generate(&config, &data)
         .with_context(|| format!("writing the demo county to {}", data.display()))?;
     let job = Job::load(&data.join("job.toml"))?;
-    prepare_output(&args.output, true)?;
+    let set = OutputSet::begin(&args.output.join("out"), &job.inputs(), false)?;
     eprintln!(
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
     );
     execute(
         &job,
-        &args.output,
+        set,
         false,
         Style {
             lang: Lang::Zh,
@@ -131,7 +105,11 @@ struct Style {
     gpkg: bool,
 }
 
-fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcome> {
+/// Reads, overlays and writes every output into the set's staging folder, then commits the
+/// set: a failure anywhere leaves the output folder as it was.
+fn execute(job: &Job, set: OutputSet, quiet: bool, style: Style) -> Result<Outcome> {
+    let output = set.dir().to_path_buf();
+    let output = output.as_path();
     let started = Instant::now();
     let reading = bar(quiet, "reading layers", job.layer_count());
     let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
@@ -149,15 +127,14 @@ fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcom
         "overlay, township by township",
         county.townships.len(),
     );
-    let outcome =
+    let mut outcome =
         redline_overlay::run_with_progress(&county, &settings, &job.name, &|| overlaying.inc(1))?;
     overlaying.finish_and_clear();
     let overlay = started.elapsed() - read;
-    issues.sort_by(|a, b| {
-        (&a.file, a.feature, a.kind, &a.field, &a.message)
-            .cmp(&(&b.file, b.feature, b.kind, &b.field, &b.message))
-    });
-    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
+    // One list: what the readers, the preflight and the overlay found. Its length is the
+    // count printed, the exit code's reason and report.json's `data_issues`.
+    issues.append(&mut job.locate(std::mem::take(&mut outcome.issues)));
+    sort_issues(&mut issues);
     let echo = JobEcho {
         name: &job.name,
         file: &job.path.display().to_string(),
@@ -187,6 +164,7 @@ fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcom
         stages.join(", ")
     );
     write_atomic(&output.join("timings.json"), timings.as_bytes())?;
+    let target = set.commit()?;
     if !quiet {
         print_summary(&outcome.townships, &outcome.county)?;
         eprintln!(
@@ -197,7 +175,7 @@ fn execute(job: &Job, output: &Path, quiet: bool, style: Style) -> Result<Outcom
             issues.len(),
             read.as_secs_f64(),
             overlay.as_secs_f64(),
-            report.display()
+            target.join("report.json").display()
         );
     }
     // A million parcels take a noticeable moment to free; the process is about to exit and

@@ -27,6 +27,10 @@ pub enum IssueKind {
     UndecodableText,
     /// Features of one coverage layer overlap.
     Overlap,
+    /// A coverage layer leaves part of the county uncovered.
+    Gap,
+    /// A polygon part too small to be a real unit (a digitising leftover).
+    Sliver,
 }
 
 impl IssueKind {
@@ -44,6 +48,8 @@ impl IssueKind {
             Self::BadValue => "bad_value",
             Self::UndecodableText => "undecodable_text",
             Self::Overlap => "overlap",
+            Self::Gap => "gap",
+            Self::Sliver => "sliver",
         }
     }
 }

@@ -31,7 +31,22 @@ pub(crate) struct DbfReader<R> {
 /// A decoded record: the values and the names of fields whose text did not decode.
 pub(crate) struct DbfRecord {
     pub values: Vec<Value>,
+    /// Text fields that did not decode in the encoding.
     pub undecodable: Vec<String>,
+    /// Number fields whose text is not a number (field, the text): left empty, reported.
+    pub unparsable: Vec<(String, String)>,
+}
+
+/// How one field's bytes decoded.
+#[derive(Debug, Clone, PartialEq)]
+enum Decoded {
+    /// As the field's type says.
+    Fine,
+    /// Text that does not decode in the encoding (shown with U+FFFD).
+    Undecodable,
+    /// A number field holding something else (`abc.de`, or `****` for a value too wide for
+    /// the field): the value is lost, and a lost KCXS silently drops a deduction.
+    NotANumber(String),
 }
 
 impl<R: Read> DbfReader<R> {
@@ -102,20 +117,23 @@ impl<R: Read> DbfReader<R> {
             })?;
         self.next += 1;
         let mut values = Vec::with_capacity(self.fields.len());
-        let mut undecodable = Vec::new();
+        let (mut undecodable, mut unparsable) = (Vec::new(), Vec::new());
         let mut at = 1; // byte 0 is the deletion flag; deleted rows still pair with their shapes
         for field in &self.fields {
             let raw = &self.buf[at..at + field.length];
             at += field.length;
-            let (value, ok) = decode_value(field.kind, raw, encoding);
-            if !ok {
-                undecodable.push(field.name.clone());
+            let (value, decoded) = decode_value(field.kind, raw, encoding);
+            match decoded {
+                Decoded::Fine => {}
+                Decoded::Undecodable => undecodable.push(field.name.clone()),
+                Decoded::NotANumber(text) => unparsable.push((field.name.clone(), text)),
             }
             values.push(value);
         }
         Ok(Some(DbfRecord {
             values,
             undecodable,
+            unparsable,
         }))
     }
 }
@@ -136,17 +154,18 @@ fn parse_descriptors(bytes: &[u8], encoding: &'static Encoding) -> Vec<DbfField>
         .collect()
 }
 
-/// Decodes one field; the flag is false when text did not decode in `encoding`.
-fn decode_value(kind: u8, raw: &[u8], encoding: &'static Encoding) -> (Value, bool) {
+/// Decodes one field, saying whether it decoded as its type says.
+fn decode_value(kind: u8, raw: &[u8], encoding: &'static Encoding) -> (Value, Decoded) {
     let trimmed = trim(raw);
     match kind {
         b'N' | b'F' | b'O' | b'I' | b'B' => {
             let text = String::from_utf8_lossy(trimmed);
-            let value = match text.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() => Value::Number(v),
-                _ => Value::Null, // blank or overflow stars
-            };
-            (value, true)
+            let text = text.trim();
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => (Value::Number(v), Decoded::Fine),
+                _ if text.is_empty() => (Value::Null, Decoded::Fine),
+                _ => (Value::Null, Decoded::NotANumber(text.to_string())),
+            }
         }
         b'L' => (
             match trimmed.first() {
@@ -154,14 +173,14 @@ fn decode_value(kind: u8, raw: &[u8], encoding: &'static Encoding) -> (Value, bo
                 Some(b'F' | b'f' | b'N' | b'n') => Value::Bool(false),
                 _ => Value::Null,
             },
-            true,
+            Decoded::Fine,
         ),
-        _ if trimmed.is_empty() => (Value::Null, true),
+        _ if trimmed.is_empty() => (Value::Null, Decoded::Fine),
         _ => match encoding.decode_without_bom_handling_and_without_replacement(trimmed) {
-            Some(text) => (Value::Text(text.as_ref().into()), true),
+            Some(text) => (Value::Text(text.as_ref().into()), Decoded::Fine),
             None => {
                 let (lossy, _) = encoding.decode_without_bom_handling(trimmed);
-                (Value::Text(lossy.as_ref().into()), false)
+                (Value::Text(lossy.as_ref().into()), Decoded::Undecodable)
             }
         },
     }
@@ -190,8 +209,19 @@ mod tests {
             decode_value(b'N', b"   12.50", UTF_8).0,
             Value::Number(12.5)
         );
-        assert_eq!(decode_value(b'N', b"        ", UTF_8).0, Value::Null);
-        assert_eq!(decode_value(b'N', b"********", UTF_8).0, Value::Null);
+        assert_eq!(
+            decode_value(b'N', b"        ", UTF_8),
+            (Value::Null, Decoded::Fine)
+        );
+        // Text in a number field, and the stars of a value too wide for it: lost, reported.
+        assert_eq!(
+            decode_value(b'N', b"  abc.de", UTF_8),
+            (Value::Null, Decoded::NotANumber("abc.de".into()))
+        );
+        assert_eq!(
+            decode_value(b'N', b"********", UTF_8),
+            (Value::Null, Decoded::NotANumber("********".into()))
+        );
         assert_eq!(decode_value(b'L', b"T", UTF_8).0, Value::Bool(true));
         assert_eq!(
             decode_value(b'C', b"0101      ", UTF_8).0,
@@ -201,10 +231,10 @@ mod tests {
         let gbk = [0xBB, 0xF9, 0xB1, 0xBE, 0xC5, 0xA9, 0xCC, 0xEF];
         assert_eq!(
             decode_value(b'C', &gbk, GBK),
-            (Value::Text("基本农田".into()), true)
+            (Value::Text("基本农田".into()), Decoded::Fine)
         );
-        let (v, ok) = decode_value(b'C', &gbk, UTF_8);
-        assert!(!ok);
+        let (v, decoded) = decode_value(b'C', &gbk, UTF_8);
+        assert_eq!(decoded, Decoded::Undecodable);
         assert!(v.as_text().unwrap().contains('\u{fffd}'));
     }
 }

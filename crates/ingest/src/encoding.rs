@@ -53,6 +53,12 @@ pub(crate) fn encoding_of_language_driver(ldid: u8) -> Option<&'static Encoding>
     }
 }
 
+/// Whether a `.cpg` text deliberately names no encoding (`ANSI`: the writer's code page; empty).
+pub(crate) fn names_none(name: &str) -> bool {
+    let name = name.trim().trim_start_matches('\u{feff}').trim();
+    matches!(name.to_ascii_uppercase().as_str(), "ANSI" | "")
+}
+
 /// Chooses the encoding: an override, else a `.cpg` that names one, else the language driver,
 /// else UTF-8 (whose decoding failures then become data issues that suggest an override).
 pub(crate) fn choose(

@@ -100,6 +100,14 @@ pub enum IngestError {
     /// An encoding name that is not known.
     #[error("unknown text encoding {0:?} (try utf-8, gbk, gb18030, cp936, latin1)")]
     UnknownEncoding(String),
+    /// A `.cpg` that names an encoding redline does not know.
+    #[error("{path}: names the encoding {name:?}, which redline does not know; set dbf_encoding / --dbf-encoding (utf-8, gbk, gb18030, cp936, latin1 …)")]
+    UnknownCpg {
+        /// The .cpg file.
+        path: PathBuf,
+        /// What it says.
+        name: String,
+    },
     /// A source GDAL could not read (feature `gdal`).
     #[error("{path}{}: {message}", feature_suffix(*feature))]
     Ogr {

@@ -54,6 +54,19 @@ pub(crate) fn read_shapefile(
         None => None,
     };
     let cpg = sibling(path, "cpg").and_then(|p| std::fs::read_to_string(p).ok());
+    // A .cpg that names an encoding redline does not know would otherwise fall through to the
+    // language driver or UTF-8 and decode the text wrongly without a word.
+    if let Some(name) = cpg.as_deref().map(str::trim) {
+        if forced.is_none()
+            && !encoding::names_none(name)
+            && encoding::encoding_by_name(name).is_none()
+        {
+            return Err(IngestError::UnknownCpg {
+                path: path.with_extension("cpg"),
+                name: name.to_string(),
+            });
+        }
+    }
     let choose = |ldid| encoding::choose(forced, cpg.as_deref(), ldid);
     let mut table = DbfReader::open(&dbf_path, open(&dbf_path)?, |ldid| choose(ldid).encoding)?;
     let chosen = choose(table.language_driver);
@@ -91,6 +104,15 @@ pub(crate) fn read_shapefile(
                 field: Some(field),
                 kind,
                 message,
+            });
+        }
+        for (field, text) in record.unparsable {
+            collector.problems.push(Problem {
+                index,
+                id: None,
+                field: Some(field),
+                kind: redline_geom::IssueKind::BadValue,
+                message: format!("{text:?} is not a number; the value is left empty"),
             });
         }
         batch.push((None, geometry, record.values));

@@ -3,6 +3,7 @@
 
 use crate::balance::{township_balance, Near};
 use crate::basic_farmland::{basic_farmland, PbfLoss, TownshipPieces};
+use crate::coverage::coverage_issues;
 use crate::landuse::land_use;
 use crate::metrics::Metrics;
 use crate::model::{County, Settings};
@@ -63,7 +64,8 @@ pub struct Outcome {
     pub patches: Vec<PatchVerdict>,
     /// Illegal parts of patches, by township then patch.
     pub violations: Vec<ViolationPiece>,
-    /// Data issues the overlay found (overlapping conversion approvals).
+    /// Data issues the overlay found: gaps and overlaps of the land-use coverage per township,
+    /// overlapping conversion approvals.
     pub issues: Vec<DataIssue>,
     /// One row per township, in township-code order.
     pub townships: Vec<Metrics>,
@@ -224,7 +226,9 @@ pub fn run_with_progress(
     let mut townships = Vec::with_capacity(results.len());
     let mut pbf_loss = Vec::new();
     let mut parts: Vec<Vec<PatchPart>> = Vec::new();
-    for (m, losses, p, stages) in results {
+    let mut issues = Vec::new();
+    for (m, losses, p, stages, coverage) in results {
+        issues.extend(coverage);
         for (k, v) in stages.0 {
             *stage_seconds.entry(k).or_insert(0.0) += v;
         }
@@ -271,7 +275,10 @@ pub fn run_with_progress(
         pbf_loss,
         patches,
         violations,
-        issues: overlapping_conversions(county, settings),
+        issues: {
+            issues.extend(overlapping_conversions(county, settings));
+            issues
+        },
         notes,
         stage_seconds,
     })
@@ -414,8 +421,14 @@ impl Stages {
     }
 }
 
-/// One township's metrics, PBF losses, patch parts and stage times.
-type TownshipResult = (Metrics, Vec<PbfLoss>, Vec<PatchPart>, Stages);
+/// One township's metrics, PBF losses, patch parts, stage times and coverage issues.
+type TownshipResult = (
+    Metrics,
+    Vec<PbfLoss>,
+    Vec<PatchPart>,
+    Stages,
+    Vec<DataIssue>,
+);
 
 fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> TownshipResult {
     let (mut stages, mut clock) = (Stages::default(), std::time::Instant::now());
@@ -432,6 +445,7 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
     };
     let landuse = &layers.landuse;
     let (pieces, clipped) = cutter.pieces(landuse);
+    let coverage = coverage_issues(county, town, &pieces);
     let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
     stages.lap("cut", &mut clock);
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();
@@ -513,7 +527,7 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
         )
     });
     stages.lap("violations", &mut clock);
-    (m, losses, parts, stages)
+    (m, losses, parts, stages, coverage)
 }
 
 /// Verdicts per patch from its parts in every township, then the townships' §5.4 numbers.

@@ -6,6 +6,7 @@
 mod balance;
 mod basic_farmland;
 mod clip;
+mod coverage;
 mod engine;
 mod landuse;
 mod metrics;

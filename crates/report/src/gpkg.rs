@@ -12,17 +12,15 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Writes `path` as a GeoPackage with the layers `townships`, `violations` and `pbf_loss`,
-/// through a temporary `.tmp.gpkg` beside it and a rename.
+/// through a temporary in a unique folder beside it and a rename.
 pub fn write_gpkg(
     path: &Path,
     county: &County,
     outcome: &Outcome,
     crs: &Crs,
 ) -> std::io::Result<()> {
-    // GDAL wants the .gpkg extension on the file it creates.
-    let tmp = path.with_extension("tmp.gpkg");
-    crate::atomic::replace_atomic(path, &tmp, |tmp| {
-        let _ = std::fs::remove_file(tmp); // a leftover of a killed run
+    // The temporary keeps the name (GDAL wants the .gpkg extension) in a unique folder.
+    crate::atomic::replace_atomic(path, |tmp| {
         create_gpkg(tmp, county, outcome, crs).map_err(std::io::Error::other)
     })
 }

@@ -154,7 +154,7 @@ pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> St
             "new_land_m2": m2(p.new_land), "legal_m2": m2(p.legal), "other_m2": m2(p.other), "illegal_m2": m2(p.illegal),
             "illegal_cultivated_m2": m2(p.illegal_cultivated), "illegal_pbf_m2": m2(p.illegal_pbf),
         })).collect::<Vec<_>>(),
-        "data_issues": issues.iter().chain(&outcome.issues).map(issue).collect::<Vec<_>>(),
+        "data_issues": issues.iter().map(issue).collect::<Vec<_>>(),
         "notes": outcome.notes,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

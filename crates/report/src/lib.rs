@@ -11,6 +11,7 @@ mod geojson;
 mod gpkg;
 mod html;
 mod json;
+mod output;
 
 pub use atomic::write_atomic;
 pub use csv::{balance_csv, townships_csv, Lang};
@@ -19,3 +20,4 @@ pub use geojson::{pbf_loss_geojson, to_wgs84, townships_geojson, violations_geoj
 pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};
 pub use json::{report_json, JobEcho};
+pub use output::{lock_path, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};

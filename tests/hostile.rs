@@ -1,0 +1,687 @@
+//! The hostile tester's cases (issue 10): each class of ordinary dirty data that once ended in
+//! exit 0 with a wrong number, a touched input, a crash or a hang. Every case asserts the exit
+//! code, the message, and that no input changed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn redline_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redline"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The demo county copied into a fresh folder.
+fn county() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("data/demo")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// Every file under `dir` with its bytes (to show that nothing changed).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// Runs `redline ARGS` in `dir` and asserts the exit code, that stderr mentions every
+/// `expect`, and that no file in `dir` changed (nor appeared, outside `out`).
+fn refused(dir: &Path, args: &[&str], code: i32, expect: &[&str]) -> String {
+    let before = snapshot(dir);
+    let out = redline_in(dir, args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    for e in expect {
+        assert!(err.contains(e), "{args:?}: expected {e:?} in: {err}");
+    }
+    let mut after = snapshot(dir);
+    after.retain(|p, _| !p.starts_with(dir.join("out")));
+    let mut before = before;
+    before.retain(|p, _| !p.starts_with(dir.join("out")));
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "{args:?} added or removed files"
+    );
+    let changed: Vec<_> = before
+        .iter()
+        .filter(|(p, b)| after.get(*p) != Some(b))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(changed.is_empty(), "{args:?} changed {changed:?}");
+    err
+}
+
+/// `redline run job.toml -o out`, not quiet: the count line is printed.
+fn run(dir: &Path) -> Output {
+    redline_in(dir, &["run", "job.toml", "-o", "out"])
+}
+
+/// A one-square land-use layer: `coords` is the square's corner, `crs` the member (or none).
+fn square_layer(crs: Option<&str>, x: f64, y: f64, side: f64) -> String {
+    let crs = crs.map_or(String::new(), |c| {
+        format!(r#""crs":{{"type":"name","properties":{{"name":"{c}"}}}},"#)
+    });
+    format!(
+        r#"{{"type":"FeatureCollection",{crs}"features":[{{"type":"Feature","properties":{{"BSM":"1","DLBM":"0101"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}]}}"#,
+        x + side,
+        x + side,
+        y + side,
+        y + side
+    )
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, f(text)).unwrap();
+}
+
+/// The lines of a demo layer (one feature per line between the header and `]}`).
+fn edit_features(path: &Path, f: impl FnOnce(&mut Vec<String>)) {
+    edit(path, |text| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let last = lines.pop().unwrap();
+        let header = lines.remove(0);
+        let mut features: Vec<String> = lines
+            .iter()
+            .map(|l| l.trim_end_matches(',').to_string())
+            .collect();
+        f(&mut features);
+        format!("{header}\n{}\n{last}\n", features.join(",\n"))
+    });
+}
+
+fn report_issue_count(dir: &Path) -> usize {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap())
+            .unwrap();
+    report["data_issues"].as_array().unwrap().len()
+}
+
+// ---- 1. silent wrong numbers -------------------------------------------------------------
+
+#[test]
+fn lonlat_landuse_in_a_gauss_kruger_job_is_an_error_naming_both_crss() {
+    let dir = county();
+    std::fs::write(
+        dir.path().join("landuse.geojson"),
+        square_layer(None, 123.2, 45.8, 0.001),
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &[
+            "landuse.geojson",
+            "look like longitudes and latitudes",
+            "EPSG:4529",
+            "given",
+        ],
+    );
+    refused(
+        dir.path(),
+        &["check", "job.toml"],
+        2,
+        &["longitudes and latitudes"],
+    );
+}
+
+#[test]
+fn a_layer_away_from_the_county_or_in_another_zone_is_an_error() {
+    let dir = county();
+    // 100 km east of the county, same zone.
+    std::fs::write(
+        dir.path().join("landuse.geojson"),
+        square_layer(Some("EPSG:4529"), 41_615_000.0, 5_073_000.0, 100.0),
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["landuse.geojson", "misses the townships"],
+    );
+    // Zone-41 eastings declared as zone 40.
+    std::fs::write(
+        dir.path().join("landuse.geojson"),
+        square_layer(Some("EPSG:4528"), 41_515_000.0, 5_073_000.0, 100.0),
+    )
+    .unwrap();
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["carry zone 41", "zone 40"],
+    );
+}
+
+#[test]
+fn overlapping_townships_are_data_issues_counted_in_the_exit_code_and_report() {
+    let dir = county();
+    edit_features(&dir.path().join("townships.geojson"), |f| {
+        let copy = f[0].replace("220821100", "220821199");
+        f.push(copy);
+    });
+    edit(&dir.path().join("targets.csv"), |t| {
+        format!("{t}220821199,1,1\n")
+    });
+    let out = run(dir.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let issues = report_issue_count(dir.path());
+    assert!(issues >= 1);
+    assert!(
+        err.contains(&format!("{issues} data issue")),
+        "the printed count equals report.json's {issues}: {err}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert!(report.contains("\"overlap\""), "townships overlap reported");
+    // `check JOB.toml` finds the same.
+    let check = redline_in(dir.path(), &["check", "job.toml"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stderr(&check).contains(&format!("{issues} data issue")));
+}
+
+#[test]
+fn duplicate_or_empty_township_codes_are_errors() {
+    let dir = county();
+    edit_features(&dir.path().join("townships.geojson"), |f| {
+        f[1] = f[1].replace("220821101", "220821100");
+    });
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["township code 220821100", "features #0 and #1"],
+    );
+    let dir = county();
+    edit_features(&dir.path().join("townships.geojson"), |f| {
+        f[1] = f[1].replace("\"220821101\"", "\"\"");
+    });
+    refused(
+        dir.path(),
+        &["check", "job.toml"],
+        2,
+        &["feature #1", "township code is empty"],
+    );
+}
+
+#[test]
+fn targets_must_name_every_township_once_with_finite_non_negative_areas() {
+    type Case = (&'static str, fn(String) -> String, &'static [&'static str]);
+    let cases: [Case; 5] = [
+        (
+            "missing",
+            |t| {
+                t.lines()
+                    .filter(|l| !l.starts_with("220821105"))
+                    .map(|l| format!("{l}\n"))
+                    .collect()
+            },
+            &["no row for the townships 220821105"],
+        ),
+        (
+            "negative",
+            |t| t.replacen("13783123.61", "-5", 1),
+            &["line 2", "\"-5\""],
+        ),
+        ("NaN", |t| t.replacen("13783123.61", "NaN", 1), &["\"NaN\""]),
+        (
+            "infinite",
+            |t| t.replacen("13783123.61", "inf", 1),
+            &["\"inf\""],
+        ),
+        (
+            "duplicate",
+            |t| {
+                let second = t.lines().nth(1).unwrap().to_string();
+                format!("{t}{second}\n")
+            },
+            &["a second row for township 220821100"],
+        ),
+    ];
+    for (what, change, expect) in cases {
+        let dir = county();
+        edit(&dir.path().join("targets.csv"), change);
+        let err = refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", "out"],
+            2,
+            expect,
+        );
+        assert!(err.contains("targets.csv"), "{what}: {err}");
+    }
+}
+
+#[test]
+fn thresholds_yields_and_class_codes_out_of_range_are_errors_naming_their_key() {
+    let cases = [
+        (
+            "interview_ratio = 0.10",
+            "interview_ratio = -0.1",
+            "thresholds.interview_ratio = -0.1",
+        ),
+        (
+            "interview_ratio = 0.10",
+            "interview_ratio = 0.2",
+            "interview_ratio = 0.2 is above accountability_ratio = 0.15",
+        ),
+        (
+            "min_illegal_m2 = 1.0",
+            "min_illegal_m2 = nan",
+            "thresholds.min_illegal_m2 = NaN",
+        ),
+        (
+            "[thresholds]",
+            "[capacity]\nyield_per_grade = [1000, 900]\n\n[thresholds]",
+            "yield_per_grade has 2 entries",
+        ),
+        (
+            "[thresholds]",
+            "[classes]\n\"7\" = \"J\"\n\n[thresholds]",
+            "classes.\"7\"",
+        ),
+        (
+            "path = \"landuse.geojson\"",
+            "path = \"landuse.geojson\"\ndbf_encoding = \"klingon\"",
+            "layers.landuse.dbf_encoding",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        let dir = county();
+        edit(&dir.path().join("job.toml"), |t| t.replacen(from, to, 1));
+        refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", "out"],
+            2,
+            &[expect],
+        );
+        refused(dir.path(), &["check", "job.toml"], 2, &[expect]);
+    }
+}
+
+#[test]
+fn gaps_and_overlaps_in_the_landuse_coverage_are_data_issues_with_area_and_place() {
+    // A parcel removed: a gap of its area.
+    let dir = county();
+    let mut removed = String::new();
+    edit_features(&dir.path().join("landuse.geojson"), |f| {
+        removed = f.remove(100);
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert!(report.contains("\"gap\""), "a gap is reported");
+    assert!(report.contains("gaps in the land-use coverage"));
+    assert!(report.contains("in the working CRS"), "with its place");
+    let issues = report_issue_count(dir.path());
+    assert!(stderr(&out).contains(&format!("{issues} data issue")));
+    // The removed parcel's TBMJ is its ellipsoidal area; the gap (planar) is within 0.1 % of it.
+    let tbmj: f64 = removed
+        .split("\"TBMJ\":")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let gap: f64 = report
+        .split("gaps in the land-use coverage, ")
+        .nth(1)
+        .unwrap()
+        .split(" m²")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (gap / tbmj - 1.0).abs() < 1e-3,
+        "gap {gap} vs the parcel's {tbmj}"
+    );
+    // A parcel drawn twice: an overlap naming both ids.
+    let dir = county();
+    edit_features(&dir.path().join("landuse.geojson"), |f| {
+        let twin = f[100].replacen("\"BSM\":\"2208210", "\"BSM\":\"9908210", 1);
+        f.push(twin);
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert!(
+        report.contains("the overlap is counted twice"),
+        "overlap reported"
+    );
+}
+
+#[test]
+fn a_year_without_change_patches_runs_clean() {
+    let dir = county();
+    std::fs::write(
+        dir.path().join("changes.geojson"),
+        r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4529"}},"features":[]}"#,
+    )
+    .unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["county"]["violations"]["illegal_ratio"], 0.0);
+}
+
+/// The GBK fixture shapefile copied, with its first KCXS replaced by `kcxs` (same width) and
+/// its .cpg by `cpg`.
+fn shapefile(dir: &Path, kcxs: &[u8; 10], cpg: &str) -> PathBuf {
+    let from = root().join("crates/ingest/tests/fixtures/gbk_cpg936");
+    for ext in ["shp", "shx", "dbf", "prj"] {
+        std::fs::copy(
+            from.join(format!("parcels.{ext}")),
+            dir.join(format!("parcels.{ext}")),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("parcels.cpg"), cpg).unwrap();
+    let mut dbf = std::fs::read(dir.join("parcels.dbf")).unwrap();
+    let at = dbf.windows(10).position(|w| w == b"    0.0500").unwrap();
+    dbf[at..at + 10].copy_from_slice(kcxs);
+    std::fs::write(dir.join("parcels.dbf"), dbf).unwrap();
+    dir.join("parcels.shp")
+}
+
+#[test]
+fn an_unparsable_dbf_number_is_a_data_issue_and_an_unknown_cpg_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = shapefile(dir.path(), b"    abc.de", "CP936");
+    let out = redline_in(
+        dir.path(),
+        &["check", "--role", "landuse", shp.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("field KCXS") && text.contains("\"abc.de\" is not a number"),
+        "{text}"
+    );
+    let shp = shapefile(dir.path(), b"    0.0500", "KLINGON-7");
+    refused(
+        dir.path(),
+        &["check", "--role", "landuse", shp.to_str().unwrap()],
+        2,
+        &["parcels.cpg", "KLINGON-7", "dbf_encoding"],
+    );
+}
+
+// ---- 2. input and foreign files never overwritten ----------------------------------------
+
+#[test]
+fn an_output_folder_that_is_or_holds_an_input_folder_is_refused() {
+    let dir = county();
+    for output in ["newdir/..", ".", "./", ".."] {
+        refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", output],
+            2,
+            &["the folder of the input", "choose a folder of its own"],
+        );
+    }
+    #[cfg(unix)]
+    {
+        // A link to the input folder is that folder.
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("link")).unwrap();
+        refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", "link"],
+            2,
+            &["is the folder of the input"],
+        );
+        std::fs::remove_file(dir.path().join("link")).unwrap();
+    }
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace("output = \"out\"", "output = \"\"")
+    });
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet"],
+        2,
+        &["output = \"\""],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_planted_in_the_output_folder_are_never_followed() {
+    let dir = county();
+    assert_eq!(run(dir.path()).status.code(), Some(0));
+    let input = dir.path().join("townships.geojson");
+    for name in ["report.json.tmp", ".redline-output.tmp", "evil"] {
+        std::os::unix::fs::symlink(&input, dir.path().join("out").join(name)).unwrap();
+    }
+    let before = std::fs::read(&input).unwrap();
+    let err = refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["has files redline did not write"],
+    );
+    assert!(err.contains("evil"), "{err}");
+    // With --force the files go in one by one, under fresh names: the links stay links and
+    // the input is untouched.
+    let out = redline_in(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out", "--force"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+    assert!(dir.path().join("out/evil").is_symlink());
+    // The marker itself planted as a link to an input: the folder is not redline's.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::os::unix::fs::symlink(&input, other.join(".redline-output")).unwrap();
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "other"],
+        2,
+        &["has files redline did not write"],
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+// ---- 3. the output set is one unit ---------------------------------------------------------
+
+#[test]
+fn a_second_run_into_a_locked_folder_fails_clearly() {
+    let dir = county();
+    let target = redline_report::resolve(&dir.path().join("out")).unwrap();
+    let lock_path = redline_report::lock_path(&target);
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.try_lock().unwrap();
+    let err = refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["another redline run is writing this folder"],
+    );
+    assert!(err.contains(&lock_path.display().to_string()), "{err}");
+    drop(lock);
+    assert_eq!(run(dir.path()).status.code(), Some(0));
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_old_set_or_the_new_one() {
+    let dir = county();
+    // Two jobs whose outputs differ in every file: other thresholds and headers.
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace("interview_ratio = 0.10", "interview_ratio = 0.12")
+    });
+    let names = [
+        "report.json",
+        "townships.csv",
+        "balance.csv",
+        "report.html",
+        "townships.geojson",
+        "violations.geojson",
+        "pbf_loss.geojson",
+    ];
+    let set = |out: &Path| -> Vec<Vec<u8>> {
+        names
+            .iter()
+            .map(|n| std::fs::read(out.join(n)).unwrap_or_default())
+            .collect()
+    };
+    let reference = |lang: &str| {
+        let out = redline_in(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "--lang", lang, "-o", "ref"],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let s = set(&dir.path().join("ref"));
+        std::fs::remove_dir_all(dir.path().join("ref")).unwrap();
+        s
+    };
+    let (zh, en) = (reference("zh"), reference("en"));
+    let started = std::time::Instant::now();
+    let full = redline_in(dir.path(), &["run", "job.toml", "--quiet", "-o", "out"]);
+    assert_eq!(full.status.code(), Some(0));
+    let run_time = started.elapsed();
+    let mut seen_both = (false, false);
+    for k in 0..12u32 {
+        let lang = if k % 2 == 0 { "en" } else { "zh" };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_redline"))
+            .current_dir(dir.path())
+            .args(["run", "job.toml", "--quiet", "--lang", lang, "-o", "out"])
+            .spawn()
+            .unwrap();
+        // Spread the kills over the whole run, the commit included.
+        std::thread::sleep(run_time.mul_f64(f64::from(k) / 8.0));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = set(&dir.path().join("out"));
+        assert!(
+            now == zh || now == en,
+            "kill {k}: the folder holds a mix of two runs"
+        );
+        if now == en {
+            seen_both.0 = true;
+        } else {
+            seen_both.1 = true;
+        }
+    }
+    assert!(
+        seen_both.0 && seen_both.1,
+        "some runs finished and some were cut: {seen_both:?}"
+    );
+    // Whatever the kills left beside the folder is removed by the next run.
+    assert_eq!(run(dir.path()).status.code(), Some(0));
+    let stray: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(stray.is_empty(), "{stray:?}");
+}
+
+// ---- 4. crashes ---------------------------------------------------------------------------
+
+#[test]
+fn deep_nesting_in_json_and_wkt_is_an_error_not_a_crash() {
+    let dir = county();
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    edit_features(&dir.path().join("landuse.geojson"), |f| {
+        f[3] = f[3].replacen("\"DLBM\"", &format!("\"DEEP\":{deep},\"DLBM\""), 1);
+    });
+    refused(
+        dir.path(),
+        &["run", "job.toml", "--quiet", "-o", "out"],
+        2,
+        &["landuse.geojson", "feature #3", "nested more than 128 deep"],
+    );
+    let dir = county();
+    let wkt = format!(
+        "PROJCS[\"x\",{}{}]",
+        "A[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace("crs    = \"EPSG:4529\"", &format!("crs = '{wkt}'"))
+    });
+    refused(
+        dir.path(),
+        &["check", "job.toml"],
+        2,
+        &["crs:", "nested more than 64 deep"],
+    );
+}
+
+#[test]
+fn synth_refuses_sizes_it_cannot_make_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (parcels, expect) in [
+        ("50", "too few for 11 townships"),
+        ("99999999999999", "at most 100000000"),
+    ] {
+        refused(
+            dir.path(),
+            &["synth", "-o", "county", "--parcels", parcels],
+            2,
+            &[expect],
+        );
+        assert!(!dir.path().join("county").exists());
+    }
+}
+
+// ---- 5. hangs -----------------------------------------------------------------------------
+
+#[test]
+fn a_tangled_star_is_dropped_with_a_data_issue_instead_of_taking_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 2001;
+    let ring: Vec<String> = (0..=n)
+        .map(|i| {
+            let t = 2.0 * std::f64::consts::PI * ((i * 1000) % n) as f64 / n as f64;
+            format!(
+                "[{},{}]",
+                41_515_000.0 + 1000.0 * t.cos(),
+                5_073_000.0 + 1000.0 * t.sin()
+            )
+        })
+        .collect();
+    let layer = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4529"}}}},"features":[{{"type":"Feature","properties":{{"BSM":"1","DLBM":"0101"}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+        ring.join(",")
+    );
+    std::fs::write(dir.path().join("star.geojson"), layer).unwrap();
+    let out = redline_in(dir.path(), &["check", "--role", "landuse", "star.geojson"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("too tangled to repair"), "{text}");
+}
