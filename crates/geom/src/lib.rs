@@ -44,4 +44,4 @@ pub use issue::{DataIssue, IssueKind};
 pub use landclass::{LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};
-pub use validity::{validate_and_repair, RepairOutcome, ValidityProblem};
+pub use validity::{valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem};

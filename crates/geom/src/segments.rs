@@ -135,9 +135,14 @@ impl<'a> Segments<'a> {
         let (ring_a, ring_b) = (self.rings[ra], self.rings[rb]);
         let (a, b) = (ring_a.line(sa), ring_b.line(sb));
         if ra == rb {
-            let neighbours = a.end == b.start || a.start == b.end;
-            return (!neighbours && geo::Intersects::intersects(&a, &b))
-                .then_some(Meeting::SelfCrossing { ring: ra });
+            let crossing = if a.end == b.start {
+                folds_back(a.start, a.end, b.end)
+            } else if a.start == b.end {
+                folds_back(b.start, b.end, a.end)
+            } else {
+                geo::Intersects::intersects(&a, &b)
+            };
+            return crossing.then_some(Meeting::SelfCrossing { ring: ra });
         }
         match line_intersection(a, b)? {
             LineIntersection::Collinear { intersection } => {
@@ -204,6 +209,15 @@ impl<'a> Segments<'a> {
         }
         (!on_boundary).then_some(inside)
     }
+}
+
+/// Whether the path p → q → r turns straight back along itself (a spike): r lies on the line
+/// through p and q, on p's side of q. Neighbouring segments meet only at q otherwise; GEOS
+/// calls a spike a self-intersection, and so does redline.
+fn folds_back(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> bool {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    RobustKernel::orient2d(p, q, r) == Orientation::Collinear
+        && (q.x - p.x) * (r.x - q.x) + (q.y - p.y) * (r.y - q.y) < 0.0
 }
 
 /// The two directions in which a ring leaves `p`, where `p` is on segment `s` of the ring

@@ -12,6 +12,7 @@ use i_overlay::float::overlay::OverlayOptions;
 use i_overlay::float::simplify::SimplifyShape;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, RTreeObject};
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 /// One problem found while validating a geometry.
@@ -36,6 +37,45 @@ fn problem(kind: IssueKind, message: impl Into<String>) -> ValidityProblem {
     ValidityProblem {
         kind,
         message: message.into(),
+    }
+}
+
+/// Makes a geometry valid as it will be written: coordinates rounded to `decimals` places
+/// (when given: GeoJSON keeps 10 in lon/lat, about 10 µm), then checked and, where rounding or
+/// clipping left a collapsed hole, a spike or a pinch, repaired — again after the repair's new
+/// vertices are rounded, at most three times. Every polygon redline writes goes through here.
+pub fn valid_for_output(mut mp: MultiPolygon<f64>, decimals: Option<i32>) -> MultiPolygon<f64> {
+    for _ in 0..3 {
+        if let Some(d) = decimals {
+            let f = 10f64.powi(d);
+            mp.0.iter_mut().for_each(|p| {
+                p.exterior_mut(|r| round_ring(r, f));
+                p.interiors_mut(|hs| hs.iter_mut().for_each(|r| round_ring(r, f)));
+            });
+        }
+        let raw =
+            mp.0.iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|r| r.0.clone())
+                        .collect()
+                })
+                .collect();
+        let out = validate_and_repair(raw);
+        let clean = out.problems.is_empty();
+        mp = out.geometry.unwrap_or_else(|| MultiPolygon(Vec::new()));
+        if clean || decimals.is_none() {
+            break;
+        }
+    }
+    mp
+}
+
+fn round_ring(ring: &mut LineString<f64>, f: f64) {
+    for c in &mut ring.0 {
+        c.x = (c.x * f).round() / f;
+        c.y = (c.y * f).round() / f;
     }
 }
 
@@ -82,10 +122,11 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<Coord<f64>>>>) -> RepairOutcome {
         let segments = Segments::new(&mp);
         check(&segments).map_err(|reason| {
             let cap = max_repaired_meetings(&segments);
-            (reason, count_meetings(&segments, cap), cap)
+            let (meetings, crossing) = count_meetings(&segments, cap);
+            (reason, meetings, cap, crossing)
         })
     };
-    if let Err((reason, meetings, cap)) = verdict {
+    if let Err((reason, meetings, cap, crossing)) = verdict {
         if meetings >= cap {
             problems.push(problem(
                 IssueKind::SelfIntersection,
@@ -103,7 +144,7 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<Coord<f64>>>>) -> RepairOutcome {
             IssueKind::SelfIntersection,
             format!("{reason}; repaired"),
         ));
-        mp = repair(&mp);
+        mp = repair(&mp, &crossing);
         if mp.0.is_empty() {
             problems.push(problem(
                 IssueKind::EmptyGeometry,
@@ -266,10 +307,16 @@ fn max_repaired_meetings(segments: &Segments) -> usize {
     20_000 + 4 * segments.len()
 }
 
-/// The number of meetings of segments in the rings, counted up to `cap`.
-fn count_meetings(segments: &Segments, cap: usize) -> usize {
+/// The number of meetings of segments in the rings, counted up to `cap`, and which rings
+/// (as `(polygon, ring)`) cross themselves.
+fn count_meetings(segments: &Segments, cap: usize) -> (usize, HashSet<(usize, usize)>) {
     let mut n = 0;
-    segments.meetings(|_| {
+    let mut crossing = HashSet::new();
+    segments.meetings(|m| {
+        if let Meeting::SelfCrossing { ring } = m {
+            let r = segments.rings[ring];
+            crossing.insert((r.polygon, r.index));
+        }
         n += 1;
         if n >= cap {
             ControlFlow::Break(())
@@ -277,7 +324,7 @@ fn count_meetings(segments: &Segments, cap: usize) -> usize {
             ControlFlow::Continue(())
         }
     });
-    n
+    (n, crossing)
 }
 
 fn first_non_finite(raw: &[Vec<Vec<Coord<f64>>>]) -> Option<(usize, usize, usize)> {
@@ -321,27 +368,43 @@ fn clean_ring(
     Some(Some(LineString(coords)))
 }
 
-/// Rebuilds each polygon as (non-zero fill of its exterior) minus (non-zero fill of its holes),
-/// then unions the polygons — one overlay per polygon and one for the union, so that a feature
-/// of many parts costs O(n log n), not a fold of pairwise unions.
-fn repair(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let mut parts = Vec::new();
-    for polygon in &mp.0 {
-        let mut contours = Vec::new();
-        push_filled(&mut contours, polygon.exterior(), true);
-        for hole in polygon.interiors() {
-            push_filled(&mut contours, hole, false);
-        }
-        // Shell pieces wind +1, hole pieces −1: positive winding is shell minus holes.
-        parts.extend(fill(&contours, FillRule::Positive).0);
-    }
+/// Rebuilds the multipolygon in one overlay: every exterior winds +1 and every hole −1 (a ring
+/// that crosses itself is first replaced by its non-zero fill, so a bow-tie keeps both lobes),
+/// and the region of positive winding is the union of the parts less their holes. One overlay
+/// for the whole feature keeps shared vertices shared (an overlay per part snaps each part to
+/// its own grid, and parts that shared an edge came out a hair apart) and costs O(n log n).
+fn repair(mp: &MultiPolygon<f64>, crossing: &HashSet<(usize, usize)>) -> MultiPolygon<f64> {
     let mut contours = Vec::new();
-    for p in &parts {
-        contours.push(ring_points(p.exterior()));
-        contours.extend(p.interiors().iter().map(ring_points));
+    for (p, polygon) in mp.0.iter().enumerate() {
+        for (r, ring) in std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .enumerate()
+        {
+            let exterior = r == 0;
+            if crossing.contains(&(p, r)) {
+                push_filled(&mut contours, ring, exterior);
+            } else {
+                let mut pts = ring_points(ring);
+                let ccw = twice_area(&pts) > 0.0;
+                if ccw != exterior {
+                    pts.reverse();
+                }
+                contours.push(pts);
+            }
+        }
     }
-    // The pieces are oriented (exteriors +1, holes −1): positive winding is their union.
     fill(&contours, FillRule::Positive)
+}
+
+/// Twice the signed area of an open ring (positive counter-clockwise).
+fn twice_area(pts: &[[f64; 2]]) -> f64 {
+    let n = pts.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (pts[i], pts[(i + 1) % n]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum()
 }
 
 /// The closed ring's positions without the closing one.
@@ -548,10 +611,12 @@ mod tests {
                 [0.0, 0.0],
             ],
         ];
-        for ring in rings {
+        for (k, ring) in rings.into_iter().enumerate() {
             let ls = LineString::from(ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>());
             let geo_says = Polygon::new(ls.clone(), vec![]).is_valid();
-            assert_eq!(valid(vec![vec![ring.clone()]]), geo_says, "{ring:?}");
+            // geo accepts a spike (an edge that turns straight back); GEOS and redline do not.
+            let expected = geo_says && k != 3;
+            assert_eq!(valid(vec![vec![ring.clone()]]), expected, "{ring:?}");
         }
     }
 

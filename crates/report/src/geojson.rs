@@ -38,10 +38,13 @@ fn collection(name: &str, features: Features) -> String {
     out
 }
 
-/// Geometry from the working CRS to lon/lat.
+/// The decimals of lon/lat in the GeoJSON outputs (1e-10° is about 10 µm).
+const LONLAT_DECIMALS: i32 = 10;
+
+/// Geometry from the working CRS to lon/lat, valid as written at [`LONLAT_DECIMALS`].
 fn lonlat(mut g: MultiPolygon<f64>, t: &Transformer) -> Result<MultiPolygon<f64>, TransformError> {
     t.multipolygon(&mut g)?;
-    Ok(g)
+    Ok(redline_geom::valid_for_output(g, Some(LONLAT_DECIMALS)))
 }
 
 /// The transformation the GeoJSON outputs take from the working CRS to WGS 84 lon/lat; fails
@@ -113,7 +116,8 @@ pub(crate) fn township_features(county: &County, outcome: &Outcome) -> Features 
         .iter()
         .filter_map(|m| {
             let town = county.townships.iter().find(|x| x.code == m.code)?;
-            Some((town.geometry.clone(), metrics_props(m)))
+            let geometry = redline_geom::valid_for_output(town.geometry.clone(), None);
+            Some((geometry, metrics_props(m)))
         })
         .collect()
 }
@@ -131,7 +135,7 @@ pub(crate) fn violation_features(outcome: &Outcome) -> Features {
             p.insert("illegal_m2".into(), round(v.area, 2));
             p.insert("illegal_cultivated_m2".into(), round(v.cultivated, 2));
             p.insert("illegal_pbf_m2".into(), round(v.pbf, 2));
-            (v.geometry.clone(), p)
+            (redline_geom::valid_for_output(v.geometry.clone(), None), p)
         })
         .collect()
 }
@@ -148,7 +152,7 @@ pub(crate) fn pbf_loss_features(outcome: &Outcome) -> Features {
             p.insert("landuse_id".into(), json!(l.landuse_id));
             p.insert("class".into(), json!(l.class));
             p.insert("area_m2".into(), round(l.area, 2));
-            (l.geometry.clone(), p)
+            (redline_geom::valid_for_output(l.geometry.clone(), None), p)
         })
         .collect()
 }
