@@ -339,6 +339,10 @@ impl<'a> Cursor<'a> {
     /// Nested coordinate arrays: brackets and numbers.
     fn coordinates(&mut self) -> Result<CoordTree, ParseError> {
         let mut tree = CoordTree::default();
+        // Found by fuzzing: a bare number here once closed more arrays than were open.
+        if self.peek() != Some(b'[') {
+            return Err(self.error("\"coordinates\" must be an array"));
+        }
         let (mut depth, mut count, mut pair) = (0u8, 0usize, [0.0f64; 2]);
         loop {
             match self.peek() {
@@ -621,6 +625,16 @@ mod tests {
         let nested =
             format!(r#"{{"type":"Feature","properties":{{"X":[[{{"a":[1]}}]]}},{geometry}}}"#);
         assert!(parse_one(&nested).properties[0].1.as_text().is_some());
+    }
+
+    #[test]
+    fn coordinates_that_are_not_an_array_are_an_error() {
+        for bad in ["5]", "5,6]]", "\"x\"", "{}"] {
+            let feature = format!(
+                r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":{bad}}}}}"#
+            );
+            assert!(parse_feature(feature.as_bytes()).is_err(), "{bad}");
+        }
     }
 
     #[test]
