@@ -899,3 +899,56 @@ fn read_targets(path: &Path) -> Result<BTreeMap<String, Targets>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Seeded mutation fuzzing of the job file and the targets table: errors, never panics.
+    //! `cargo test --bin redline fuzz -- --nocapture` prints how many inputs were tried.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use redline_testkit::{fuzz, scale};
+
+    fn demo(name: &str) -> Vec<u8> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/demo")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn job_files_never_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        // Loading checks that the layers exist; their contents are not read.
+        for layer in LayerRole::ALL {
+            std::fs::write(dir.path().join(format!("{}.geojson", layer.name())), "").unwrap();
+        }
+        std::fs::write(dir.path().join("targets.csv"), "").unwrap();
+        let path = dir.path().join("job.toml");
+        let mut job = demo("job.toml");
+        job.extend_from_slice(b"\n[capacity]\nyield_per_grade = [1000, 943, 886, 829, 772, 715, 658, 601, 544, 487, 430, 373, 316, 259, 202]\n[classes]\n\"1107A\" = \"N\"\n");
+        assert!(Job::load(&{
+            std::fs::write(&path, &job).unwrap();
+            path.clone()
+        })
+        .is_ok());
+        fuzz("job TOML", 11, 2000 * scale(), &job, |b| {
+            std::fs::write(&path, b).unwrap();
+            let _ = Job::load(&path);
+        });
+    }
+
+    #[test]
+    fn targets_tables_never_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("targets.csv");
+        let mut table = demo("targets.csv");
+        table.extend_from_slice(b"220821199,1.5,2\n");
+        fuzz("targets.csv", 12, 2000 * scale(), &table, |b| {
+            std::fs::write(&path, b).unwrap();
+            let _ = read_targets(&path);
+        });
+    }
+}
