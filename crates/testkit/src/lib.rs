@@ -8,7 +8,7 @@ pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -17,7 +17,7 @@ impl Rng {
 
     /// A number below `n`.
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -53,7 +53,7 @@ pub fn mutate(rng: &mut Rng, bytes: &[u8]) -> Vec<u8> {
         let len = out.len();
         let at = rng.below(len + 1);
         match rng.below(7) {
-            0 if len > 0 => out[at.min(len - 1)] = rng.next() as u8,
+            0 if len > 0 => out[at.min(len - 1)] = rng.next_u64() as u8,
             1 => {
                 let s = STRUCTURAL[rng.below(STRUCTURAL.len())];
                 out.splice(at..at, s.iter().copied());
