@@ -584,8 +584,11 @@ impl Job {
         f: &ResolvedFields,
         issues: &mut Vec<DataIssue>,
     ) -> Vec<Parcel> {
-        let _ = issues; // unknown codes were reported by ResolvedFields::check
-        std::mem::take(&mut layer.features)
+        // Unknown codes were reported by ResolvedFields::check. Grades matter where the
+        // balance family weighs capacity by them.
+        let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
+        let features = std::mem::take(&mut layer.features);
+        features
             .into_iter()
             .filter_map(|feature| {
                 let a = &feature.attrs;
@@ -610,10 +613,13 @@ impl Job {
                     } else {
                         0.0
                     },
-                    grade: f
-                        .value(a, "grade")
-                        .as_number()
-                        .map(|g| g.round().clamp(1.0, 15.0) as u8),
+                    grade: grade(
+                        &layer,
+                        &feature,
+                        f,
+                        weighs_capacity && class.category == LandCategory::Cultivated,
+                        issues,
+                    ),
                     geometry: feature.geometry,
                 })
             })
@@ -745,6 +751,47 @@ fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
         .collect()
 }
 
+/// A quality grade (GDDB, 1 best … 15): a value that is not a whole number from 1 to 15 is a
+/// data issue (and, rounded and clamped, still used); a missing one is a data issue where
+/// `needed` (a cultivated parcel when approvals are debited, an accepted project), since grain
+/// capacity then takes the worst grade's yield.
+fn grade(
+    layer: &Layer,
+    feature: &redline_ingest::Feature,
+    f: &ResolvedFields,
+    needed: bool,
+    issues: &mut Vec<DataIssue>,
+) -> Option<u8> {
+    let field = f.field_name("grade").or(Some("GDDB"));
+    let value = f.value(&feature.attrs, "grade");
+    let Some(g) = value.as_number() else {
+        if needed {
+            let shown = value
+                .as_text()
+                .map_or("missing".into(), |t| format!("{t:?}"));
+            issues.push(issue(
+                layer,
+                feature,
+                field,
+                format!("quality grade {shown}; grain capacity takes the worst grade (15)"),
+            ));
+        }
+        return None;
+    };
+    if !(1.0..=15.0).contains(&g) || g.fract() != 0.0 {
+        issues.push(issue(
+            layer,
+            feature,
+            field,
+            format!(
+                "quality grade {g} is not a whole number from 1 to 15; taken as {}",
+                g.round().clamp(1.0, 15.0)
+            ),
+        ));
+    }
+    Some(g.round().clamp(1.0, 15.0) as u8)
+}
+
 fn townships(mut layer: Layer, f: &ResolvedFields, codes: &[String]) -> Vec<Township> {
     std::mem::take(&mut layer.features)
         .into_iter()
@@ -795,10 +842,7 @@ fn supplements(
                 accepted,
                 new_area: f.value(a, "new_area").as_number(),
                 new_paddy: f.value(a, "new_paddy").as_number().unwrap_or(0.0),
-                grade: f
-                    .value(a, "grade")
-                    .as_number()
-                    .map(|g| g.round().clamp(1.0, 15.0) as u8),
+                grade: grade(&layer, &feature, f, accepted, issues),
                 date: dated(&layer, &feature, f, "date", issues),
                 geometry: feature.geometry,
             })

@@ -266,6 +266,32 @@ pub(crate) fn targets(
             missing.join(", ")
         );
     }
+    // A column given for some townships and empty for others would make the county's target
+    // a partial sum just the same.
+    for (what, get) in [
+        (
+            "cultivated_target",
+            (|t: &Targets| t.cultivated) as fn(&Targets) -> Option<f64>,
+        ),
+        ("pbf_target", |t: &Targets| t.pbf),
+    ] {
+        let given = townships
+            .iter()
+            .filter(|t| get(&targets[&t.code]).is_some())
+            .count();
+        if given > 0 && given < townships.len() {
+            let empty: Vec<&str> = townships
+                .iter()
+                .filter(|t| get(&targets[&t.code]).is_none())
+                .map(|t| t.code.as_str())
+                .collect();
+            bail!(
+                "{}: {what} is empty for {} but given for the other townships",
+                path.display(),
+                empty.join(", ")
+            );
+        }
+    }
     let known: std::collections::BTreeSet<&str> =
         townships.iter().map(|t| t.code.as_str()).collect();
     let unknown: Vec<&str> = targets

@@ -238,7 +238,7 @@ fn duplicate_or_empty_township_codes_are_errors() {
 #[test]
 fn targets_must_name_every_township_once_with_finite_non_negative_areas() {
     type Case = (&'static str, fn(String) -> String, &'static [&'static str]);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
         (
             "missing",
             |t| {
@@ -255,6 +255,11 @@ fn targets_must_name_every_township_once_with_finite_non_negative_areas() {
             &["line 2", "\"-5\""],
         ),
         ("NaN", |t| t.replacen("13783123.61", "NaN", 1), &["\"NaN\""]),
+        (
+            "empty cell",
+            |t| t.replacen("13783123.61", "", 1),
+            &["cultivated_target is empty for 220821100"],
+        ),
         (
             "infinite",
             |t| t.replacen("13783123.61", "inf", 1),
@@ -684,4 +689,29 @@ fn a_tangled_star_is_dropped_with_a_data_issue_instead_of_taking_minutes() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("too tangled to repair"), "{text}");
+}
+
+// ---- 7. no silent fallbacks -----------------------------------------------------------------
+
+#[test]
+fn grades_out_of_range_or_missing_where_capacity_needs_them_are_data_issues() {
+    let dir = county();
+    edit_features(&dir.path().join("landuse.geojson"), |f| {
+        let k = f
+            .iter()
+            .position(|l| l.contains("\"DLBM\":\"0103\""))
+            .unwrap();
+        f[k] = f[k].replacen("\"GDDB\":", "\"GDDB\":17,\"X\":", 1);
+        let k = f
+            .iter()
+            .rposition(|l| l.contains("\"DLBM\":\"0101\""))
+            .unwrap();
+        f[k] = f[k].replacen("\"GDDB\":", "\"NOT_GDDB\":", 1);
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert!(report.contains("quality grade 17 is not a whole number from 1 to 15"));
+    assert!(report.contains("quality grade missing; grain capacity takes the worst grade"));
+    assert_eq!(report_issue_count(dir.path()), 2);
 }
