@@ -691,6 +691,29 @@ fn a_tangled_star_is_dropped_with_a_data_issue_instead_of_taking_minutes() {
     assert!(text.contains("too tangled to repair"), "{text}");
 }
 
+// ---- 6. invalid output ---------------------------------------------------------------------
+
+#[test]
+fn every_output_layer_passes_redlines_own_check() {
+    // GEOS judges the same outputs in tests/valid_outputs.rs (feature geos-oracle).
+    let dir = county();
+    assert_eq!(run(dir.path()).status.code(), Some(0));
+    for name in [
+        "townships.geojson",
+        "violations.geojson",
+        "pbf_loss.geojson",
+    ] {
+        let path = dir.path().join("out").join(name);
+        let out = redline_in(dir.path(), &["check", path.to_str().unwrap()]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
 // ---- 7. no silent fallbacks -----------------------------------------------------------------
 
 #[test]

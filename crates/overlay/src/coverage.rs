@@ -21,6 +21,48 @@ fn tolerance(area: f64) -> f64 {
 /// How many overlapping pairs are listed one by one per township; the rest are counted.
 const LISTED_OVERLAPS: usize = 20;
 
+/// How much of each land-use parcel the townships hold: the planar area of its pieces, by
+/// parcel position, gathered from every township.
+pub(crate) fn pieces_by_parcel(pieces: &[Piece]) -> Vec<(usize, f64)> {
+    pieces.iter().map(|p| (p.source, p.planar)).collect()
+}
+
+/// Land-use parcels that lie partly or wholly outside every township (the 三调 rule: inside
+/// XZQ): one data issue for the layer, with how many, how much and the first few ids. Their
+/// outside parts count nowhere, so a county's totals would quietly miss them.
+pub(crate) fn outside_issue(county: &County, planar: &[f64], held: &[f64]) -> Option<DataIssue> {
+    let outside: Vec<(usize, f64)> = planar
+        .iter()
+        .zip(held)
+        .enumerate()
+        .map(|(k, (p, h))| (k, p - h))
+        .filter(|(k, missing)| *missing > 0.01 + 1e-7 * planar[*k])
+        .collect();
+    if outside.is_empty() {
+        return None;
+    }
+    let area: f64 = outside.iter().map(|(_, a)| a).sum();
+    let first: Vec<&str> = outside
+        .iter()
+        .take(5)
+        .map(|(k, _)| county.landuse[*k].id.as_str())
+        .collect();
+    Some(DataIssue {
+        file: String::new(),
+        layer: "landuse".into(),
+        feature: None,
+        id: None,
+        field: None,
+        kind: IssueKind::Gap,
+        message: format!(
+            "{} land-use parcels lie partly or wholly outside the townships, {area:.2} m² \
+             (planar) in all, which no township counts (first: {})",
+            outside.len(),
+            first.join(", ")
+        ),
+    })
+}
+
 /// Data issues for the gaps and overlaps of the land-use coverage in one township.
 pub(crate) fn coverage_issues(
     county: &County,

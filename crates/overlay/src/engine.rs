@@ -3,7 +3,7 @@
 
 use crate::balance::{township_balance, Near};
 use crate::basic_farmland::{basic_farmland, PbfLoss, TownshipPieces};
-use crate::coverage::coverage_issues;
+use crate::coverage::{coverage_issues, outside_issue, pieces_by_parcel};
 use crate::landuse::land_use;
 use crate::metrics::Metrics;
 use crate::model::{County, Settings};
@@ -227,8 +227,12 @@ pub fn run_with_progress(
     let mut pbf_loss = Vec::new();
     let mut parts: Vec<Vec<PatchPart>> = Vec::new();
     let mut issues = Vec::new();
-    for (m, losses, p, stages, coverage) in results {
+    let mut held = vec![0.0; county.landuse.len()];
+    for (m, losses, p, stages, (coverage, pieces)) in results {
         issues.extend(coverage);
+        for (parcel, planar) in pieces {
+            held[parcel] += planar;
+        }
         for (k, v) in stages.0 {
             *stage_seconds.entry(k).or_insert(0.0) += v;
         }
@@ -236,6 +240,7 @@ pub fn run_with_progress(
         pbf_loss.extend(losses);
         parts.push(p);
     }
+    issues.extend(outside_issue(county, &layers.landuse.planar, &held));
     let judging = std::time::Instant::now();
     let (patches, violations) = judge(county, settings, &mut townships, &parts);
     stage_seconds.insert("judge", judging.elapsed().as_secs_f64());
@@ -421,13 +426,14 @@ impl Stages {
     }
 }
 
-/// One township's metrics, PBF losses, patch parts, stage times and coverage issues.
+/// One township's metrics, PBF losses, patch parts, stage times, and its coverage issues with
+/// the planar area of its land-use pieces by parcel.
 type TownshipResult = (
     Metrics,
     Vec<PbfLoss>,
     Vec<PatchPart>,
     Stages,
-    Vec<DataIssue>,
+    (Vec<DataIssue>, Vec<(usize, f64)>),
 );
 
 fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> TownshipResult {
@@ -445,7 +451,10 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
     };
     let landuse = &layers.landuse;
     let (pieces, clipped) = cutter.pieces(landuse);
-    let coverage = coverage_issues(county, town, &pieces);
+    let coverage = (
+        coverage_issues(county, town, &pieces),
+        pieces_by_parcel(&pieces),
+    );
     let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
     stages.lap("cut", &mut clock);
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();

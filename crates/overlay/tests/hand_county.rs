@@ -539,3 +539,30 @@ fn prorated_areas_split_the_official_area() {
     let p1 = o.townships[0].landuse.cultivated_by_class["0103"].gross;
     assert!(p1 < 10_000.0 && p1 > 9_999.9, "{p1}");
 }
+
+#[test]
+fn an_ellipsoidal_area_that_cannot_be_measured_is_an_error_not_a_planar_fallback() {
+    // A projection proj4rs does not know: the ellipsoidal measure cannot be set up. Before,
+    // every area quietly became the planar one.
+    let mut s = settings();
+    s.area = AreaMethod::Ellipsoidal;
+    s.crs = Crs {
+        epsg: None,
+        name: "a projection nobody knows".into(),
+        kind: redline_geom::CrsKind::Projected {
+            ellipsoid: redline_geom::Ellipsoid::CGCS2000,
+            proj: "+proj=no_such_projection +units=m".into(),
+        },
+        towgs84: None,
+    };
+    let err = run(&county(), &s, "hand county").unwrap_err();
+    assert_eq!(err.layer, "landuse");
+    assert!(
+        err.to_string()
+            .contains("the ellipsoidal area cannot be measured"),
+        "{err}"
+    );
+    // The planar method needs no measure and runs.
+    s.area = AreaMethod::Planar;
+    assert!(run(&county(), &s, "hand county").is_ok());
+}
