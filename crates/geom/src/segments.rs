@@ -6,7 +6,7 @@
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, LineString, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeObject, AABB};
+use rstar::{Envelope, RTree, RTreeObject, AABB};
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
@@ -48,10 +48,16 @@ pub(crate) enum Meeting {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, (u32, u32)>;
 
+/// Up to this many segments are compared pair by pair: for a parcel of 8–40 vertices that is
+/// cheaper than building an R-tree (a million parcels are validated on every run).
+const SMALL: usize = 64;
+
 /// Every segment of every ring, indexed by its bounding box.
 pub(crate) struct Segments<'a> {
     pub rings: Vec<Ring<'a>>,
-    tree: RTree<Entry>,
+    entries: Vec<Entry>,
+    /// The R-tree of the entries, for more than [`SMALL`] segments.
+    tree: Option<RTree<Entry>>,
 }
 
 fn envelope(line: Line<f64>) -> Rectangle<[f64; 2]> {
@@ -83,15 +89,29 @@ impl<'a> Segments<'a> {
                     .map(move |s| Entry::new(envelope(ring.line(s)), (r as u32, s as u32)))
             })
             .collect();
+        let tree = (entries.len() > SMALL).then(|| RTree::bulk_load(entries.clone()));
         Segments {
             rings,
-            tree: RTree::bulk_load(entries),
+            entries,
+            tree,
         }
     }
 
     /// The number of segments.
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.entries.len()
+    }
+
+    /// The entries whose boxes meet `bbox`: from the tree, or all of them when there are few.
+    fn near<'s>(&'s self, bbox: &'s AABB<[f64; 2]>) -> Box<dyn Iterator<Item = &'s Entry> + 's> {
+        match &self.tree {
+            Some(tree) => Box::new(tree.locate_in_envelope_intersecting(bbox)),
+            None => Box::new(
+                self.entries
+                    .iter()
+                    .filter(move |e| e.geom().envelope().intersects(bbox)),
+            ),
+        }
     }
 
     /// Calls `visit` with every meeting of two segments (each pair once) until it breaks.
@@ -99,18 +119,30 @@ impl<'a> Segments<'a> {
     /// rule); two rings that only touch at a point do not meet unless they cross there.
     pub fn meetings(&self, mut visit: impl FnMut(Meeting) -> ControlFlow<()>) {
         let mut touches = HashSet::new();
-        for entry in self.tree.iter() {
-            let (ra, sa) = (entry.data.0 as usize, entry.data.1 as usize);
-            let bbox = entry.geom().envelope();
-            for other in self.tree.locate_in_envelope_intersecting(&bbox) {
-                let (rb, sb) = (other.data.0 as usize, other.data.1 as usize);
-                if (rb, sb) <= (ra, sa) {
-                    continue;
-                }
-                if let Some(m) = self.meet((ra, sa), (rb, sb), &mut touches) {
-                    if visit(m).is_break() {
+        let mut pair = |a: &Entry, b: &Entry| -> ControlFlow<()> {
+            let key = |e: &Entry| (e.data.0 as usize, e.data.1 as usize);
+            match self.meet(key(a), key(b), &mut touches) {
+                Some(m) => visit(m),
+                None => ControlFlow::Continue(()),
+            }
+        };
+        let Some(tree) = &self.tree else {
+            // Few segments: every later one, boxes first (entries are in (ring, segment) order).
+            for (i, a) in self.entries.iter().enumerate() {
+                let bbox = a.geom().envelope();
+                for b in &self.entries[i + 1..] {
+                    if b.geom().envelope().intersects(&bbox) && pair(a, b).is_break() {
                         return;
                     }
+                }
+            }
+            return;
+        };
+        for a in &self.entries {
+            let bbox = a.geom().envelope();
+            for b in tree.locate_in_envelope_intersecting(&bbox) {
+                if b.data > a.data && pair(a, b).is_break() {
+                    return;
                 }
             }
         }
@@ -197,11 +229,11 @@ impl<'a> Segments<'a> {
                 }
             }
         };
-        if ring.len() <= 64 {
+        if ring.len() <= SMALL {
             (0..ring.len()).for_each(|s| cross(ring.line(s)));
         } else {
             let ray = AABB::from_corners([p.x, p.y], [f64::INFINITY, p.y]);
-            for e in self.tree.locate_in_envelope_intersecting(&ray) {
+            for e in self.near(&ray) {
                 if e.data.0 as usize == r {
                     cross(ring.line(e.data.1 as usize));
                 }

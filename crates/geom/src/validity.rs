@@ -208,6 +208,9 @@ fn check(segments: &Segments) -> Result<(), String> {
             ));
         }
     }
+    if rings.len() == 1 {
+        return Ok(());
+    }
     // Rings whose boxes overlap: no nested holes, no part inside another.
     let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = rings
         .iter()

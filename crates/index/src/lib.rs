@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod contact;
 mod edge_index;
 mod overlaps;
 mod parcel_index;
