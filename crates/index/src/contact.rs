@@ -17,18 +17,24 @@
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{Coord, LineString, MultiPolygon};
+use geo::{Coord, LineString, MultiPolygon, Rect};
 
 /// Above this many segment pairs the exact intersection is cheaper than the all-pairs test.
 const MAX_PAIRS: usize = 4096;
 
-/// `false` when the interiors of `a` and `b` certainly do not meet; `true` when they may.
-pub(crate) fn interiors_may_meet(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+/// `false` when the interiors of `a` and `b` (with their bounding boxes) certainly do not
+/// meet; `true` when they may.
+pub(crate) fn interiors_may_meet(
+    a: &MultiPolygon<f64>,
+    box_a: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    box_b: Rect<f64>,
+) -> bool {
     let (na, nb) = (segments(a), segments(b));
     if na * nb > MAX_PAIRS {
         return true;
     }
-    one_way(a, b) || one_way(b, a) || properly_cross(a, b)
+    one_way(a, b, box_b) || one_way(b, a, box_a) || properly_cross(a, b)
 }
 
 fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
@@ -42,10 +48,7 @@ fn segments(mp: &MultiPolygon<f64>) -> usize {
 
 /// A vertex of `a` strictly inside `b`, or a vertex of `a` on `b`'s boundary where the two
 /// interiors' wedges meet.
-fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    let Some(bbox) = geo::BoundingRect::bounding_rect(b) else {
-        return false;
-    };
+fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> bool {
     for ring in rings(a) {
         let n = ring.0.len().saturating_sub(1);
         for i in 0..n {
@@ -156,7 +159,7 @@ fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Area, BooleanOps, Polygon};
+    use geo::{Area, BooleanOps, BoundingRect, Polygon};
 
     fn sq(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
         let ring = vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)];
@@ -204,8 +207,13 @@ mod tests {
         for (k, (a, b, expected)) in cases.iter().enumerate() {
             let exact = a.intersection(b).unsigned_area() > 1e-12;
             assert_eq!(exact, *expected, "case {k}: the exact intersection");
-            assert_eq!(interiors_may_meet(a, b), *expected, "case {k}");
-            assert_eq!(interiors_may_meet(b, a), *expected, "case {k}, swapped");
+            let (ra, rb) = (a.bounding_rect().unwrap(), b.bounding_rect().unwrap());
+            assert_eq!(interiors_may_meet(a, ra, b, rb), *expected, "case {k}");
+            assert_eq!(
+                interiors_may_meet(b, rb, a, ra),
+                *expected,
+                "case {k}, swapped"
+            );
         }
     }
 }

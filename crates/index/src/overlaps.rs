@@ -2,7 +2,7 @@
 //! townships, basic farmland).
 
 use crate::ParcelIndex;
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 
 /// Two features whose interiors overlap.
@@ -23,21 +23,25 @@ pub struct Overlap {
 /// intersection. Pairs sharing only an edge give zero area.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
     let index = ParcelIndex::new(geometries);
+    // Envelopes once: every neighbour asks for them again.
+    let boxes: Vec<Option<Rect<f64>>> = geometries.par_iter().map(|g| g.bounding_rect()).collect();
+    let boxes = &boxes;
     let mut found: Vec<Overlap> = (0..geometries.len())
         .into_par_iter()
         .flat_map_iter(|a| {
             let ga = geometries[a];
-            let candidates: Vec<usize> = match ga.bounding_rect() {
+            let candidates: Vec<usize> = match boxes[a] {
                 Some(r) => index
                     .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
-                    .filter(|&b| b > a && boxes_overlap_with_area(ga, geometries[b]))
+                    .filter(|&b| b > a && boxes_overlap_with_area(boxes[a], boxes[b]))
                     .collect(),
                 None => Vec::new(),
             };
             candidates.into_iter().filter_map(move |b| {
                 // Neighbours share edges and their boxes overlap: a test without an overlay
                 // settles most pairs before the exact intersection.
-                if !crate::contact::interiors_may_meet(ga, geometries[b]) {
+                let (ra, rb) = (boxes[a]?, boxes[b]?);
+                if !crate::contact::interiors_may_meet(ga, ra, geometries[b], rb) {
                     return None;
                 }
                 let area = ga.intersection(geometries[b]).unsigned_area();
@@ -49,8 +53,8 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
     found
 }
 
-fn boxes_overlap_with_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    match (a.bounding_rect(), b.bounding_rect()) {
+fn boxes_overlap_with_area(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
+    match (a, b) {
         (Some(ra), Some(rb)) => {
             ra.min().x < rb.max().x
                 && rb.min().x < ra.max().x
