@@ -45,18 +45,18 @@ fn spiky_star(n: usize) -> Rings {
     vec![vec![ring]]
 }
 
-/// `n` separate squares on a grid, as one multipolygon.
-fn many_parts(n: usize) -> Rings {
+/// `n` squares of side `s` on a 10-unit grid: apart for `s` < 10, each overlapping its
+/// neighbours (a sloppy merge, repaired by one union) for `s` > 10.
+fn grid_of_squares(n: usize, s: f64) -> Vec<Vec<Coord<f64>>> {
     let side = (n as f64).sqrt().ceil() as usize;
     (0..n)
-        .map(|i| {
-            vec![square(
-                (i % side) as f64 * 10.0,
-                (i / side) as f64 * 10.0,
-                5.0,
-            )]
-        })
+        .map(|i| square((i % side) as f64 * 10.0, (i / side) as f64 * 10.0, s))
         .collect()
+}
+
+/// `n` squares of side `s` as the parts of one multipolygon.
+fn many_parts(n: usize, s: f64) -> Rings {
+    grid_of_squares(n, s).into_iter().map(|r| vec![r]).collect()
 }
 
 /// One square with `n` square holes on a grid.
@@ -64,22 +64,8 @@ fn many_holes(n: usize) -> Rings {
     let side = (n as f64).sqrt().ceil() as usize;
     let extent = side as f64 * 10.0;
     let mut rings = vec![square(-10.0, -10.0, extent + 20.0)];
-    rings.extend((0..n).map(|i| square((i % side) as f64 * 10.0, (i / side) as f64 * 10.0, 5.0)));
+    rings.extend(grid_of_squares(n, 5.0));
     vec![rings]
-}
-
-/// `n` squares each overlapping its neighbours (a sloppy merge): repaired by one union.
-fn overlapping_parts(n: usize) -> Rings {
-    let side = (n as f64).sqrt().ceil() as usize;
-    (0..n)
-        .map(|i| {
-            vec![square(
-                (i % side) as f64 * 10.0,
-                (i / side) as f64 * 10.0,
-                12.0,
-            )]
-        })
-        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -95,11 +81,11 @@ fn bench(c: &mut Criterion) {
             tangled_star(201, 100),
         ),
         ("spiky star, 10 000 vertices (valid)", spiky_star(10_000)),
-        ("30 000 parts (valid)", many_parts(30_000)),
+        ("30 000 parts (valid)", many_parts(30_000, 5.0)),
         ("30 000 holes (valid)", many_holes(30_000)),
         (
             "30 000 overlapping parts (repaired)",
-            overlapping_parts(30_000),
+            many_parts(30_000, 12.0),
         ),
     ];
     for (name, rings) in cases {

@@ -706,15 +706,7 @@ fn issue(
     field: Option<&str>,
     message: String,
 ) -> DataIssue {
-    DataIssue {
-        file: layer.path.display().to_string(),
-        layer: layer.name.clone(),
-        feature: Some(feature.index),
-        id: feature.id.clone(),
-        field: field.map(str::to_string),
-        kind: IssueKind::BadValue,
-        message,
-    }
+    preflight::feature_issue(layer, feature, field, IssueKind::BadValue, message)
 }
 
 fn dated(

@@ -170,9 +170,11 @@ pub(crate) fn township_code(raw: &str) -> String {
     raw.trim().chars().take(9).collect()
 }
 
-fn issue(
+/// A data issue about one feature (and, where given, one of its fields).
+pub(crate) fn feature_issue(
     layer: &Layer,
     feature: &redline_ingest::Feature,
+    field: Option<&str>,
     kind: IssueKind,
     message: String,
 ) -> DataIssue {
@@ -181,10 +183,19 @@ fn issue(
         layer: layer.name.clone(),
         feature: Some(feature.index),
         id: feature.id.clone(),
-        field: None,
+        field: field.map(str::to_string),
         kind,
         message,
     }
+}
+
+fn issue(
+    layer: &Layer,
+    feature: &redline_ingest::Feature,
+    kind: IssueKind,
+    message: String,
+) -> DataIssue {
+    feature_issue(layer, feature, None, kind, message)
 }
 
 /// 1 m², or about that in square degrees for a geographic layer.

@@ -3,11 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename: readers
-/// see the old file or the whole new one, never a part. The temporary has a unique name and is
-/// created exclusively (a link planted in the folder is never followed); a failed write
-/// removes it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// The folder a file goes to (`.` for a bare name) and its name.
+fn folder_and_name(path: &Path) -> (&Path, String) {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -16,6 +13,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    (dir, name)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename: readers
+/// see the old file or the whole new one, never a part. The temporary has a unique name and is
+/// created exclusively (a link planted in the folder is never followed); a failed write
+/// removes it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (dir, name) = folder_and_name(path);
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
@@ -38,14 +44,7 @@ pub(crate) fn replace_atomic(
     path: &Path,
     write: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (dir, name) = folder_and_name(path);
     // A unique folder holds the temporary: writers such as GDAL create the file themselves.
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
