@@ -11,9 +11,9 @@
 //!
 //! (A region shared by both interiors is bounded by parts of the two boundaries; where the
 //! boundary of that region passes from one to the other there is a crossing or a touching
-//! point, and if it never does, a whole ring of one lies inside the other.) Wedge angles are
-//! compared in floating point: an error can only make the test say "may meet", which the exact
-//! intersection then settles, never "cannot meet" for a wedge overlap wider than ~1e-15 rad.
+//! point, and if it never does, a whole ring of one lies inside the other.) Every side test is
+//! geo's robust orientation predicate on the input points, so the answer is exact; a "may
+//! meet" is then measured by the exact intersection.
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
@@ -46,9 +46,28 @@ fn segments(mp: &MultiPolygon<f64>) -> usize {
     rings(mp).map(|r| r.0.len().saturating_sub(1)).sum()
 }
 
+/// The vertices of a multipolygon's rings, sorted for lookup: (x, y, ring, position).
+fn vertex_table(mp: &MultiPolygon<f64>) -> Vec<(f64, f64, usize, usize)> {
+    let mut table: Vec<(f64, f64, usize, usize)> = rings(mp)
+        .enumerate()
+        .flat_map(|(r, ring)| {
+            let n = ring.0.len().saturating_sub(1);
+            ring.0[..n]
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (c.x, c.y, r, i))
+        })
+        .collect();
+    table.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    table
+}
+
 /// A vertex of `a` strictly inside `b`, or a vertex of `a` on `b`'s boundary where the two
-/// interiors' wedges meet.
+/// interiors' wedges meet. Vertices the two share (the usual contact of neighbours) are found
+/// in `b`'s sorted vertex table, without a point-in-polygon walk.
 fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> bool {
+    let table = vertex_table(b);
+    let b_rings: Vec<&LineString<f64>> = rings(b).collect();
     for ring in rings(a) {
         let n = ring.0.len().saturating_sub(1);
         for i in 0..n {
@@ -57,12 +76,28 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
             {
                 continue;
             }
+            let wedge_a = || wedge(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
+            let first = table.partition_point(|e| (e.0, e.1) < (v.x, v.y));
+            let shared: Vec<Wedge> = table[first..]
+                .iter()
+                .take_while(|e| e.0 == v.x && e.1 == v.y)
+                .map(|&(_, _, r, j)| {
+                    let ring_b = b_rings[r];
+                    let m = ring_b.0.len() - 1;
+                    wedge(v, ring_b.0[(j + m - 1) % m], ring_b.0[j + 1])
+                })
+                .collect();
+            if !shared.is_empty() {
+                let wedge_a = wedge_a();
+                if shared.into_iter().any(|w| overlap(wedge_a, w)) {
+                    return true;
+                }
+                continue;
+            }
             match b.coordinate_position(&v) {
                 CoordPos::Inside => return true,
                 CoordPos::OnBoundary => {
-                    let prev = ring.0[(i + n - 1) % n];
-                    let next = ring.0[i + 1];
-                    let wedge_a = wedge(v, prev, next);
+                    let wedge_a = wedge_a();
                     if wedges_at(b, v).any(|wedge_b| overlap(wedge_a, wedge_b)) {
                         return true;
                     }
@@ -74,19 +109,68 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
     false
 }
 
-/// The interior wedge at vertex `v` of a ring arriving from `prev` and leaving to `next`: the
-/// directions from `next` turning counter-clockwise to `prev` (the interior is on the left).
-fn wedge(v: Coord<f64>, prev: Coord<f64>, next: Coord<f64>) -> (f64, f64) {
-    (angle(next - v), angle(prev - v))
+/// An interior wedge at a point `v` of a boundary: the directions from `v` towards `s` turning
+/// counter-clockwise to the direction towards `e`. Sides are decided by exact orientation
+/// tests on the points themselves, so collinear rays of different lengths compare as collinear.
+#[derive(Clone, Copy)]
+struct Wedge {
+    v: Coord<f64>,
+    s: Coord<f64>,
+    e: Coord<f64>,
 }
 
-fn angle(d: Coord<f64>) -> f64 {
-    d.y.atan2(d.x).rem_euclid(std::f64::consts::TAU)
+/// The interior wedge at vertex `v` of a ring arriving from `prev` and leaving to `next`: from
+/// `next` turning counter-clockwise to `prev` (the interior is on the left).
+fn wedge(v: Coord<f64>, prev: Coord<f64>, next: Coord<f64>) -> Wedge {
+    Wedge {
+        v,
+        s: next,
+        e: prev,
+    }
+}
+
+fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> Orientation {
+    RobustKernel::orient2d(a, b, c)
+}
+
+/// `b` lies on the ray from `v` through `a`.
+fn same_direction(v: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> bool {
+    orient(v, a, b) == Orientation::Collinear
+        && (a.x - v.x) * (b.x - v.x) + (a.y - v.y) * (b.y - v.y) > 0.0
+}
+
+impl Wedge {
+    /// Zero width: both rays the same (a spike).
+    fn is_degenerate(&self) -> bool {
+        same_direction(self.v, self.s, self.e)
+    }
+
+    /// Whether the direction towards `t` lies strictly inside the wedge.
+    fn contains(&self, t: Coord<f64>) -> bool {
+        let Wedge { v, s, e } = *self;
+        match orient(v, s, e) {
+            // Less than a half turn: left of the start ray and right of the end ray.
+            Orientation::CounterClockwise => {
+                orient(v, s, t) == Orientation::CounterClockwise
+                    && orient(v, t, e) == Orientation::CounterClockwise
+            }
+            // More than a half turn: anywhere but the closed complement, which turns less.
+            Orientation::Clockwise => {
+                let left_of_e =
+                    orient(v, e, t) == Orientation::CounterClockwise || same_direction(v, e, t);
+                let right_of_s =
+                    orient(v, t, s) == Orientation::CounterClockwise || same_direction(v, t, s);
+                !(left_of_e && right_of_s)
+            }
+            // A half turn: the half-plane left of the start ray.
+            Orientation::Collinear => orient(v, s, t) == Orientation::CounterClockwise,
+        }
+    }
 }
 
 /// The interior wedges of `mp` at `p`, a point of its boundary: at a vertex, the ring's turn
 /// there; inside an edge, the half-plane to its left.
-fn wedges_at(mp: &MultiPolygon<f64>, p: Coord<f64>) -> impl Iterator<Item = (f64, f64)> + '_ {
+fn wedges_at(mp: &MultiPolygon<f64>, p: Coord<f64>) -> impl Iterator<Item = Wedge> + '_ {
     rings(mp).flat_map(move |ring| {
         let n = ring.0.len().saturating_sub(1);
         (0..n).filter_map(move |i| {
@@ -110,50 +194,51 @@ fn on_segment(p: Coord<f64>, s: Coord<f64>, e: Coord<f64>) -> bool {
         && RobustKernel::orient2d(s, e, p) == Orientation::Collinear
 }
 
-/// Whether two counter-clockwise angular intervals share an open set of directions.
-fn overlap(a: (f64, f64), b: (f64, f64)) -> bool {
-    let width = |(s, e): (f64, f64)| (e - s).rem_euclid(std::f64::consts::TAU);
-    let inside = |t: f64, (s, e): (f64, f64)| {
-        let w = width((s, e));
-        let d = (t - s).rem_euclid(std::f64::consts::TAU);
-        d > 0.0 && d < w
-    };
-    let (wa, wb) = (width(a), width(b));
-    if wa == 0.0 || wb == 0.0 {
-        // A zero width means a full turn here (a ring through the point twice) or a spike:
-        // let the exact intersection decide.
+/// Whether two wedges at the same point share an open set of directions.
+fn overlap(a: Wedge, b: Wedge) -> bool {
+    if a.is_degenerate() || b.is_degenerate() {
+        // A spike, or a ring through the point twice: let the exact intersection decide.
         return true;
     }
-    a.0 == b.0 || inside(b.0, a) || inside(a.0, b)
+    same_direction(a.v, a.s, b.s) || a.contains(b.s) || b.contains(a.s)
 }
 
 /// An edge of `a` properly crossing an edge of `b` (at a point inside both).
 fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    let edges = |mp| rings(mp).flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1])));
-    edges(a).any(|(p, q)| {
-        edges(b).any(|(r, s)| {
-            // Boxes first: most pairs of edges of two neighbours are far apart.
-            if p.x.max(q.x) < r.x.min(s.x)
-                || r.x.max(s.x) < p.x.min(q.x)
-                || p.y.max(q.y) < r.y.min(s.y)
-                || r.y.max(s.y) < p.y.min(q.y)
-            {
-                return false;
-            }
-            let o1 = RobustKernel::orient2d(p, q, r);
-            let o2 = RobustKernel::orient2d(p, q, s);
-            let o3 = RobustKernel::orient2d(r, s, p);
-            let o4 = RobustKernel::orient2d(r, s, q);
-            let opposite = |x: Orientation, y: Orientation| {
-                matches!(
-                    (x, y),
-                    (Orientation::Clockwise, Orientation::CounterClockwise)
-                        | (Orientation::CounterClockwise, Orientation::Clockwise)
+    // `b`'s edges with their boxes, once; most pairs of edges of two neighbours are far apart.
+    let b_edges: Vec<(Coord<f64>, Coord<f64>, [f64; 4])> = rings(b)
+        .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
+        .collect();
+    let opposite = |x: Orientation, y: Orientation| {
+        matches!(
+            (x, y),
+            (Orientation::Clockwise, Orientation::CounterClockwise)
+                | (Orientation::CounterClockwise, Orientation::Clockwise)
+        )
+    };
+    rings(a).flat_map(|r| r.0.windows(2)).any(|w| {
+        let (p, q) = (w[0], w[1]);
+        let [x0, x1, y0, y1] = edge_box(p, q);
+        b_edges.iter().any(|&(r, s, [u0, u1, v0, v1])| {
+            x1 >= u0
+                && u1 >= x0
+                && y1 >= v0
+                && v1 >= y0
+                && opposite(
+                    RobustKernel::orient2d(p, q, r),
+                    RobustKernel::orient2d(p, q, s),
                 )
-            };
-            opposite(o1, o2) && opposite(o3, o4)
+                && opposite(
+                    RobustKernel::orient2d(r, s, p),
+                    RobustKernel::orient2d(r, s, q),
+                )
         })
     })
+}
+
+/// min x, max x, min y, max y of an edge.
+fn edge_box(p: Coord<f64>, q: Coord<f64>) -> [f64; 4] {
+    [p.x.min(q.x), p.x.max(q.x), p.y.min(q.y), p.y.max(q.y)]
 }
 
 #[cfg(test)]
