@@ -23,12 +23,15 @@ fn report(what: &str, issues: &[DataIssue]) -> Outcome {
 /// would — the coverage of the land use is judged from the overlay's pieces — without writing
 /// anything. Reports the same data issues, and the same count, as `run`.
 fn check_job(args: &CheckArgs) -> Result<Outcome> {
-    let job = crate::job::Job::load(&args.layer.file)?;
-    let (county, settings, mut issues) = job.read()?;
-    let outcome = redline_overlay::run(&county, &settings, &job.name)?;
-    issues.extend(job.locate(outcome.issues));
-    crate::job::sort_issues(&mut issues);
-    for issue in &issues {
+    let job = redline_job::Job::load(&args.layer.file)?;
+    // No outputs are written, so none needs the lon/lat transformation: as --format gpkg.
+    let options = redline_job::WriteOptions {
+        format: redline_job::LayerFormat::GeoPackage,
+        ..Default::default()
+    };
+    let run = job.run(&options, &())?;
+    let (county, issues) = (&run.county, &run.issues);
+    for issue in issues {
         out!("{issue}");
     }
     let what = format!(
@@ -37,7 +40,7 @@ fn check_job(args: &CheckArgs) -> Result<Outcome> {
         county.townships.len(),
         county.landuse.len()
     );
-    Ok(report(&what, &issues))
+    Ok(report(&what, issues))
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -72,7 +75,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
             role,
             LayerRole::Landuse | LayerRole::Townships | LayerRole::BasicFarmland
         ) {
-            issues.extend(crate::preflight::coverage_overlaps(layer));
+            issues.extend(redline_job::coverage_overlaps(layer));
         }
     }
     issues.sort_by_key(|i| (i.feature, i.kind));

@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// redline — farmland-redline (耕地红线) analysis of county land-survey layers.
@@ -54,19 +54,76 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
-    /// Language of the CSV headers: zh or en.
-    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
-    pub lang: String,
+    /// Language of the CSV headers.
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub lang: LangArg,
     /// Write into an output folder that has other files and was not made by redline.
     #[arg(long)]
     pub force: bool,
-    /// The ratio that colours report.html's map: illegal, retention or pbf.
-    #[arg(long, default_value = "illegal", value_parser = ["illegal", "retention", "pbf"])]
-    pub map_ratio: String,
-    /// The format of the output layers: geojson (three RFC 7946 files) or gpkg (one
-    /// GeoPackage, layers.gpkg, in the working CRS; needs the `gdal` feature).
-    #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg"])]
-    pub format: String,
+    /// The ratio that colours report.html's map.
+    #[arg(long, value_enum, default_value_t = MapRatioArg::Illegal)]
+    pub map_ratio: MapRatioArg,
+    /// The format of the output layers: three RFC 7946 GeoJSON files, or one GeoPackage
+    /// (layers.gpkg, in the working CRS; needs the `gdal` feature).
+    #[arg(long, value_enum, default_value_t = FormatArg::Geojson)]
+    pub format: FormatArg,
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// Chinese headers.
+    Zh,
+    /// English headers.
+    En,
+}
+
+impl From<LangArg> for redline_job::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Zh => Self::Zh,
+            LangArg::En => Self::En,
+        }
+    }
+}
+
+/// `--map-ratio`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MapRatioArg {
+    /// The illegal-occupation ratio (违法占用比例).
+    Illegal,
+    /// Cultivated land against its target (耕地保有率).
+    Retention,
+    /// Basic farmland still cultivated.
+    Pbf,
+}
+
+impl From<MapRatioArg> for redline_job::MapRatio {
+    fn from(r: MapRatioArg) -> Self {
+        match r {
+            MapRatioArg::Illegal => Self::Illegal,
+            MapRatioArg::Retention => Self::Retention,
+            MapRatioArg::Pbf => Self::PbfCultivated,
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// townships/violations/pbf_loss.geojson in WGS 84 lon/lat.
+    Geojson,
+    /// One layers.gpkg in the working CRS.
+    Gpkg,
+}
+
+impl From<FormatArg> for redline_job::LayerFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Geojson => Self::GeoJson,
+            FormatArg::Gpkg => Self::GeoPackage,
+        }
+    }
 }
 
 /// Arguments of `demo`.

@@ -16,8 +16,6 @@ macro_rules! out {
 mod check;
 mod cli;
 mod info;
-mod job;
-mod preflight;
 mod run;
 mod synth;
 

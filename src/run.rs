@@ -1,17 +1,14 @@
-//! `redline run` and `redline demo`.
+//! `redline run` and `redline demo`: the job library's run, with progress bars and the
+//! terminal table.
 
 use crate::cli::{DemoArgs, RunArgs};
-use crate::job::{sort_issues, Job};
 use crate::Outcome;
 use anyhow::{Context, Result};
 use redline_geom::units::m2_to_ha;
+use redline_job::{write_outputs, Job, Progress, WriteOptions, GPKG_NEEDS_GDAL};
 use redline_overlay::Metrics;
-use redline_report::{
-    balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
-    violations_geojson, write_atomic, JobEcho, Lang, MapRatio, OutputSet,
-};
-use std::path::Path;
-use std::time::Instant;
+use redline_report::OutputSet;
+use std::sync::Mutex;
 
 fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
@@ -25,24 +22,19 @@ fn threads(n: Option<usize>) -> Result<()> {
 
 pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     threads(args.threads)?;
-    let job = Job::load(&args.job)?;
-    let output = args.output.clone().unwrap_or_else(|| job.output.clone());
-    let lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Zh
+    let options = WriteOptions {
+        lang: args.lang.into(),
+        map_ratio: args.map_ratio.into(),
+        format: args.format.into(),
     };
-    let ratio = args
-        .map_ratio
-        .parse::<MapRatio>()
-        .map_err(|e| anyhow::anyhow!(e))?;
-    let gpkg = args.format == "gpkg";
-    if gpkg && !cfg!(feature = "gdal") {
+    if options.format == redline_job::LayerFormat::GeoPackage && !cfg!(feature = "gdal") {
         anyhow::bail!(GPKG_NEEDS_GDAL);
     }
+    let job = Job::load(&args.job)?;
+    let output = args.output.clone().unwrap_or_else(|| job.output.clone());
     // Checked and locked before any work: a run that cannot write says so at once.
-    let set = OutputSet::begin(&output, &job.inputs(), args.force)?;
-    execute(&job, set, args.quiet, Style { lang, ratio, gpkg })
+    let set = job.output_set(&output, args.force)?;
+    execute(&job, set, args.quiet, &options)
 }
 
 pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
@@ -57,221 +49,95 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
     redline_synth::generate(&config, &data)
         .with_context(|| format!("writing the demo county to {}", data.display()))?;
     let job = Job::load(&data.join("job.toml"))?;
-    let set = OutputSet::begin(&args.output.join("out"), &job.inputs(), false)?;
+    let set = job.output_set(&args.output.join("out"), false)?;
     eprintln!(
         "demo county (data/demo, rebuilt by the embedded generator) in {}",
         data.display()
     );
-    execute(
-        &job,
-        set,
-        false,
-        Style {
-            lang: Lang::Zh,
-            ratio: MapRatio::Illegal,
-            gpkg: false,
-        },
-    )
+    execute(&job, set, false, &WriteOptions::default())
 }
 
-/// A progress bar on stderr for one stage: drawn only when stderr is a terminal and not
+/// Progress bars on stderr, one per stage: drawn only when stderr is a terminal and not
 /// `--quiet`; plain text (no colour codes), so `NO_COLOR` terminals see no colour either.
-fn bar(quiet: bool, what: &'static str, steps: usize) -> indicatif::ProgressBar {
-    if quiet {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(steps as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    let style =
-        indicatif::ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len} [{elapsed}]")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> ");
-    bar.set_style(style);
-    bar.set_message(what);
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
+struct Bars {
+    quiet: bool,
+    current: Mutex<Option<indicatif::ProgressBar>>,
 }
 
-/// How the outputs are written.
-#[derive(Clone, Copy)]
-struct Style {
-    /// Headers of the CSV tables.
-    lang: Lang,
-    /// The ratio that colours report.html's map.
-    ratio: MapRatio,
-    /// One GeoPackage instead of three GeoJSON files.
-    gpkg: bool,
+impl Bars {
+    fn finish(&self) {
+        if let Ok(mut current) = self.current.lock() {
+            if let Some(bar) = current.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
 }
 
-/// Reads, overlays and writes every output into the set's staging folder, then commits the
-/// set: a failure anywhere leaves the output folder as it was.
-fn execute(job: &Job, set: OutputSet, quiet: bool, style: Style) -> Result<Outcome> {
-    let output = set.dir().to_path_buf();
-    let output = output.as_path();
-    let started = Instant::now();
-    let reading = bar(quiet, "reading layers", job.layer_count());
-    let (county, settings, mut issues) = job.read_with_progress(&|| reading.inc(1))?;
-    reading.finish_and_clear();
-    if !style.gpkg {
-        // Fail before the overlay, not after it, when the lon/lat outputs cannot be made.
-        redline_report::to_wgs84(&settings.crs).with_context(|| {
-            "the GeoJSON outputs are WGS 84 lon/lat (RFC 7946): give the working CRS its \
-             datum shift (`towgs84` beside `crs` in the job), or write --format gpkg (working CRS)"
-        })?;
+impl Progress for Bars {
+    fn stage(&self, name: &'static str, steps: usize) {
+        self.finish();
+        if self.quiet {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(steps as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        let style =
+            indicatif::ProgressStyle::with_template("{msg:<28} [{bar:30}] {pos}/{len} [{elapsed}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(name);
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some(bar);
+        }
     }
-    let read = started.elapsed();
-    let overlaying = bar(
+
+    fn step(&self) {
+        if let Ok(current) = self.current.lock() {
+            if let Some(bar) = current.as_ref() {
+                bar.inc(1);
+            }
+        }
+    }
+}
+
+/// Runs the job, writes every output into the set and commits it (a failure anywhere leaves
+/// the output folder as it was), then prints the township table and the count line.
+fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Result<Outcome> {
+    let bars = Bars {
         quiet,
-        "overlay, township by township",
-        county.townships.len(),
-    );
-    let mut outcome =
-        redline_overlay::run_with_progress(&county, &settings, &job.name, &|| overlaying.inc(1))?;
-    overlaying.finish_and_clear();
-    let overlay = started.elapsed() - read;
-    // One list: what the readers, the preflight and the overlay found. Its length is the
-    // count printed, the exit code's reason and report.json's `data_issues`.
-    issues.append(&mut job.locate(std::mem::take(&mut outcome.issues)));
-    sort_issues(&mut issues);
-    let echo = JobEcho {
-        name: &job.name,
-        file: &job.path.display().to_string(),
-        text: &job.text,
-        settings: &settings,
+        current: Mutex::new(None),
     };
-    let report = output.join("report.json");
-    write_atomic(&report, report_json(&echo, &outcome, &issues).as_bytes())
-        .with_context(|| format!("writing {}", report.display()))?;
-    write_tables(output, &county, &outcome, &settings, style)?;
-    write_layers(output, &county, &outcome, &settings, style.gpkg)?;
-    // Timings change from run to run: they live beside report.json, not in it, so that the
-    // report stays byte-identical for the same inputs.
-    let stages: Vec<String> = outcome
-        .stage_seconds
-        .iter()
-        .map(|(k, v)| format!("\"{k}\": {v:.3}"))
-        .collect();
-    let timings = format!(
-        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_stage_s\": {{{}}}}}\n",
-        read.as_secs_f64(),
-        overlay.as_secs_f64(),
-        started.elapsed().as_secs_f64(),
-        county.landuse.len(),
-        outcome.county.pieces,
-        outcome.county.clipped,
-        stages.join(", ")
-    );
-    write_atomic(&output.join("timings.json"), timings.as_bytes())?;
-    let target = set.commit()?;
+    let run = job.run(options, &bars);
+    bars.finish();
+    let run = run?;
+    let folder = write_outputs(job, &run, set, options)?;
     if !quiet {
-        print_summary(&outcome.townships, &outcome.county)?;
+        print_summary(&run.outcome.townships, &run.outcome.county)?;
         eprintln!(
             "{} parcels, {} pieces ({} clipped), {} data issues; read {:.2} s, overlay {:.2} s; wrote {}",
-            county.landuse.len(),
-            outcome.county.pieces,
-            outcome.county.clipped,
-            issues.len(),
-            read.as_secs_f64(),
-            overlay.as_secs_f64(),
-            target.join("report.json").display()
+            run.county.landuse.len(),
+            run.outcome.county.pieces,
+            run.outcome.county.clipped,
+            run.issues.len(),
+            run.timings.read.as_secs_f64(),
+            run.timings.overlay.as_secs_f64(),
+            folder.join("report.json").display()
         );
     }
-    // A million parcels take a noticeable moment to free; the process is about to exit and
-    // the OS takes the memory back at once.
-    std::mem::forget(county);
-    std::mem::forget(outcome);
-    Ok(if issues.is_empty() {
+    let outcome = if run.issues.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Issues
-    })
-}
-
-/// The CSV tables and GeoJSON layers beside report.json.
-fn write_tables(
-    output: &Path,
-    county: &redline_overlay::County,
-    outcome: &redline_overlay::Outcome,
-    settings: &redline_overlay::Settings,
-    style: Style,
-) -> Result<()> {
-    let files = [
-        ("townships.csv", townships_csv(outcome, style.lang)),
-        ("balance.csv", balance_csv(outcome, style.lang)),
-        (
-            "report.html",
-            report_html(
-                &outcome.county.name,
-                county,
-                outcome,
-                settings.thresholds.interview_ratio,
-                settings.thresholds.accountability_ratio,
-                style.ratio,
-            ),
-        ),
-    ];
-    for (name, text) in files {
-        let path = output.join(name);
-        write_atomic(&path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// The output layers: three GeoJSON files, or one GeoPackage (`layers.gpkg`).
-fn write_layers(
-    output: &Path,
-    county: &redline_overlay::County,
-    outcome: &redline_overlay::Outcome,
-    settings: &redline_overlay::Settings,
-    gpkg: bool,
-) -> Result<()> {
-    let crs = &settings.crs;
-    if gpkg {
-        return write_gpkg(output, county, outcome, crs);
-    }
-    let files = [
-        (
-            "townships.geojson",
-            townships_geojson(county, outcome, crs)?,
-        ),
-        ("violations.geojson", violations_geojson(outcome, crs)?),
-        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
-    ];
-    for (name, text) in files {
-        let path = output.join(name);
-        write_atomic(&path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// Why `--format gpkg` cannot run in a build without the `gdal` feature.
-const GPKG_NEEDS_GDAL: &str = "--format gpkg needs redline built with `--features gdal`";
-
-/// `layers.gpkg`, written under a temporary name and renamed like every other output.
-#[cfg(feature = "gdal")]
-fn write_gpkg(
-    output: &Path,
-    county: &redline_overlay::County,
-    outcome: &redline_overlay::Outcome,
-    crs: &redline_geom::Crs,
-) -> Result<()> {
-    let path = output.join("layers.gpkg");
-    redline_report::write_gpkg(&path, county, outcome, crs)
-        .with_context(|| format!("writing {}", path.display()))
-}
-
-#[cfg(not(feature = "gdal"))]
-fn write_gpkg(
-    _: &Path,
-    _: &redline_overlay::County,
-    _: &redline_overlay::Outcome,
-    _: &redline_geom::Crs,
-) -> Result<()> {
-    anyhow::bail!(GPKG_NEEDS_GDAL)
+    };
+    // A million parcels take a noticeable moment to free; the process is about to exit and
+    // the OS takes the memory back at once.
+    std::mem::forget(run);
+    Ok(outcome)
 }
 
 /// `text` padded with spaces to `width` terminal columns (CJK characters take two).

@@ -5,9 +5,10 @@ use redline_geom::units::{m2_to_ha, m2_to_mu};
 use redline_overlay::{Metrics, Outcome};
 
 /// Header language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
-    /// Chinese headers.
+    /// Chinese headers (the default).
+    #[default]
     Zh,
     /// English headers.
     En,

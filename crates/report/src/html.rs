@@ -17,9 +17,10 @@ fn esc(text: &str) -> String {
 }
 
 /// Which ratio colours the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MapRatio {
     /// 违法占用比例 (the default).
+    #[default]
     Illegal,
     /// 耕地保有率: cultivated net / target.
     Retention,

@@ -95,6 +95,7 @@ struct JobFile {
 }
 
 /// A checked job, ready to load.
+#[derive(Debug)]
 pub struct Job {
     /// The job's name.
     pub name: String,
@@ -122,6 +123,7 @@ pub struct Job {
 type LayerRead = (LayerRole, Option<Layer>, Vec<DataIssue>);
 
 /// A layer's `crs` (where its file declares none) and `towgs84`, from the job file.
+#[derive(Debug)]
 struct LayerDatum {
     crs: Option<Crs>,
     towgs84: Option<Helmert>,
@@ -215,9 +217,38 @@ fn date(text: &str, key: &str) -> Result<Date> {
 
 impl Job {
     /// Reads and checks a job file; every problem names its key.
+    ///
+    /// ```
+    /// let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/job.toml");
+    /// let job = redline_job::Job::load(demo.as_ref()).unwrap();
+    /// assert_eq!(job.name, "合成县 2025 年度 (seed 1)");
+    /// assert_eq!(job.layer_count(), 6);
+    /// ```
     pub fn load(path: &Path) -> Result<Job> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the job file {}", path.display()))?;
+        Job::from_text(&text, path)
+    }
+
+    /// Checks a job given as TOML text; `path` is where it stands for (the folder layer paths
+    /// are relative to, the name when the job has none, the file echoed in report.json), and
+    /// need not exist.
+    ///
+    /// ```
+    /// let text = r#"
+    ///     crs = "EPSG:4529"
+    ///     [layers.townships]
+    ///     path = "townships.geojson"
+    ///     [layers.landuse]
+    ///     path = "landuse.geojson"
+    ///     [thresholds]
+    ///     interview_ratio = 0.2
+    /// "#;
+    /// let err = redline_job::Job::from_text(text, "my.toml".as_ref()).unwrap_err();
+    /// assert!(err.to_string().contains("is above accountability_ratio"));
+    /// ```
+    pub fn from_text(text: &str, path: &Path) -> Result<Job> {
+        let text = text.to_string();
         let file: JobFile = toml::from_str(&text)
             .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -693,7 +724,7 @@ impl Job {
 
 /// Data issues in a fixed order (file, feature, kind, field, message), whatever the order in
 /// which threads found them.
-pub(crate) fn sort_issues(issues: &mut [DataIssue]) {
+pub fn sort_issues(issues: &mut [DataIssue]) {
     issues.sort_by(|a, b| {
         (&a.file, a.feature, a.kind, &a.field, &a.message)
             .cmp(&(&b.file, b.feature, b.kind, &b.field, &b.message))
@@ -939,7 +970,7 @@ fn read_targets(path: &Path) -> Result<BTreeMap<String, Targets>> {
 #[cfg(test)]
 mod fuzz {
     //! Seeded mutation fuzzing of the job file and the targets table: errors, never panics.
-    //! `cargo test --bin redline fuzz -- --nocapture` prints how many inputs were tried.
+    //! `cargo test -p redline-job fuzz -- --nocapture` prints how many inputs were tried.
     #![allow(clippy::unwrap_used)]
 
     use super::*;
@@ -948,7 +979,7 @@ mod fuzz {
     fn demo(name: &str) -> Vec<u8> {
         std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("data/demo")
+                .join("../../data/demo")
                 .join(name),
         )
         .unwrap()

@@ -1,0 +1,162 @@
+//! Every output of a run, written into an output set and committed as one unit.
+
+use crate::job::Job;
+use crate::run::Run;
+use anyhow::{Context, Result};
+use redline_report::{
+    balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
+    violations_geojson, write_atomic, JobEcho, OutputSet,
+};
+pub use redline_report::{Lang, MapRatio};
+use std::path::{Path, PathBuf};
+
+/// How the output layers are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LayerFormat {
+    /// `townships.geojson`, `violations.geojson`, `pbf_loss.geojson` in WGS 84 lon/lat.
+    #[default]
+    GeoJson,
+    /// One `layers.gpkg` in the working CRS (needs the `gdal` feature).
+    GeoPackage,
+}
+
+/// How the outputs are written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Headers of the CSV tables.
+    pub lang: Lang,
+    /// The ratio that colours report.html's map.
+    pub map_ratio: MapRatio,
+    /// The output layers' format.
+    pub format: LayerFormat,
+}
+
+/// Why `--format gpkg` cannot run in a build without the `gdal` feature.
+pub const GPKG_NEEDS_GDAL: &str = "--format gpkg needs redline built with `--features gdal`";
+
+impl Job {
+    /// The output folder checked against the rules (not an input's folder, redline's or empty
+    /// unless `force`) and locked, ready for [`write_outputs`]: take it before the run, so that
+    /// a run that could not write fails at once.
+    pub fn output_set(&self, folder: &Path, force: bool) -> Result<OutputSet> {
+        Ok(OutputSet::begin(folder, &self.inputs(), force)?)
+    }
+}
+
+/// Writes every output of `run` into `set` and commits it: report.json, the CSV tables,
+/// report.html, the layers and timings.json appear together or not at all. Returns the output
+/// folder.
+///
+/// ```no_run
+/// use redline_job::{write_outputs, Job, WriteOptions};
+/// let job = Job::load("data/demo/job.toml".as_ref())?;
+/// let set = job.output_set("demo-out".as_ref(), false)?;
+/// let options = WriteOptions::default();
+/// let run = job.run(&options, &())?;
+/// let folder = write_outputs(&job, &run, set, &options)?;
+/// assert!(folder.join("report.json").exists());
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn write_outputs(
+    job: &Job,
+    run: &Run,
+    set: OutputSet,
+    options: &WriteOptions,
+) -> Result<PathBuf> {
+    if options.format == LayerFormat::GeoPackage && !cfg!(feature = "gdal") {
+        anyhow::bail!(GPKG_NEEDS_GDAL);
+    }
+    let dir = set.dir().to_path_buf();
+    let echo = JobEcho {
+        name: &job.name,
+        file: &job.path.display().to_string(),
+        text: &job.text,
+        settings: &run.settings,
+    };
+    let report = report_json(&echo, &run.outcome, &run.issues);
+    write(&dir, "report.json", report.as_bytes())?;
+    let (county, outcome, settings) = (&run.county, &run.outcome, &run.settings);
+    let thresholds = &settings.thresholds;
+    let tables = [
+        ("townships.csv", townships_csv(outcome, options.lang)),
+        ("balance.csv", balance_csv(outcome, options.lang)),
+        (
+            "report.html",
+            report_html(
+                &outcome.county.name,
+                county,
+                outcome,
+                thresholds.interview_ratio,
+                thresholds.accountability_ratio,
+                options.map_ratio,
+            ),
+        ),
+    ];
+    for (name, text) in tables {
+        write(&dir, name, text.as_bytes())?;
+    }
+    write_layers(&dir, run, options.format)?;
+    // Timings change from run to run: they live beside report.json, not in it, so that the
+    // report stays byte-identical for the same inputs.
+    write(&dir, "timings.json", timings_json(run).as_bytes())?;
+    Ok(set.commit()?)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    write_atomic(&path, bytes).with_context(|| format!("writing {name}"))
+}
+
+/// `timings.json`: read, overlay and total seconds, counts, per-stage seconds.
+fn timings_json(run: &Run) -> String {
+    let stages: Vec<String> = run
+        .outcome
+        .stage_seconds
+        .iter()
+        .map(|(k, v)| format!("\"{k}\": {v:.3}"))
+        .collect();
+    let t = &run.timings;
+    format!(
+        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_stage_s\": {{{}}}}}\n",
+        t.read.as_secs_f64(),
+        t.overlay.as_secs_f64(),
+        t.started.elapsed().as_secs_f64(),
+        run.county.landuse.len(),
+        run.outcome.county.pieces,
+        run.outcome.county.clipped,
+        stages.join(", ")
+    )
+}
+
+/// The output layers: three GeoJSON files, or one GeoPackage (`layers.gpkg`).
+fn write_layers(dir: &Path, run: &Run, format: LayerFormat) -> Result<()> {
+    let (county, outcome, crs) = (&run.county, &run.outcome, &run.settings.crs);
+    if format == LayerFormat::GeoPackage {
+        return write_gpkg(dir, run);
+    }
+    let files = [
+        (
+            "townships.geojson",
+            townships_geojson(county, outcome, crs)?,
+        ),
+        ("violations.geojson", violations_geojson(outcome, crs)?),
+        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
+    ];
+    for (name, text) in files {
+        write(dir, name, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `layers.gpkg`, written under a temporary name and renamed like every other output.
+#[cfg(feature = "gdal")]
+fn write_gpkg(dir: &Path, run: &Run) -> Result<()> {
+    let path = dir.join("layers.gpkg");
+    redline_report::write_gpkg(&path, &run.county, &run.outcome, &run.settings.crs)
+        .context("writing layers.gpkg")
+}
+
+#[cfg(not(feature = "gdal"))]
+fn write_gpkg(_: &Path, _: &Run) -> Result<()> {
+    anyhow::bail!(GPKG_NEEDS_GDAL)
+}

@@ -1,0 +1,97 @@
+//! A job run end to end in memory: read and preflight the layers, overlay, one list of issues.
+
+use crate::job::{sort_issues, Job};
+use crate::outputs::{LayerFormat, WriteOptions};
+use anyhow::{Context, Result};
+use redline_ingest::DataIssue;
+use redline_overlay::{County, Outcome, Settings};
+use std::time::{Duration, Instant};
+
+/// Callbacks as a run advances (from any thread); every method has a do-nothing default, and
+/// `()` is the progress that shows nothing.
+pub trait Progress: Sync {
+    /// A stage begins: `"reading layers"` (a step per layer) or `"overlay"` (a step per
+    /// township).
+    fn stage(&self, _name: &'static str, _steps: usize) {}
+    /// One step of the current stage is done.
+    fn step(&self) {}
+}
+
+impl Progress for () {}
+
+/// A finished run: the county as read, the engine's settings and outcome, and every data issue.
+pub struct Run {
+    /// The county model, in the working CRS.
+    pub county: County,
+    /// What the engine ran with (period, area method, working CRS, thresholds, yields).
+    pub settings: Settings,
+    /// The metrics, verdicts and output pieces. Its own `issues` are moved into
+    /// [`Run::issues`].
+    pub outcome: Outcome,
+    /// Every data issue — the readers', the preflight's and the overlay's — in one sorted
+    /// list: the count a run reports and the reason for its exit code.
+    pub issues: Vec<DataIssue>,
+    /// When the run started, and how long reading and the overlay took.
+    pub timings: Timings,
+}
+
+/// How long a run took.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// When reading began.
+    pub started: Instant,
+    /// Reading, converting and preflighting every layer.
+    pub read: Duration,
+    /// The overlay and the coverage checks.
+    pub overlay: Duration,
+}
+
+impl Job {
+    /// Reads the layers, runs the preflight and the overlay, and merges every data issue into
+    /// one sorted list. `options` says which outputs will be written: GeoJSON needs the
+    /// working CRS's way to WGS 84 lon/lat, which is checked before the overlay.
+    ///
+    /// ```
+    /// use redline_job::{Job, WriteOptions};
+    /// let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/job.toml");
+    /// let job = Job::load(demo.as_ref()).unwrap();
+    /// let run = job.run(&WriteOptions::default(), &()).unwrap();
+    /// assert!(run.issues.is_empty());
+    /// assert_eq!(run.outcome.townships.len(), 11);
+    /// let county = &run.outcome.county;
+    /// assert!((county.landuse.cultivated_net / 1e4 - 10_693.59).abs() < 0.01); // hectares
+    /// ```
+    pub fn run(&self, options: &WriteOptions, progress: &dyn Progress) -> Result<Run> {
+        let started = Instant::now();
+        progress.stage("reading layers", self.layer_count());
+        let (county, settings, mut issues) = self.read_with_progress(&|| progress.step())?;
+        if options.format == LayerFormat::GeoJson {
+            // Fail before the overlay, not after it, when the lon/lat outputs cannot be made.
+            redline_report::to_wgs84(&settings.crs).with_context(|| {
+                "the GeoJSON outputs are WGS 84 lon/lat (RFC 7946): give the working CRS its \
+                 datum shift (`towgs84` beside `crs` in the job), or write --format gpkg \
+                 (working CRS)"
+            })?;
+        }
+        let read = started.elapsed();
+        progress.stage("overlay", county.townships.len());
+        let mut outcome =
+            redline_overlay::run_with_progress(&county, &settings, &self.name, &|| {
+                progress.step()
+            })?;
+        let overlay = started.elapsed() - read;
+        issues.append(&mut self.locate(std::mem::take(&mut outcome.issues)));
+        sort_issues(&mut issues);
+        Ok(Run {
+            county,
+            settings,
+            outcome,
+            issues,
+            timings: Timings {
+                started,
+                read,
+                overlay,
+            },
+        })
+    }
+}
