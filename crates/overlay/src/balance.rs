@@ -2,13 +2,12 @@
 //! conversion approvals dated in the period cover; credits are accepted compensation projects
 //! dated in the period, split between townships by area.
 
-use crate::engine::Prepared;
-use crate::model::{County, Settings};
-use crate::pieces::Piece;
-use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
+use crate::context::LandusePieces;
+use crate::model::Settings;
+use crate::prepared::Near;
+use geo::{Area, BooleanOps, Intersects, MultiPolygon};
 use redline_geom::units::M2_PER_MU;
 use redline_geom::LandCategory;
-use redline_index::ParcelIndex;
 
 /// One side of the ledger (or the balance).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -86,64 +85,39 @@ impl Balance {
     }
 }
 
-/// Geometries with an R-tree of their envelopes, for "which of these are near that".
-pub(crate) struct Near<'a> {
-    pub geoms: Vec<&'a MultiPolygon<f64>>,
-    index: ParcelIndex,
-}
-
-impl<'a> Near<'a> {
-    pub fn new(geoms: Vec<&'a MultiPolygon<f64>>) -> Self {
-        let index = ParcelIndex::new(&geoms);
-        Near { geoms, index }
-    }
-
-    /// Positions of the geometries whose envelope meets `g`'s, in ascending order.
-    pub fn around(&self, g: &MultiPolygon<f64>) -> Vec<usize> {
-        let Some(r) = g.bounding_rect() else {
-            return Vec::new();
-        };
-        let mut found: Vec<usize> = self
-            .index
-            .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
-            .collect();
-        found.sort_unstable();
-        found
-    }
-
-    /// The union of the geometries near `g`, in position order (deterministic).
-    pub fn union_around(&self, g: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-        self.around(g)
-            .into_iter()
-            .fold(MultiPolygon(vec![]), |acc, k| {
-                if acc.0.is_empty() {
-                    self.geoms[k].clone()
-                } else {
-                    acc.union(self.geoms[k])
-                }
-            })
-    }
+/// A compensation project's share of one township.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SupplementShare {
+    /// The project's position in the supplements layer.
+    pub source: usize,
+    /// The fraction of its area inside the township.
+    pub fraction: f64,
+    /// Its whole area by the area method, m² (when XZGDMJ is not given).
+    pub area: f64,
 }
 
 /// The township's ledger. `conversions` are the approvals that debit (in the period), already
-/// chosen by the caller; `pieces` the township's land-use pieces.
-#[allow(clippy::too_many_arguments)] // the township, its pieces and the layers they meet
+/// chosen by the caller; `township` its land-use pieces; `boundary` its outline.
 pub(crate) fn township_balance(
-    county: &County,
+    township: &LandusePieces,
     settings: &Settings,
-    township: &MultiPolygon<f64>,
+    boundary: &MultiPolygon<f64>,
     conversions: &Near,
-    pieces: &[Piece],
-    piece_near: &Near,
-    landuse: &Prepared,
-    supplements: &[(usize, f64, f64)],
+    supplements: &[SupplementShare],
 ) -> Balance {
+    let LandusePieces {
+        county,
+        pieces,
+        near: piece_near,
+        landuse,
+        ..
+    } = *township;
     let mut b = Balance::default();
     // The pieces under any conversion; each is cut by the union of the conversions around it
     // (so an overlap of two approvals counts once) — a union per piece stays small where one
     // union per township would be large.
     let mut under: Vec<usize> = conversions
-        .around(township)
+        .around(boundary)
         .into_iter()
         .flat_map(|c| piece_near.around(conversions.geoms[c]))
         .collect();
@@ -164,12 +138,12 @@ pub(crate) fn township_balance(
         let paddy = if parcel.code == "0101" { net } else { 0.0 };
         b.debit.add_area(net, paddy, parcel.grade, settings);
     }
-    // Credits: (supplement, share of its area in this township, its total area).
-    for &(k, share, total) in supplements {
-        let s = &county.supplements.as_deref().unwrap_or_default()[k];
-        let quantity = s.new_area.unwrap_or(total) * share;
+    // Credits: each project's share of this township.
+    for share in supplements {
+        let s = &county.supplements.as_deref().unwrap_or_default()[share.source];
+        let quantity = s.new_area.unwrap_or(share.area) * share.fraction;
         b.credit
-            .add_area(quantity, s.new_paddy * share, s.grade, settings);
+            .add_area(quantity, s.new_paddy * share.fraction, s.grade, settings);
     }
     b
 }

@@ -1,12 +1,11 @@
 //! §5.2 permanent basic farmland: its area in each township, its split by what the land is now
 //! (cultivated, construction, other agricultural, unused), and the pieces that are construction.
 
-use crate::balance::Near;
-use crate::engine::Prepared;
+use crate::context::LandusePieces;
 use crate::landuse::gross_net;
 use crate::metrics::Pbf;
-use crate::model::County;
 use crate::pieces::Piece;
+use crate::prepared::Prepared;
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
@@ -33,13 +32,6 @@ pub struct PbfLoss {
 /// can leave slivers of a few cm².
 const SLIVER_M2: f64 = 0.01;
 
-/// A township's land-use pieces and their index.
-pub(crate) struct TownshipPieces<'p, 'a> {
-    pub code: &'p str,
-    pub pieces: &'p [Piece<'a>],
-    pub near: &'p Near<'p>,
-}
-
 /// What one PBF piece contributes, computed on any thread and added up in order.
 #[derive(Default)]
 struct Share {
@@ -48,9 +40,7 @@ struct Share {
 }
 
 pub(crate) fn basic_farmland(
-    county: &County,
-    township: &TownshipPieces,
-    landuse: &Prepared,
+    township: &LandusePieces,
     pbf_pieces: &[Piece],
     pbf: &Prepared,
     pbf_layer: &[crate::model::BasicFarmland],
@@ -58,7 +48,7 @@ pub(crate) fn basic_farmland(
 ) -> Pbf {
     let shares: Vec<Share> = pbf_pieces
         .par_iter()
-        .map(|b| share(county, township, landuse, b, pbf, pbf_layer))
+        .map(|b| share(township, b, pbf, pbf_layer))
         .collect();
     let mut p = Pbf::default();
     for s in shares {
@@ -70,14 +60,18 @@ pub(crate) fn basic_farmland(
 
 /// One PBF piece: its area and what the land under it is now.
 fn share(
-    county: &County,
-    township: &TownshipPieces,
-    landuse: &Prepared,
+    township: &LandusePieces,
     b: &Piece,
     pbf: &Prepared,
     pbf_layer: &[crate::model::BasicFarmland],
 ) -> Share {
-    let (code, pieces) = (township.code, township.pieces);
+    let LandusePieces {
+        county,
+        code,
+        pieces,
+        landuse,
+        ..
+    } = *township;
     let mut out = Share::default();
     let p = &mut out.pbf;
     p.area += b.planar * pbf.scale[b.source];

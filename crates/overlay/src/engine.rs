@@ -1,19 +1,21 @@
 //! The engine: per township in parallel, land use cut into pieces and every metric family
 //! accumulated in a fixed order, so the output does not depend on thread count or input order.
 
-use crate::balance::{township_balance, Near};
-use crate::basic_farmland::{basic_farmland, PbfLoss, TownshipPieces};
+use crate::balance::{township_balance, SupplementShare};
+use crate::basic_farmland::{basic_farmland, PbfLoss};
+use crate::context::{Cover, LandusePieces, LayerPieces};
 use crate::coverage::{coverage_issues, outside_issue, pieces_by_parcel};
 use crate::landuse::land_use;
 use crate::metrics::Metrics;
 use crate::model::{County, Settings};
 use crate::pieces::{Cells, Cutter, Tiles};
+use crate::prepared::{AreaFailure, Near, Prepared};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
-use geo::{Area, MultiPolygon};
+use geo::MultiPolygon;
 use rayon::prelude::*;
-use redline_geom::{AreaMethod, EllipsoidalArea, LandCategory};
+use redline_geom::{AreaMethod, LandCategory};
 use redline_geom::{DataIssue, IssueKind};
-use redline_index::{EdgeIndex, ParcelIndex};
+use redline_index::EdgeIndex;
 
 /// The verdict of one change patch.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,98 +81,6 @@ pub struct Outcome {
     /// can exceed the wall time):
     /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, plus `prepare` and `judge`.
     pub stage_seconds: std::collections::BTreeMap<&'static str, f64>,
-}
-
-/// A reported area that could not be measured: the run stops rather than fall back to another
-/// method (a planar area is up to 560 ppm off in Gauss–Krüger and must never pass for the
-/// ellipsoidal one).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{layer} feature #{feature}: the {method} area cannot be measured: {source}")]
-pub struct AreaFailure {
-    /// The layer (`landuse`, `basic_farmland`, `supplements`, `changes`).
-    pub layer: &'static str,
-    /// The feature's position in the engine's list of that layer.
-    pub feature: usize,
-    /// The area method asked for.
-    pub method: &'static str,
-    /// Why (boxed: the error travels through every `Result` of the engine).
-    pub source: Box<redline_geom::AreaError>,
-}
-
-/// Area per unit of planar area of each feature, by the job's method: the scale that turns a
-/// piece's planar area into its reported area (the scale does not change measurably across one
-/// parcel, so pieces need no re-projection). An area that cannot be measured is an error.
-fn scales(
-    layer: &'static str,
-    geoms: &[&MultiPolygon<f64>],
-    planar: &[f64],
-    official: Option<&[Option<f64>]>,
-    settings: &Settings,
-) -> Result<Vec<f64>, AreaFailure> {
-    let failure = |feature, source| AreaFailure {
-        layer,
-        feature,
-        method: "ellipsoidal",
-        source: Box::new(source),
-    };
-    let measure = match settings.area {
-        AreaMethod::Planar => None,
-        _ => Some(EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?),
-    };
-    geoms
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || measure.as_ref().map(|m| m.cached()),
-            |cached, (k, g)| {
-                let p = planar[k];
-                if p <= 0.0 {
-                    return Ok(1.0);
-                }
-                let official = official.and_then(|o| o[k]);
-                match (settings.area, official, cached.as_mut()) {
-                    (AreaMethod::Planar, _, _) => Ok(1.0),
-                    (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
-                    (_, _, Some(c)) => c.area(g).map(|a| a / p).map_err(|e| failure(k, e)),
-                    (_, _, None) => Ok(1.0),
-                }
-            },
-        )
-        .collect()
-}
-
-/// A layer prepared for overlay: geometries, planar areas, area scales, an R-tree.
-pub(crate) struct Prepared<'a> {
-    pub geoms: Vec<&'a MultiPolygon<f64>>,
-    pub planar: Vec<f64>,
-    pub scale: Vec<f64>,
-    pub index: ParcelIndex,
-    /// Envelopes, computed once (every township whose envelope overlaps asks again).
-    pub bboxes: Vec<Option<geo::Rect<f64>>>,
-}
-
-impl<'a> Prepared<'a> {
-    fn new(
-        layer: &'static str,
-        geoms: Vec<&'a MultiPolygon<f64>>,
-        official: Option<&[Option<f64>]>,
-        settings: &Settings,
-    ) -> Result<Self, AreaFailure> {
-        let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
-        let scale = scales(layer, &geoms, &planar, official, settings)?;
-        let index = ParcelIndex::new(&geoms);
-        let bboxes = geoms
-            .par_iter()
-            .map(|g| geo::BoundingRect::bounding_rect(*g))
-            .collect();
-        Ok(Prepared {
-            geoms,
-            planar,
-            scale,
-            index,
-            bboxes,
-        })
-    }
 }
 
 /// The layers of a run, prepared once.
@@ -456,6 +366,13 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
         pieces_by_parcel(&pieces),
     );
     let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
+    let township = LandusePieces {
+        county,
+        code: &town.code,
+        pieces: &pieces,
+        near: &piece_near,
+        landuse,
+    };
     stages.lap("cut", &mut clock);
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();
     let mut m = Metrics {
@@ -476,64 +393,43 @@ fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> 
         .map_or_else(Vec::new, |pbf| cutter.pieces(pbf).0);
     let pbf_near = Near::new(pbf_pieces.iter().map(|x| x.geometry.as_ref()).collect());
     if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
-        let township_pieces = TownshipPieces {
-            code: &town.code,
-            pieces: &pieces,
-            near: &piece_near,
-        };
-        let mut p = basic_farmland(
-            county,
-            &township_pieces,
-            landuse,
-            &pbf_pieces,
-            pbf,
-            pbf_layer,
-            &mut losses,
-        );
+        let mut p = basic_farmland(&township, &pbf_pieces, pbf, pbf_layer, &mut losses);
         p.target = targets.pbf;
         p.finish(m.landuse.cultivated_net);
         m.pbf = Some(p);
     }
     stages.lap("basic_farmland", &mut clock);
     if county.approvals.is_some() || county.supplements.is_some() {
-        let shares: Vec<(usize, f64, f64)> =
-            layers.supplements.as_ref().map_or_else(Vec::new, |s| {
-                let (cut, _) = cutter.pieces(s);
-                cut.iter()
-                    .map(|x| {
-                        (
-                            x.source,
-                            x.planar / s.planar[x.source],
-                            s.planar[x.source] * s.scale[x.source],
-                        )
-                    })
-                    .collect()
-            });
+        let shares: Vec<SupplementShare> = layers.supplements.as_ref().map_or_else(Vec::new, |s| {
+            let (cut, _) = cutter.pieces(s);
+            cut.iter()
+                .map(|x| SupplementShare {
+                    source: x.source,
+                    fraction: x.planar / s.planar[x.source],
+                    area: s.planar[x.source] * s.scale[x.source],
+                })
+                .collect()
+        });
         m.balance = Some(township_balance(
-            county,
+            &township,
             settings,
             &town.geometry,
             &layers.conversions,
-            &pieces,
-            &piece_near,
-            landuse,
             &shares,
         ));
     }
     stages.lap("balance", &mut clock);
     let parts = layers.changes.as_ref().map_or_else(Vec::new, |c| {
         let (patches, _) = cutter.pieces(c);
-        township_parts(
-            county,
-            &patches,
-            &pieces,
-            &piece_near,
-            landuse,
-            &pbf_pieces,
-            &pbf_near,
-            &layers.legal,
-            &layers.other_cover,
-        )
+        let pbf = LayerPieces {
+            pieces: &pbf_pieces,
+            near: &pbf_near,
+        };
+        let cover = Cover {
+            legal: &layers.legal,
+            other: &layers.other_cover,
+        };
+        township_parts(&township, &patches, &pbf, &cover)
     });
     stages.lap("violations", &mut clock);
     (m, losses, parts, stages, coverage)

@@ -1,10 +1,10 @@
 //! §5.1 land use and cultivated retention: areas by class group, gross and net of the
 //! field-ridge deduction, and the retention ratio.
 
-use crate::engine::Prepared;
 use crate::metrics::{GrossNet, LandUse};
 use crate::model::County;
 use crate::pieces::Piece;
+use crate::prepared::Prepared;
 use redline_geom::LandCategory;
 
 /// Gross and net area of a piece of parcel `k`.

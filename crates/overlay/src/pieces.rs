@@ -6,7 +6,7 @@
 //! exactly with the township (cut down to the parcel's neighbourhood first).
 
 use crate::clip::{clip_rect, intersect_near};
-use crate::engine::Prepared;
+use crate::prepared::Prepared;
 use geo::{Area, BoundingRect, MultiPolygon};
 use rayon::prelude::*;
 use redline_index::EdgeIndex;

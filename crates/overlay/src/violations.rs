@@ -2,9 +2,8 @@
 //! that approvals make legal or "other", the illegal rest, its cultivated and basic-farmland
 //! parts, the patch's verdict, and the illegal-occupation ratio with the 约谈/问责 flags.
 
-use crate::balance::Near;
-use crate::engine::Prepared;
-use crate::model::{County, Thresholds};
+use crate::context::{Cover, LandusePieces, LayerPieces};
+use crate::model::Thresholds;
 use crate::pieces::Piece;
 use geo::{Area, BooleanOps, Intersects, MultiPolygon};
 use rayon::prelude::*;
@@ -85,19 +84,23 @@ pub(crate) fn verdict(parts: &[&PatchPart], observed_not_construction: bool, min
 }
 
 /// The patches' parts in one township. `patches` are the township's pieces of the change layer
-/// (already filtered to the period); `pieces` its land-use pieces; `pbf` its basic-farmland pieces.
-#[allow(clippy::too_many_arguments)] // the township's pieces of four layers
+/// (already filtered to the period); `township` its land-use pieces; `pbf` its basic-farmland
+/// pieces; `cover` the approvals in force.
 pub(crate) fn township_parts(
-    county: &County,
+    township: &LandusePieces,
     patches: &[Piece],
-    pieces: &[Piece],
-    piece_near: &Near,
-    landuse: &Prepared,
-    pbf: &[Piece],
-    pbf_near: &Near,
-    legal_kinds: &Near,
-    other_kinds: &Near,
+    pbf: &LayerPieces,
+    cover: &Cover,
 ) -> Vec<PatchPart> {
+    let LandusePieces {
+        county,
+        pieces,
+        near: piece_near,
+        landuse,
+        ..
+    } = *township;
+    let (pbf, pbf_near) = (pbf.pieces, pbf.near);
+    let (legal_kinds, other_kinds) = (cover.legal, cover.other);
     // Patches are judged in parallel and gathered in order.
     patches
         .par_iter()
