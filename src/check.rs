@@ -49,7 +49,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
     }
     let role = match &args.role {
         Some(name) => Some(LayerRole::from_name(name).ok_or_else(|| {
-            anyhow!("unknown role {name:?} (townships, landuse, basic_farmland, approvals, supplements, changes)")
+            let roles: Vec<&str> = LayerRole::ALL.iter().map(|r| r.name()).collect();
+            anyhow!("unknown role {name:?} ({})", roles.join(", "))
         })?),
         None => None,
     };

@@ -55,7 +55,10 @@ impl IssueKind {
 }
 
 /// One problem with one feature (or field of a feature) of one layer.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Issues order by file, feature, kind, field and message (then layer and id): the order of
+/// every list of issues redline prints or writes, whatever the order threads found them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataIssue {
     /// The file it was read from.
     pub file: String,
@@ -71,6 +74,32 @@ pub struct DataIssue {
     pub kind: IssueKind,
     /// A sentence for people.
     pub message: String,
+}
+
+impl DataIssue {
+    fn key(&self) -> impl Ord + '_ {
+        (
+            &self.file,
+            self.feature,
+            self.kind,
+            &self.field,
+            &self.message,
+            &self.layer,
+            &self.id,
+        )
+    }
+}
+
+impl Ord for DataIssue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl PartialOrd for DataIssue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl fmt::Display for DataIssue {

@@ -19,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod approval;
 mod area;
 mod crs;
 mod ellipsoid;
@@ -35,6 +36,7 @@ pub mod units;
 mod validity;
 mod wkt;
 
+pub use approval::DEFAULT_APPROVAL_KINDS;
 pub use area::{planar_area, AreaError, AreaMethod, CachedArea, EllipsoidalArea, DENSIFY_STEP_M};
 pub use crs::{Crs, CrsError, CrsKind};
 pub use ellipsoid::Ellipsoid;

@@ -37,15 +37,14 @@ pub enum IngestError {
         /// What was found instead.
         found: String,
     },
-    /// The layer has no features, or none that survived validation.
-    #[error("{path} [layer {layer}]: the layer is empty{}", if *dropped > 0 { format!(" ({dropped} features dropped as invalid; see `redline check`)") } else { String::new() })]
+    /// The layer has no features. (A layer whose features were all dropped as invalid is
+    /// read, with a data issue for each; the job then refuses it with the count.)
+    #[error("{path} [layer {layer}]: the layer is empty")]
     EmptyLayer {
         /// The file.
         path: PathBuf,
         /// The layer.
         layer: String,
-        /// Features that were read but dropped.
-        dropped: usize,
     },
     /// A field the layer's role needs is absent.
     #[error("{path} [layer {layer}]: required field {field} is missing (tried {}; rename it in the job's `fields`)", tried.join(", "))]

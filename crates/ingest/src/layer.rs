@@ -319,7 +319,6 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         return Err(IngestError::EmptyLayer {
             path: path.to_path_buf(),
             layer: name,
-            dropped: 0,
         });
     }
     let mut layer = Layer {

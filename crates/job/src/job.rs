@@ -129,19 +129,165 @@ struct LayerDatum {
     towgs84: Option<Helmert>,
 }
 
-/// The SPEC's default mapping of `PZLX` values.
+/// The default mapping of `PZLX` values ([`redline_geom::DEFAULT_APPROVAL_KINDS`]).
 fn default_kinds() -> BTreeMap<String, ApprovalKind> {
-    [
-        ("农用地转用", ApprovalKind::Conversion),
-        ("土地征收", ApprovalKind::Conversion),
-        ("供地", ApprovalKind::Supply),
-        ("先行用地", ApprovalKind::EarlyUse),
-        ("临时用地", ApprovalKind::Temporary),
-        ("设施农用地", ApprovalKind::FacilityAgri),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+    redline_geom::DEFAULT_APPROVAL_KINDS
+        .iter()
+        .filter_map(|(value, kind)| Some((value.to_string(), ApprovalKind::from_name(kind)?)))
+        .collect()
+}
+
+/// `period`: both dates valid and in order; without it every dated feature counts.
+fn period(spec: Option<&PeriodSpec>, path: &Path) -> Result<Period> {
+    let period = match spec {
+        Some(p) => Period {
+            start: date(&p.start, "period.start")?,
+            end: date(&p.end, "period.end")?,
+        },
+        None => Period {
+            start: Date {
+                year: 0,
+                month: 1,
+                day: 1,
+            },
+            end: Date {
+                year: 9999,
+                month: 12,
+                day: 31,
+            },
+        },
+    };
+    if period.start > period.end {
+        bail!("{}: period.start is after period.end", path.display());
+    }
+    Ok(period)
+}
+
+/// `crs` and its `towgs84` (which needs the `crs`).
+fn working_crs(crs: Option<&str>, towgs84: Option<&str>) -> Result<Option<Crs>> {
+    let mut crs = crs
+        .map(Crs::from_user)
+        .transpose()
+        .map_err(|e| anyhow!("crs: {e}"))?;
+    if let Some(text) = towgs84 {
+        let h = text.parse().map_err(|e| anyhow!("towgs84: {e}"))?;
+        match crs.as_mut() {
+            Some(crs) => crs.towgs84 = Some(h),
+            None => bail!("towgs84 is the datum shift of the job's `crs`: give `crs` too"),
+        }
+    }
+    Ok(crs)
+}
+
+/// `[thresholds]` over the defaults, checked.
+fn thresholds(t: ThresholdSpec) -> Result<Thresholds> {
+    let defaults = Thresholds::default();
+    let thresholds = Thresholds {
+        interview_ratio: t.interview_ratio.unwrap_or(defaults.interview_ratio),
+        interview_area_m2: t.interview_area_m2,
+        accountability_ratio: t
+            .accountability_ratio
+            .unwrap_or(defaults.accountability_ratio),
+        min_illegal_m2: t.min_illegal_m2.unwrap_or(defaults.min_illegal_m2),
+    };
+    check_thresholds(&thresholds)?;
+    Ok(thresholds)
+}
+
+/// The built-in land-class table with the job's `[classes]` overrides.
+fn classes(overrides: BTreeMap<String, String>) -> Result<LandClassTable> {
+    let mut classes = LandClassTable::builtin().clone();
+    for (code, letter) in overrides {
+        if !is_class_code(&code) {
+            bail!(
+                "classes.{code:?}: a land-class code starts with its two-digit first-level \
+                 group (0101, 1107A, 05H1)"
+            );
+        }
+        let category = match letter.as_str() {
+            "C" => LandCategory::Cultivated,
+            "N" => LandCategory::Agricultural,
+            "J" => LandCategory::Construction,
+            "W" => LandCategory::Unused,
+            other => bail!("classes.{code} = {other:?}: use C, N, J or W"),
+        };
+        classes.set_category(&code, category);
+    }
+    Ok(classes)
+}
+
+/// `layers.approvals.kinds`, or the default mapping.
+fn kinds(custom: Option<BTreeMap<String, String>>) -> Result<BTreeMap<String, ApprovalKind>> {
+    let Some(custom) = custom else {
+        return Ok(default_kinds());
+    };
+    let mut kinds = BTreeMap::new();
+    for (value, kind) in custom {
+        let k = ApprovalKind::from_name(&kind).ok_or_else(|| {
+            let names: Vec<&str> = ApprovalKind::ALL.iter().map(|k| k.name()).collect();
+            anyhow!(
+                "layers.approvals.kinds.{value} = {kind:?}: use one of {}",
+                names.join(", ")
+            )
+        })?;
+        kinds.insert(value, k);
+    }
+    Ok(kinds)
+}
+
+/// The layers given, in role order.
+fn layer_list(l: Layers) -> Vec<(LayerRole, LayerSpec)> {
+    let mut layers = vec![
+        (LayerRole::Townships, l.townships),
+        (LayerRole::Landuse, l.landuse),
+    ];
+    for (role, spec) in [
+        (LayerRole::BasicFarmland, l.basic_farmland),
+        (LayerRole::Approvals, l.approvals),
+        (LayerRole::Supplements, l.supplements),
+        (LayerRole::Changes, l.changes),
+    ] {
+        layers.extend(spec.map(|s| (role, s)));
+    }
+    layers
+}
+
+/// One `[layers.X]`: its `crs` and `towgs84` parsed, its `dbf_encoding` known, its path made
+/// relative to the job file and existing, its field keys known.
+fn check_layer(role: LayerRole, spec: &mut LayerSpec, base: &Path) -> Result<LayerDatum> {
+    let key = |k: &str| format!("layers.{}.{k}", role.name());
+    let crs = spec.crs.as_deref().map(Crs::from_user).transpose();
+    let towgs84 = spec
+        .towgs84
+        .as_deref()
+        .map(str::parse::<Helmert>)
+        .transpose();
+    let datum = LayerDatum {
+        crs: crs.map_err(|e| anyhow!("{}: {e}", key("crs")))?,
+        towgs84: towgs84.map_err(|e| anyhow!("{}: {e}", key("towgs84")))?,
+    };
+    if let Some(name) = &spec.dbf_encoding {
+        if redline_ingest::encoding_by_name(name).is_none() {
+            bail!(
+                "{}: {name:?} is not an encoding redline knows (utf-8, gbk, gb18030, cp936, \
+                 big5, latin1 …)",
+                key("dbf_encoding")
+            );
+        }
+    }
+    spec.path = base.join(&spec.path);
+    if !spec.path.exists() {
+        bail!("{}: {} does not exist", key("path"), spec.path.display());
+    }
+    let known: Vec<&str> = role.fields().iter().map(|f| f.key).collect();
+    if let Some(bad) = spec.fields.keys().find(|k| !known.contains(&k.as_str())) {
+        bail!(
+            "{}.{bad}: unknown field key (known: {})",
+            key("fields"),
+            known.join(", ")
+        );
+    }
+    Ok(datum)
 }
 
 /// Thresholds that can be met: ratios in [0, 1] with the interview line at or below the
@@ -248,61 +394,18 @@ impl Job {
     /// assert!(err.to_string().contains("is above accountability_ratio"));
     /// ```
     pub fn from_text(text: &str, path: &Path) -> Result<Job> {
-        let text = text.to_string();
-        let file: JobFile = toml::from_str(&text)
+        let file: JobFile = toml::from_str(text)
             .map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let period = match &file.period {
-            Some(p) => Period {
-                start: date(&p.start, "period.start")?,
-                end: date(&p.end, "period.end")?,
-            },
-            None => Period {
-                start: Date {
-                    year: 0,
-                    month: 1,
-                    day: 1,
-                },
-                end: Date {
-                    year: 9999,
-                    month: 12,
-                    day: 31,
-                },
-            },
-        };
-        if period.start > period.end {
-            bail!("{}: period.start is after period.end", path.display());
-        }
+        let period = period(file.period.as_ref(), path)?;
         let area = file
             .area
             .as_deref()
             .unwrap_or("ellipsoidal")
             .parse::<AreaMethod>()
             .map_err(|e| anyhow!("area: {e}"))?;
-        let mut crs = file
-            .crs
-            .as_deref()
-            .map(Crs::from_user)
-            .transpose()
-            .map_err(|e| anyhow!("crs: {e}"))?;
-        if let Some(text) = &file.towgs84 {
-            let h = text.parse().map_err(|e| anyhow!("towgs84: {e}"))?;
-            match crs.as_mut() {
-                Some(crs) => crs.towgs84 = Some(h),
-                None => bail!("towgs84 is the datum shift of the job's `crs`: give `crs` too"),
-            }
-        }
-        let t = file.thresholds.unwrap_or_default();
-        let defaults = Thresholds::default();
-        let thresholds = Thresholds {
-            interview_ratio: t.interview_ratio.unwrap_or(defaults.interview_ratio),
-            interview_area_m2: t.interview_area_m2,
-            accountability_ratio: t
-                .accountability_ratio
-                .unwrap_or(defaults.accountability_ratio),
-            min_illegal_m2: t.min_illegal_m2.unwrap_or(defaults.min_illegal_m2),
-        };
-        check_thresholds(&thresholds)?;
+        let crs = working_crs(file.crs.as_deref(), file.towgs84.as_deref())?;
+        let thresholds = thresholds(file.thresholds.unwrap_or_default())?;
         let yields = match file.capacity {
             Some(c) => {
                 check_yields(&c.yield_per_grade)?;
@@ -313,83 +416,12 @@ impl Job {
             }
             None => YieldTable::default(),
         };
-        let mut classes = LandClassTable::builtin().clone();
-        for (code, letter) in file.classes.unwrap_or_default() {
-            if !is_class_code(&code) {
-                bail!(
-                    "classes.{code:?}: a land-class code starts with its two-digit first-level \
-                     group (0101, 1107A, 05H1)"
-                );
-            }
-            let category = match letter.as_str() {
-                "C" => LandCategory::Cultivated,
-                "N" => LandCategory::Agricultural,
-                "J" => LandCategory::Construction,
-                "W" => LandCategory::Unused,
-                other => bail!("classes.{code} = {other:?}: use C, N, J or W"),
-            };
-            classes.set_category(&code, category);
-        }
-        let mut kinds = default_kinds();
-        let l = file.layers;
-        if let Some(custom) = l.approvals.as_ref().and_then(|a| a.kinds.clone()) {
-            kinds.clear();
-            for (value, kind) in custom {
-                let k = ApprovalKind::from_name(&kind).ok_or_else(|| anyhow!("layers.approvals.kinds.{value} = {kind:?}: use conversion, supply, early_use, temporary or facility_agri"))?;
-                kinds.insert(value, k);
-            }
-        }
-        let mut layers = vec![
-            (LayerRole::Townships, l.townships),
-            (LayerRole::Landuse, l.landuse),
-        ];
-        for (role, spec) in [
-            (LayerRole::BasicFarmland, l.basic_farmland),
-            (LayerRole::Approvals, l.approvals),
-            (LayerRole::Supplements, l.supplements),
-            (LayerRole::Changes, l.changes),
-        ] {
-            layers.extend(spec.map(|s| (role, s)));
-        }
+        let classes = classes(file.classes.unwrap_or_default())?;
+        let kinds = kinds(file.layers.approvals.as_ref().and_then(|a| a.kinds.clone()))?;
+        let mut layers = layer_list(file.layers);
         let mut datums = BTreeMap::new();
         for (role, spec) in &mut layers {
-            let key = |k: &str| format!("layers.{}.{k}", role.name());
-            let crs = spec.crs.as_deref().map(Crs::from_user).transpose();
-            let towgs84 = spec
-                .towgs84
-                .as_deref()
-                .map(str::parse::<Helmert>)
-                .transpose();
-            let datum = LayerDatum {
-                crs: crs.map_err(|e| anyhow!("{}: {e}", key("crs")))?,
-                towgs84: towgs84.map_err(|e| anyhow!("{}: {e}", key("towgs84")))?,
-            };
-            datums.insert(*role, datum);
-            if let Some(name) = &spec.dbf_encoding {
-                if redline_ingest::encoding_by_name(name).is_none() {
-                    bail!(
-                        "{}: {name:?} is not an encoding redline knows (utf-8, gbk, gb18030, \
-                         cp936, big5, latin1 …)",
-                        key("dbf_encoding")
-                    );
-                }
-            }
-            spec.path = base.join(&spec.path);
-            if !spec.path.exists() {
-                bail!(
-                    "layers.{}.path: {} does not exist",
-                    role.name(),
-                    spec.path.display()
-                );
-            }
-            let known: Vec<&str> = role.fields().iter().map(|f| f.key).collect();
-            if let Some(bad) = spec.fields.keys().find(|k| !known.contains(&k.as_str())) {
-                bail!(
-                    "layers.{}.fields.{bad}: unknown field key (known: {})",
-                    role.name(),
-                    known.join(", ")
-                );
-            }
+            datums.insert(*role, check_layer(*role, spec, base)?);
         }
         if file
             .output
@@ -420,7 +452,7 @@ impl Job {
             datums,
             kinds,
             targets,
-            text,
+            text: text.to_string(),
         })
     }
 
@@ -587,7 +619,7 @@ impl Job {
         let mut read = match read_layer(&spec.path, &options) {
             // A year without change patches, approvals or projects is normal: the family runs
             // on no features. The layers the metrics are made of may not be empty.
-            Err(IngestError::EmptyLayer { dropped: 0, .. }) if role.may_be_empty() => {
+            Err(IngestError::EmptyLayer { .. }) if role.may_be_empty() => {
                 return Ok((role, None, Vec::new()));
             }
             read => read.with_context(|| format!("layers.{}", role.name()))?,
@@ -720,15 +752,6 @@ impl Job {
             })
             .collect()
     }
-}
-
-/// Data issues in a fixed order (file, feature, kind, field, message), whatever the order in
-/// which threads found them.
-pub fn sort_issues(issues: &mut [DataIssue]) {
-    issues.sort_by(|a, b| {
-        (&a.file, a.feature, a.kind, &a.field, &a.message)
-            .cmp(&(&b.file, b.feature, b.kind, &b.field, &b.message))
-    });
 }
 
 fn issue(

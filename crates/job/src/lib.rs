@@ -27,7 +27,7 @@ mod outputs;
 mod preflight;
 mod run;
 
-pub use job::{sort_issues, Job, LayerSpec};
+pub use job::{Job, LayerSpec};
 pub use outputs::{write_outputs, Lang, LayerFormat, MapRatio, WriteOptions, GPKG_NEEDS_GDAL};
 pub use preflight::coverage_overlaps;
 pub use run::{Progress, Run, Timings};

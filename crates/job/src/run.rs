@@ -1,6 +1,6 @@
 //! A job run end to end in memory: read and preflight the layers, overlay, one list of issues.
 
-use crate::job::{sort_issues, Job};
+use crate::job::Job;
 use crate::outputs::{LayerFormat, WriteOptions};
 use anyhow::{Context, Result};
 use redline_ingest::DataIssue;
@@ -81,7 +81,7 @@ impl Job {
             })?;
         let overlay = started.elapsed() - read;
         issues.append(&mut self.locate(std::mem::take(&mut outcome.issues)));
-        sort_issues(&mut issues);
+        issues.sort();
         Ok(Run {
             county,
             settings,

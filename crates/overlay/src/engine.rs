@@ -269,10 +269,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<Layers<'a>, Ar
             .map(|a| &a.geometry)
             .collect(),
     );
-    let debits = |a: &&crate::model::Approval| {
-        a.kind == crate::model::ApprovalKind::Conversion
-            && a.date.is_some_and(|d| period.contains(d))
-    };
+    let debits = |a: &&crate::model::Approval| a.debits(period);
     let conversions = Near::new(
         approvals
             .iter()
@@ -299,12 +296,7 @@ static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
 fn overlapping_conversions(county: &County, settings: &Settings) -> Vec<DataIssue> {
     let approvals = county.approvals.as_deref().unwrap_or_default();
     let chosen: Vec<usize> = (0..approvals.len())
-        .filter(|&k| {
-            approvals[k].kind == crate::model::ApprovalKind::Conversion
-                && approvals[k]
-                    .date
-                    .is_some_and(|d| settings.period.contains(d))
-        })
+        .filter(|&k| approvals[k].debits(settings.period))
         .collect();
     let geoms: Vec<&MultiPolygon<f64>> = chosen.iter().map(|&k| &approvals[k].geometry).collect();
     redline_index::overlapping_pairs(&geoms, 0.01)

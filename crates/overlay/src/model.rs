@@ -132,17 +132,18 @@ impl ApprovalKind {
         }
     }
 
+    /// Every kind, in the order the job file documents them.
+    pub const ALL: [ApprovalKind; 5] = [
+        Self::Conversion,
+        Self::Supply,
+        Self::EarlyUse,
+        Self::Temporary,
+        Self::FacilityAgri,
+    ];
+
     /// The kind of a job-file name.
     pub fn from_name(name: &str) -> Option<ApprovalKind> {
-        [
-            Self::Conversion,
-            Self::Supply,
-            Self::EarlyUse,
-            Self::Temporary,
-            Self::FacilityAgri,
-        ]
-        .into_iter()
-        .find(|k| k.name() == name)
+        Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// Construction-permitting kinds make a change patch legal.
@@ -162,6 +163,14 @@ pub struct Approval {
     pub date: Option<Date>,
     /// Geometry.
     pub geometry: MultiPolygon<f64>,
+}
+
+impl Approval {
+    /// Whether it debits the occupation/compensation ledger of `period`: a conversion approval
+    /// dated in the period (an undated one debits no year).
+    pub fn debits(&self, period: Period) -> bool {
+        self.kind == ApprovalKind::Conversion && self.date.is_some_and(|d| period.contains(d))
+    }
 }
 
 /// A compensation project (补充耕地项目).

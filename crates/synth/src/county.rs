@@ -213,7 +213,7 @@ struct Generator<'a> {
     classes: &'static LandClassTable,
     totals: Vec<Totals>,
     /// Conversion approvals: centre, radius, dated on or before the period's end.
-    conversions: Vec<(Coord<f64>, f64, bool)>,
+    conversions: Vec<(Coord<f64>, f64)>,
     summary: Summary,
 }
 
@@ -478,8 +478,7 @@ impl<'a> Generator<'a> {
                     };
                     let radius = stream.range(70.0, 160.0);
                     let date = date(&mut stream, 0.65);
-                    let legal = date.as_str() <= "2025-12-31";
-                    self.conversions.push((center, radius, legal));
+                    self.conversions.push((center, radius));
                     number += 1;
                     let kind = if stream.unit() < 0.7 {
                         "农用地转用"
@@ -584,7 +583,7 @@ impl<'a> Generator<'a> {
             let pick = stream.unit();
             let conversions = &self.conversions;
             let (center, radius, observed) = if pick < 0.64 && !conversions.is_empty() {
-                let (c, r, _) = conversions[k % conversions.len()];
+                let (c, r) = conversions[k % conversions.len()];
                 let partial = pick >= 0.56;
                 let (dx, dy) = if partial { (r, 0.0) } else { (0.0, 0.0) };
                 (
@@ -643,6 +642,11 @@ impl<'a> Generator<'a> {
 
     fn write_job(&mut self) -> std::io::Result<()> {
         let ext = self.config.format.extension();
+        let kinds: Vec<String> = redline_geom::DEFAULT_APPROVAL_KINDS
+            .iter()
+            .map(|(value, kind)| format!("\"{value}\" = \"{kind}\""))
+            .collect();
+        let kinds = kinds.join(", ");
         let job = format!(
             r#"# A synthetic county made by `redline synth --parcels {parcels} --townships {towns} --seed {seed}`.
 name   = "合成县 {YEAR} 年度 (seed {seed})"
@@ -662,7 +666,7 @@ path = "basic_farmland.{ext}"
 
 [layers.approvals]
 path = "approvals.{ext}"
-kinds = {{ "农用地转用" = "conversion", "土地征收" = "conversion", "供地" = "supply", "先行用地" = "early_use", "临时用地" = "temporary", "设施农用地" = "facility_agri" }}
+kinds = {{ {kinds} }}
 
 [layers.supplements]
 path = "supplements.{ext}"
