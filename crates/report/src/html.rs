@@ -211,6 +211,21 @@ pub fn report_html(
     ratio: MapRatio,
 ) -> String {
     let scale = Scale::of(ratio, interview, accountability);
+    let svg = map_svg(county, outcome, ratio, &scale);
+    let c = &outcome.county;
+    let headline = headline(c);
+    let rows: String = outcome
+        .townships
+        .iter()
+        .chain(std::iter::once(c))
+        .map(table_row)
+        .collect();
+    let legend = legend(&scale);
+    page(title, &headline, &svg, &legend, &rows)
+}
+
+/// The SVG map: the townships coloured by `ratio`, the illegal parts on top.
+fn map_svg(county: &County, outcome: &Outcome, ratio: MapRatio, scale: &Scale) -> String {
     let frame = Frame::new(county);
     let mut svg = format!(
         "<svg viewBox=\"0 0 1000 {:.0}\" role=\"img\" aria-label=\"township map\">\n",
@@ -243,9 +258,13 @@ pub fn report_html(
         );
     }
     svg.push_str("</svg>");
-    let c = &outcome.county;
+    svg
+}
+
+/// The county's four headline numbers as cards.
+fn headline(c: &Metrics) -> String {
     let v = c.violations.as_ref();
-    let headline = format!(
+    format!(
         "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>耕地保有率 retention</span></div><div class=\"card\"><b>{}</b><span>永久基本农田耕地率 PBF cultivated</span></div><div class=\"card\"><b>{}</b><span>占补平衡 balance</span></div><div class=\"card{}\"><b>{}</b><span>违法占用比例 illegal ratio{}</span></div></div>",
         pct(c.landuse.retention_ratio),
         pct(c.pbf.as_ref().and_then(|p| p.cultivated_ratio)),
@@ -253,22 +272,24 @@ pub fn report_html(
         if v.is_some_and(|v| v.accountability) { " alarm" } else { "" },
         pct(v.map(|v| v.illegal_ratio)),
         v.map_or(String::new(), |v| format!("{}{}", if v.interview { " · 约谈" } else { "" }, if v.accountability { " · 问责" } else { "" }))
-    );
-    let rows: String = outcome
-        .townships
-        .iter()
-        .chain(std::iter::once(c))
-        .map(table_row)
-        .collect();
+    )
+}
+
+/// The map's legend: the colour classes and the illegal parts.
+fn legend(scale: &Scale) -> String {
     let classes: String = COLOURS
         .iter()
         .zip(&scale.labels)
         .map(|(c, l)| format!("<span style=\"background:{c}\"></span>{} ", esc(l)))
         .collect();
-    let legend = format!(
+    format!(
         "<div class=\"legend\">{}: {classes}<span class=\"v\"></span>违法图斑 illegal parts</div>",
         scale.title
-    );
+    )
+}
+
+/// The whole page around its parts.
+fn page(title: &str, headline: &str, svg: &str, legend: &str, rows: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="zh">
@@ -277,28 +298,7 @@ pub fn report_html(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body{{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;padding:1rem;color:#222;max-width:1200px;margin:auto}}
-h1{{font-size:1.4rem}}
-.cards{{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.75rem;margin:1rem 0}}
-.card{{border:1px solid #ccc;border-radius:8px;padding:.75rem}}
-.card b{{display:block;font-size:1.6rem}}
-.card span{{color:#555;font-size:.85rem}}
-.card.alarm{{border-color:#c0392b;background:#fdecea}}
-.layout{{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}}
-@media(min-width:900px){{.layout{{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}}}}
-svg{{width:100%;height:auto;background:#f7f7f2;border:1px solid #ccc}}
-path.township{{stroke:#333;stroke-width:1}}
-path.violation{{fill:#ff0000;fill-opacity:.8;stroke:#7b0000;stroke-width:.5}}
-.legend span{{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .25em 0 .75em;border:1px solid #999}}
-.legend span.v{{background:#ff0000}}
-.table{{overflow-x:auto}}
-table{{border-collapse:collapse;width:100%;font-size:.9rem}}
-th,td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:right;white-space:nowrap}}
-th:nth-child(-n+2),td:nth-child(-n+2){{text-align:left}}
-tr:last-child td{{font-weight:bold}}
-.flag{{border-radius:4px;padding:0 .3em;margin-left:.2em;color:#fff}}
-.flag.interview{{background:#e67e22}}.flag.accountability{{background:#c0392b}}
-</style>
+{css}</style>
 </head>
 <body>
 <h1>{title}</h1>
@@ -317,5 +317,9 @@ tr:last-child td{{font-weight:bold}}
 "#,
         title = esc(title),
         version = env!("CARGO_PKG_VERSION"),
+        css = CSS,
     )
 }
+
+/// The page's style sheet, inlined so that the file opens offline.
+const CSS: &str = include_str!("report.css");
