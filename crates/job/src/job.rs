@@ -991,6 +991,89 @@ fn read_targets(path: &Path) -> Result<BTreeMap<String, Targets>> {
 }
 
 #[cfg(test)]
+mod tests {
+    //! `Job::from_text` errors: each names its key.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A job beside the demo county's layers, with `extra` appended.
+    fn load(extra: &str) -> Result<Job> {
+        let text = format!(
+            "crs = \"EPSG:4529\"\n{extra}\n[layers.townships]\npath = \"townships.geojson\"\n\
+             [layers.landuse]\npath = \"landuse.geojson\"\n"
+        );
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/test.toml");
+        Job::from_text(&text, &path)
+    }
+
+    #[test]
+    fn a_plain_job_loads_with_the_defaults() {
+        let job = load("").unwrap();
+        assert_eq!(job.name, "test");
+        assert_eq!(job.layer_count(), 2);
+        assert_eq!(job.thresholds.interview_ratio, 0.10);
+        assert!(job.yields.is_default);
+        assert_eq!(job.kinds.len(), redline_geom::DEFAULT_APPROVAL_KINDS.len());
+        assert!(job.output.ends_with("data/demo/out"));
+    }
+
+    #[test]
+    fn every_bad_key_is_named() {
+        let cases = [
+            ("bogus = 1", "unknown field `bogus`"),
+            ("area = \"spherical\"", "area:"),
+            (
+                "period = { start = \"2025-13-01\", end = \"2025-12-31\" }",
+                "period.start",
+            ),
+            (
+                "period = { start = \"2025-06-01\", end = \"2025-01-01\" }",
+                "period.start is after",
+            ),
+            ("towgs84 = \"1,2\"", "towgs84"),
+            ("output = \"\"", "output = \"\""),
+            (
+                "[thresholds]\naccountability_ratio = 1.5",
+                "thresholds.accountability_ratio = 1.5",
+            ),
+            (
+                "[thresholds]\nmin_illegal_m2 = -1",
+                "thresholds.min_illegal_m2 = -1",
+            ),
+            ("[capacity]\nyield_per_grade = []", "has 0 entries"),
+            (
+                "[classes]\n\"0101\" = \"X\"",
+                "classes.0101 = \"X\": use C, N, J or W",
+            ),
+            ("[targets]\npath = \"missing.csv\"", "targets.path"),
+        ];
+        for (extra, expected) in cases {
+            let err = format!("{:#}", load(extra).unwrap_err());
+            assert!(err.contains(expected), "{extra}: {err}");
+        }
+    }
+
+    #[test]
+    fn layer_keys_are_named_with_their_layer() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/test.toml");
+        let with = |landuse: &str| {
+            let text = format!(
+                "[layers.townships]\npath = \"townships.geojson\"\n[layers.landuse]\n{landuse}\n"
+            );
+            format!("{:#}", Job::from_text(&text, &path).unwrap_err())
+        };
+        assert!(with("path = \"nowhere.geojson\"").contains("layers.landuse.path"));
+        let e = with("path = \"landuse.geojson\"\nfields = { klass = \"DLBM\" }");
+        assert!(e.contains("layers.landuse.fields.klass"), "{e}");
+        let e = with("path = \"landuse.geojson\"\ncrs = \"EPSG:0\"");
+        assert!(e.contains("layers.landuse.crs"), "{e}");
+        let e = with("path = \"landuse.geojson\"\ndbf_encoding = \"ebcdic-ish\"");
+        assert!(e.contains("layers.landuse.dbf_encoding"), "{e}");
+    }
+}
+
+#[cfg(test)]
 mod fuzz {
     //! Seeded mutation fuzzing of the job file and the targets table: errors, never panics.
     //! `cargo test -p redline-job fuzz -- --nocapture` prints how many inputs were tried.

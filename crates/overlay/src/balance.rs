@@ -147,3 +147,66 @@ pub(crate) fn township_balance(
     }
     b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Date, Period, Thresholds, YieldTable};
+
+    fn settings() -> Settings {
+        let day = |y| Date {
+            year: y,
+            month: 1,
+            day: 1,
+        };
+        Settings {
+            period: Period {
+                start: day(2025),
+                end: day(2026),
+            },
+            area: redline_geom::AreaMethod::Planar,
+            crs: redline_geom::Crs::from_epsg(4529).unwrap(),
+            thresholds: Thresholds::default(),
+            yields: YieldTable::default(),
+        }
+    }
+
+    #[test]
+    fn the_ledger_adds_quantity_paddy_capacity_and_grades() {
+        let s = settings();
+        let mut debit = Ledger::default();
+        // 2 000 m² = 3 亩 of paddy at grade 1 (1 000 kg/亩 in the default table) and
+        // 1 000 m² = 1.5 亩 of dry land at grade 3 (886 kg/亩).
+        debit.add_area(2000.0, 2000.0, Some(1), &s);
+        debit.add_area(1000.0, 0.0, Some(3), &s);
+        assert_eq!(debit.quantity, 3000.0);
+        assert_eq!(debit.paddy, 2000.0);
+        assert!((debit.capacity - (3.0 * 1000.0 + 1.5 * 886.0)).abs() < 1e-9);
+        // Area-weighted grade: (2000·1 + 1000·3) / 3000.
+        assert!((debit.mean_grade().unwrap() - 5.0 / 3.0).abs() < 1e-12);
+        // An ungraded area counts at the worst grade's yield and not in the mean grade.
+        let mut credit = Ledger::default();
+        credit.add_area(3000.0, 2000.0, None, &s);
+        assert!((credit.capacity - 4.5 * 202.0).abs() < 1e-9);
+        assert_eq!(credit.mean_grade(), None);
+        let b = Balance { debit, credit };
+        // Quantity and paddy balance, capacity does not: not balanced; quality unknown.
+        assert_eq!(b.net().0, 0.0);
+        assert_eq!(b.net().1, 0.0);
+        assert!(b.net().2 < 0.0);
+        assert!(!b.balanced());
+        assert_eq!(b.quality_ok(), None);
+    }
+
+    #[test]
+    fn quality_compares_mean_grades_lower_is_better() {
+        let s = settings();
+        let mut b = Balance::default();
+        b.debit.add_area(1000.0, 0.0, Some(5), &s);
+        b.credit.add_area(1000.0, 0.0, Some(4), &s);
+        assert_eq!(b.quality_ok(), Some(true));
+        b.credit.add_area(3000.0, 0.0, Some(8), &s); // mean (4 + 24) / 4 = 7
+        assert_eq!(b.quality_ok(), Some(false));
+        assert!(b.balanced(), "4 000 m² for 1 000, capacity too");
+    }
+}

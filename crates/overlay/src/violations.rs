@@ -224,3 +224,67 @@ impl Violations {
         self.accountability = self.illegal_ratio >= t.accountability_ratio;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part with the given new land, legal, other and illegal areas (m²).
+    fn part(new_land: f64, legal: f64, other: f64, illegal: f64) -> PatchPart {
+        PatchPart {
+            patch: 0,
+            new_land,
+            legal,
+            other,
+            illegal,
+            new_land_cultivated: 0.0,
+            illegal_cultivated: 0.0,
+            illegal_pbf: 0.0,
+            illegal_geometry: Vec::new(),
+        }
+    }
+
+    fn judge(parts: &[PatchPart], observed_not_construction: bool) -> Verdict {
+        let refs: Vec<&PatchPart> = parts.iter().collect();
+        verdict(&refs, observed_not_construction, 1.0)
+    }
+
+    #[test]
+    fn every_verdict_by_its_rule() {
+        // No new land (the base was construction): existing, before the HSXDL rule.
+        assert_eq!(judge(&[part(0.5, 0.0, 0.0, 0.5)], true), Verdict::Existing);
+        // HSXDL says not construction: other.
+        assert_eq!(judge(&[part(100.0, 0.0, 0.0, 100.0)], true), Verdict::Other);
+        // Covered by approvals, less than 1 m² left: legal when legal cover ≥ other cover …
+        assert_eq!(
+            judge(&[part(100.0, 60.0, 39.5, 0.5)], false),
+            Verdict::Legal
+        );
+        // … other when temporary/facility cover dominates.
+        assert_eq!(
+            judge(&[part(100.0, 30.0, 69.5, 0.5)], false),
+            Verdict::Other
+        );
+        // Nothing covered: illegal; partly covered: partial.
+        assert_eq!(
+            judge(&[part(100.0, 0.0, 0.0, 100.0)], false),
+            Verdict::Illegal
+        );
+        assert_eq!(
+            judge(&[part(100.0, 0.0, 0.0, 99.5)], false),
+            Verdict::Illegal
+        );
+        assert_eq!(
+            judge(&[part(100.0, 40.0, 0.0, 60.0)], false),
+            Verdict::Partial
+        );
+    }
+
+    #[test]
+    fn a_patch_across_townships_is_judged_on_the_sum_of_its_parts() {
+        // 0.6 m² illegal on each side of a border: 1.2 m² together, past min_illegal_m2.
+        let parts = [part(50.0, 49.4, 0.0, 0.6), part(50.0, 49.4, 0.0, 0.6)];
+        assert_eq!(judge(&parts, false), Verdict::Partial);
+        assert_eq!(judge(&parts[..1], false), Verdict::Legal);
+    }
+}
