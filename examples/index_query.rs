@@ -1,10 +1,10 @@
-//! Build a `ParcelIndex` over the demo county's land-use parcels and ask it which parcels lie
+//! Build a `EnvelopeIndex` over the demo county's land-use parcels and ask it which parcels lie
 //! near a point — the R-tree the overlay engine filters with, on its own.
 //!
 //! `cargo run --example index_query -- data/demo/landuse.geojson 41515000 5073000`
 
 use geo::{Area, BoundingRect};
-use redline_index::ParcelIndex;
+use redline_index::EnvelopeIndex;
 use redline_ingest::{read_layer, ReadOptions};
 
 fn main() -> anyhow::Result<()> {
@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
         },
     )?;
     let geometries: Vec<_> = read.layer.features.iter().map(|f| &f.geometry).collect();
-    let index = ParcelIndex::new(&geometries);
+    let index = EnvelopeIndex::new(&geometries);
     println!("{} parcels indexed", index.len());
     // Everything within 100 m of the point, by envelope, then the parcels' own sizes.
     let mut near: Vec<usize> = index

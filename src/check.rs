@@ -1,7 +1,7 @@
 //! `redline check FILE`.
 
 use crate::cli::CheckArgs;
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{anyhow, Result};
 use redline_geom::LandClassTable;
 use redline_ingest::DataIssue;
@@ -9,20 +9,20 @@ use redline_ingest::{IssueKind, LayerRole, ResolvedFields};
 use std::collections::BTreeMap;
 
 /// Prints the count line and says whether issues were found.
-fn report(what: &str, issues: &[DataIssue]) -> Outcome {
+fn report(what: &str, issues: &[DataIssue]) -> Exit {
     let plural = if issues.len() == 1 { "" } else { "s" };
     eprintln!("{what}, {} data issue{plural}", issues.len());
     if issues.is_empty() {
-        Outcome::Clean
+        Exit::Clean
     } else {
-        Outcome::Issues
+        Exit::Issues
     }
 }
 
 /// `redline check JOB.toml`: every layer of the job read, preflighted and overlaid as `run`
 /// would — the coverage of the land use is judged from the overlay's pieces — without writing
 /// anything. Reports the same data issues, and the same count, as `run`.
-fn check_job(args: &CheckArgs) -> Result<Outcome> {
+fn check_job(args: &CheckArgs) -> Result<Exit> {
     let job = redline_job::Job::load(&args.layer.file)?;
     // No outputs are written, so none needs the lon/lat transformation: as --format gpkg.
     let options = redline_job::WriteOptions {
@@ -43,7 +43,7 @@ fn check_job(args: &CheckArgs) -> Result<Outcome> {
     Ok(report(&what, issues))
 }
 
-pub(crate) fn run(args: &CheckArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &CheckArgs) -> Result<Exit> {
     if args.layer.file.extension().is_some_and(|e| e == "toml") {
         return check_job(args);
     }

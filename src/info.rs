@@ -1,7 +1,7 @@
 //! `redline info FILE`.
 
 use crate::cli::LayerArgs;
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{Context, Result};
 use redline_geom::Crs;
 use redline_ingest::{read_layer, LayerRead, ReadOptions};
@@ -15,7 +15,7 @@ pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
         .transpose()
         .context("--crs")?;
     let options = ReadOptions {
-        layer: None,
+        display_name: None,
         dbf_encoding: args.dbf_encoding.clone(),
         crs,
         id_field: args.id_field.clone(),
@@ -25,7 +25,7 @@ pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
     Ok(read_layer(&args.file, &options)?)
 }
 
-pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &LayerArgs) -> Result<Exit> {
     let read = read(args)?;
     let layer = &read.layer;
     out!("file:      {}", layer.path.display());
@@ -63,5 +63,5 @@ pub(crate) fn run(args: &LayerArgs) -> Result<Outcome> {
             layer.path.display()
         );
     }
-    Ok(Outcome::Clean)
+    Ok(Exit::Clean)
 }

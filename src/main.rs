@@ -23,7 +23,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 /// How a command ended.
-pub(crate) enum Outcome {
+pub(crate) enum Exit {
     /// Nothing to report.
     Clean,
     /// Finished, but data issues were found.
@@ -40,8 +40,8 @@ fn main() -> ExitCode {
         cli::Command::Demo(args) => run::demo(args),
     };
     match result {
-        Ok(Outcome::Clean) => ExitCode::from(0),
-        Ok(Outcome::Issues) => ExitCode::from(1),
+        Ok(Exit::Clean) => ExitCode::from(0),
+        Ok(Exit::Issues) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(0),
         Err(err) => {
             eprintln!("redline: error: {err:#}");

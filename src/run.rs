@@ -2,7 +2,7 @@
 //! terminal table.
 
 use crate::cli::{DemoArgs, RunArgs};
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{Context, Result};
 use redline_geom::units::m2_to_ha;
 use redline_job::{write_outputs, Job, Progress, WriteOptions, GPKG_NEEDS_GDAL};
@@ -20,7 +20,7 @@ fn threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &RunArgs) -> Result<Exit> {
     threads(args.threads)?;
     let options = WriteOptions {
         lang: args.lang.into(),
@@ -37,7 +37,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<Outcome> {
     execute(&job, set, args.quiet, &options)
 }
 
-pub(crate) fn demo(args: &DemoArgs) -> Result<Outcome> {
+pub(crate) fn demo(args: &DemoArgs) -> Result<Exit> {
     threads(args.threads)?;
     let data = args.output.join("data");
     let config = redline_synth::Config {
@@ -107,7 +107,7 @@ impl Progress for Bars {
 
 /// Runs the job, writes every output into the set and commits it (a failure anywhere leaves
 /// the output folder as it was), then prints the township table and the count line.
-fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Result<Outcome> {
+fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Result<Exit> {
     let bars = Bars {
         quiet,
         current: Mutex::new(None),
@@ -130,9 +130,9 @@ fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Re
         );
     }
     let outcome = if run.issues.is_empty() {
-        Outcome::Clean
+        Exit::Clean
     } else {
-        Outcome::Issues
+        Exit::Issues
     };
     // A million parcels take a noticeable moment to free; the process is about to exit and
     // the OS takes the memory back at once.

@@ -1,12 +1,12 @@
 //! `redline synth`.
 
 use crate::cli::SynthArgs;
-use crate::Outcome;
+use crate::Exit;
 use anyhow::{anyhow, Context, Result};
 use redline_synth::{generate, Config, Format};
 use std::time::Instant;
 
-pub(crate) fn run(args: &SynthArgs) -> Result<Outcome> {
+pub(crate) fn run(args: &SynthArgs) -> Result<Exit> {
     let format: Format = args.format.parse().map_err(|e: String| anyhow!(e))?;
     let config = Config {
         parcels: args.parcels,
@@ -33,5 +33,5 @@ pub(crate) fn run(args: &SynthArgs) -> Result<Outcome> {
         let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         out!("{:>12}  {}", size, file.display());
     }
-    Ok(Outcome::Clean)
+    Ok(Exit::Clean)
 }

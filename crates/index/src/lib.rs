@@ -5,11 +5,11 @@
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
-//! use redline_index::{overlapping_pairs, ParcelIndex};
+//! use redline_index::{overlapping_pairs, EnvelopeIndex};
 //!
 //! let a = MultiPolygon(vec![polygon![(x: 0., y: 0.), (x: 2., y: 0.), (x: 2., y: 2.), (x: 0., y: 2.)]]);
 //! let b = MultiPolygon(vec![polygon![(x: 1., y: 0.), (x: 3., y: 0.), (x: 3., y: 2.), (x: 1., y: 2.)]]);
-//! let index = ParcelIndex::new(&[&a, &b]);
+//! let index = EnvelopeIndex::new(&[&a, &b]);
 //! assert_eq!(index.candidates([1.5, 0.5], [1.6, 0.6]).count(), 2);
 //! let overlaps = overlapping_pairs(&[&a, &b], 0.01);
 //! assert_eq!((overlaps[0].a, overlaps[0].b, overlaps[0].area), (0, 1, 2.0));
@@ -18,9 +18,9 @@
 
 mod contact;
 mod edge_index;
+mod envelope_index;
 mod overlaps;
-mod parcel_index;
 
 pub use edge_index::EdgeIndex;
+pub use envelope_index::EnvelopeIndex;
 pub use overlaps::{overlapping_pairs, Overlap};
-pub use parcel_index::ParcelIndex;

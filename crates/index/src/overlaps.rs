@@ -1,7 +1,7 @@
 //! Overlaps within a coverage (a layer whose features must not overlap: land-use parcels,
 //! townships, basic farmland).
 
-use crate::ParcelIndex;
+use crate::EnvelopeIndex;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 
@@ -22,7 +22,7 @@ pub struct Overlap {
 /// only touch along edges, but their envelopes usually overlap); each is settled by an exact
 /// intersection. Pairs sharing only an edge give zero area.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
-    let index = ParcelIndex::new(geometries);
+    let index = EnvelopeIndex::new(geometries);
     // Envelopes once: every neighbour asks for them again.
     let boxes: Vec<Option<Rect<f64>>> = geometries.par_iter().map(|g| g.bounding_rect()).collect();
     let boxes = &boxes;

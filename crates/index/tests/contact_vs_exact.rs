@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rotate, Translate};
-use redline_index::{overlapping_pairs, ParcelIndex};
+use redline_index::{overlapping_pairs, EnvelopeIndex};
 use redline_ingest::{read_layer, ReadOptions};
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ fn the_overlap_check_equals_exact_intersections_on_the_demo_county() {
         let refs: Vec<&MultiPolygon<f64>> = geoms.iter().collect();
         let found = overlapping_pairs(&refs, 0.01);
         // Every pair whose boxes overlap, settled by the exact intersection alone.
-        let index = ParcelIndex::new(&refs);
+        let index = EnvelopeIndex::new(&refs);
         let mut exact = Vec::new();
         for a in 0..refs.len() {
             let r = refs[a].bounding_rect().unwrap();

@@ -1,7 +1,7 @@
 //! The feature pipeline every reader feeds: geometry validation in parallel batches, the field
 //! schema in first-seen order, and the data issues met on the way.
 
-use crate::geojson::RawGeometry;
+use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use crate::Feature;
 use geo::MultiPolygon;

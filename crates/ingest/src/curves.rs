@@ -13,7 +13,7 @@ use std::f64::consts::TAU;
 /// Largest chord-to-arc distance, relative to the radius.
 pub(crate) const SAGITTA: f64 = 1e-7;
 
-use crate::geojson::RawPolygons as Rings;
+use crate::raw::RawPolygons as Rings;
 
 /// The polygons of a surface geometry's ISO WKB (Polygon, MultiPolygon, CurvePolygon,
 /// MultiSurface), arcs linearised; `Err` says what could not be read.

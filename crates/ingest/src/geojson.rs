@@ -6,25 +6,10 @@
 //! The parser is strict JSON: anything else is an error with its byte offset, which the readers
 //! turn into a file line and column.
 
+use crate::raw::RawGeometry;
 use crate::value::Value;
 use geo::Coord;
 use std::borrow::Cow;
-
-/// Raw polygons: polygon → rings → positions, as the file has them.
-pub(crate) type RawPolygons = Vec<Vec<Vec<Coord<f64>>>>;
-
-/// A feature's geometry as read, before validation.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum RawGeometry {
-    /// `null` or absent.
-    Null,
-    /// Polygon or MultiPolygon.
-    Polygons(RawPolygons),
-    /// Any other geometry type (the name).
-    Other(String),
-    /// A Polygon/MultiPolygon whose coordinates have the wrong nesting.
-    Malformed(String),
-}
 
 /// A feature as read, before validation.
 #[derive(Debug, Clone, PartialEq)]

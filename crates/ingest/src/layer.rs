@@ -1,9 +1,9 @@
 //! Reading a layer: format dispatch, ids, and CRS determination.
 
-use crate::collection::{self, Declared};
 use crate::collector::Collector;
 use crate::encoding::DbfEncoding;
 use crate::error::IngestError;
+use crate::feature_collection::{self, Declared};
 use crate::shapefile;
 use crate::value::{Field, Value};
 use geo::{BoundingRect, MultiPolygon, Rect};
@@ -241,7 +241,7 @@ pub struct LayerRead {
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     /// The layer name used in messages (defaults to the collection name or the file stem).
-    pub layer: Option<String>,
+    pub display_name: Option<String>,
     /// A DBF encoding that overrides `.cpg` and the language driver (`gbk`, `utf-8` …).
     pub dbf_encoding: Option<String>,
     /// The CRS to assume when the file declares none.
@@ -296,9 +296,9 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
     };
     let mut encoding = None;
     let declared = match format {
-        Format::GeoJson => collection::read_collection(path, &mut collector)?,
+        Format::GeoJson => feature_collection::read_collection(path, &mut collector)?,
         Format::GeoJsonSeq => {
-            collection::read_seq(path, &mut collector)?;
+            feature_collection::read_seq(path, &mut collector)?;
             Declared::default()
         }
         Format::Shapefile => {
@@ -310,11 +310,15 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         Format::Ogr => read_ogr(path, source_layer.as_deref(), options, &mut collector)?,
     };
     collector.finish();
-    let name = options.layer.clone().or(declared.name).unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
+    let name = options
+        .display_name
+        .clone()
+        .or(declared.name)
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
     if collector.count == 0 {
         return Err(IngestError::EmptyLayer {
             path: path.to_path_buf(),

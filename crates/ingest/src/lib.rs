@@ -14,18 +14,19 @@
 //! ```
 #![deny(missing_docs)]
 
-mod collection;
 mod collector;
 #[cfg(feature = "gdal")]
 mod curves;
 mod dbf;
 mod encoding;
 mod error;
+mod feature_collection;
 mod fields;
 mod geojson;
 mod layer;
 #[cfg(feature = "gdal")]
 mod ogr;
+mod raw;
 mod scan;
 mod shapefile;
 mod shp;

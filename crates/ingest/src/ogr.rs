@@ -5,7 +5,7 @@
 
 use crate::collector::{Collector, BATCH};
 use crate::curves::surface_from_wkb;
-use crate::geojson::RawGeometry;
+use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use crate::IngestError;
 use gdal::vector::{

@@ -5,7 +5,7 @@
 //! them. A hole that no exterior contains is kept as an exterior (GDAL does the same).
 
 use crate::error::IngestError;
-use crate::geojson::{RawGeometry, RawPolygons};
+use crate::raw::{RawGeometry, RawPolygons};
 use geo::Coord;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -39,7 +39,7 @@ pub struct LayerSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Layers {
+struct LayerSpecs {
     townships: LayerSpec,
     landuse: LayerSpec,
     basic_farmland: Option<LayerSpec>,
@@ -86,7 +86,7 @@ struct JobFile {
     towgs84: Option<String>,
     area: Option<String>,
     output: Option<PathBuf>,
-    layers: Layers,
+    layers: LayerSpecs,
     targets: Option<TargetsSpec>,
     thresholds: Option<ThresholdSpec>,
     capacity: Option<CapacitySpec>,
@@ -236,7 +236,7 @@ fn kinds(custom: Option<BTreeMap<String, String>>) -> Result<BTreeMap<String, Ap
 }
 
 /// The layers given, in role order.
-fn layer_list(l: Layers) -> Vec<(LayerRole, LayerSpec)> {
+fn layer_list(l: LayerSpecs) -> Vec<(LayerRole, LayerSpec)> {
     let mut layers = vec![
         (LayerRole::Townships, l.townships),
         (LayerRole::Landuse, l.landuse),
@@ -609,7 +609,7 @@ impl Job {
         });
         let datum = &self.datums[&role];
         let options = ReadOptions {
-            layer: Some(role.name().to_string()),
+            display_name: Some(role.name().to_string()),
             dbf_encoding: spec.dbf_encoding.clone(),
             crs: datum.crs.clone().or_else(|| self.crs.clone()),
             id_field,

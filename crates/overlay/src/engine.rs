@@ -84,7 +84,7 @@ pub struct Outcome {
 }
 
 /// The layers of a run, prepared once.
-struct Layers<'a> {
+struct PreparedLayers<'a> {
     landuse: Prepared<'a>,
     pbf: Option<Prepared<'a>>,
     supplements: Option<Prepared<'a>>,
@@ -127,8 +127,8 @@ pub fn run_with_progress(
     stage_seconds.insert("prepare", started.elapsed().as_secs_f64());
     let results: Vec<TownshipResult> = order
         .par_iter()
-        .map(|&t| {
-            let result = township(county, settings, t, &layers);
+        .map(|&index| {
+            let result = township(county, settings, index, &layers);
             township_done();
             result
         })
@@ -199,7 +199,7 @@ pub fn run_with_progress(
     })
 }
 
-fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<Layers<'a>, AreaFailure> {
+fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers<'a>, AreaFailure> {
     let official: Vec<Option<f64>> = county.landuse.iter().map(|p| p.official_area).collect();
     let landuse = Prepared::new(
         "landuse",
@@ -277,7 +277,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<Layers<'a>, Ar
             .map(|a| &a.geometry)
             .collect(),
     );
-    Ok(Layers {
+    Ok(PreparedLayers {
         landuse,
         pbf,
         supplements,
@@ -338,9 +338,14 @@ type TownshipResult = (
     (Vec<DataIssue>, Vec<(usize, f64)>),
 );
 
-fn township(county: &County, settings: &Settings, t: usize, layers: &Layers) -> TownshipResult {
+fn township(
+    county: &County,
+    settings: &Settings,
+    index: usize,
+    layers: &PreparedLayers,
+) -> TownshipResult {
     let (mut stages, mut clock) = (Stages::default(), std::time::Instant::now());
-    let town = &county.townships[t];
+    let town = &county.townships[index];
     let edges = EdgeIndex::new(&town.geometry);
     // A 128 × 128 grid decides most features without touching the township's edges.
     let cells = Cells::new(&town.geometry, &edges, 128);
@@ -439,12 +444,12 @@ fn judge(
     };
     let mut by_patch: std::collections::BTreeMap<usize, Vec<(usize, &PatchPart)>> =
         Default::default();
-    for (t, list) in parts.iter().enumerate() {
+    for (town, list) in parts.iter().enumerate() {
         for part in list {
-            by_patch.entry(part.patch).or_default().push((t, part));
+            by_patch.entry(part.patch).or_default().push((town, part));
         }
     }
-    let t = &settings.thresholds;
+    let thresholds = &settings.thresholds;
     let mut verdicts: Vec<PatchVerdict> = Vec::new();
     let mut pieces = Vec::new();
     let mut per_town: Vec<Violations> = vec![Violations::default(); townships.len()];
@@ -454,7 +459,7 @@ fn judge(
             .observed_category
             .is_some_and(|c| c != LandCategory::Construction);
         let only: Vec<&PatchPart> = list.iter().map(|(_, p)| *p).collect();
-        let v = verdict(&only, observed_other, t.min_illegal_m2);
+        let v = verdict(&only, observed_other, thresholds.min_illegal_m2);
         let sum = |f: fn(&PatchPart) -> f64| only.iter().map(|p| f(p)).sum::<f64>();
         for &(town, part) in list {
             per_town[town].add_part(part, v);
@@ -498,7 +503,7 @@ fn judge(
         });
     }
     for (m, mut v) in townships.iter_mut().zip(per_town) {
-        v.finish(t);
+        v.finish(thresholds);
         m.violations = Some(v);
     }
     verdicts.sort_by(|a, b| a.id.cmp(&b.id));

@@ -6,7 +6,7 @@ use crate::model::Settings;
 use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::{AreaMethod, EllipsoidalArea};
-use redline_index::ParcelIndex;
+use redline_index::EnvelopeIndex;
 
 /// A reported area that could not be measured: the run stops rather than fall back to another
 /// method (a planar area is up to 560 ppm off in Gauss–Krüger and must never pass for the
@@ -71,7 +71,7 @@ pub(crate) struct Prepared<'a> {
     pub geoms: Vec<&'a MultiPolygon<f64>>,
     pub planar: Vec<f64>,
     pub scale: Vec<f64>,
-    pub index: ParcelIndex,
+    pub index: EnvelopeIndex,
     /// Envelopes, computed once (every township whose envelope overlaps asks again).
     pub bboxes: Vec<Option<geo::Rect<f64>>>,
 }
@@ -85,7 +85,7 @@ impl<'a> Prepared<'a> {
     ) -> Result<Self, AreaFailure> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
         let scale = scales(layer, &geoms, &planar, official, settings)?;
-        let index = ParcelIndex::new(&geoms);
+        let index = EnvelopeIndex::new(&geoms);
         let bboxes = geoms
             .par_iter()
             .map(|g| geo::BoundingRect::bounding_rect(*g))
@@ -103,12 +103,12 @@ impl<'a> Prepared<'a> {
 /// Geometries with an R-tree of their envelopes, for "which of these are near that".
 pub(crate) struct Near<'a> {
     pub geoms: Vec<&'a MultiPolygon<f64>>,
-    index: ParcelIndex,
+    index: EnvelopeIndex,
 }
 
 impl<'a> Near<'a> {
     pub fn new(geoms: Vec<&'a MultiPolygon<f64>>) -> Self {
-        let index = ParcelIndex::new(&geoms);
+        let index = EnvelopeIndex::new(&geoms);
         Near { geoms, index }
     }
 

@@ -212,16 +212,17 @@ impl Violations {
         }
     }
 
-    pub(crate) fn finish(&mut self, t: &Thresholds) {
+    pub(crate) fn finish(&mut self, thresholds: &Thresholds) {
         self.illegal_ratio = if self.new_construction_cultivated > 0.0 {
             self.illegal_cultivated / self.new_construction_cultivated
         } else {
             0.0
         };
-        self.interview = self.illegal_ratio >= t.interview_ratio
-            || t.interview_area_m2
+        self.interview = self.illegal_ratio >= thresholds.interview_ratio
+            || thresholds
+                .interview_area_m2
                 .is_some_and(|a| self.illegal_cultivated >= a);
-        self.accountability = self.illegal_ratio >= t.accountability_ratio;
+        self.accountability = self.illegal_ratio >= thresholds.accountability_ratio;
     }
 }
 

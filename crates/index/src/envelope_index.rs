@@ -7,14 +7,14 @@ use rstar::{RTree, AABB};
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// Envelopes of features in a bulk-loaded R-tree; queries give feature positions.
-pub struct ParcelIndex {
+pub struct EnvelopeIndex {
     tree: RTree<Entry>,
 }
 
-impl ParcelIndex {
+impl EnvelopeIndex {
     /// Indexes the envelopes of `geometries`; entry `i` stands for `geometries[i]`. Empty
     /// geometries are left out.
-    pub fn new(geometries: &[&MultiPolygon<f64>]) -> ParcelIndex {
+    pub fn new(geometries: &[&MultiPolygon<f64>]) -> EnvelopeIndex {
         let entries = geometries
             .iter()
             .enumerate()
@@ -24,7 +24,7 @@ impl ParcelIndex {
                 Some(GeomWithData::new(rect, i))
             })
             .collect();
-        ParcelIndex {
+        EnvelopeIndex {
             tree: RTree::bulk_load(entries),
         }
     }
