@@ -22,6 +22,7 @@
 mod approval;
 mod area;
 mod crs;
+mod datum;
 mod ellipsoid;
 mod geojson_text;
 mod helmert;

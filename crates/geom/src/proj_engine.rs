@@ -6,7 +6,7 @@
 //! first use and keeps it in a thread-local cache (one per worker thread, as PROJ's threading
 //! rules ask).
 
-use crate::transform::{proj_definition, DatumStep, TransformError};
+use crate::datum::{proj_definition, DatumStep, TransformError};
 use crate::{Crs, CrsError, CrsKind, Ellipsoid, Helmert};
 use serde_json::Value;
 use std::cell::RefCell;
