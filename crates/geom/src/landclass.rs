@@ -148,7 +148,7 @@ impl LandClassTable {
 mod tests {
     use super::*;
 
-    /// The construction rule of SPEC §3, written out independently of the table:
+    /// The construction rule of docs/metrics.md §2, written out independently of the table:
     /// `^(05|06|07|08|09|100[1-5]|100[7-9]|1109|1201)` plus the merged 三调 codes and 1107A.
     fn spec_is_construction(code: &str) -> bool {
         let prefix2 = ["05", "06", "07", "08", "09"];

@@ -81,7 +81,7 @@ fn every_reference_case_to_1e_8() {
 
 #[test]
 fn undensified_township_is_off_by_about_0_8_ppm() {
-    // SPEC §4: without densifying, a 20 km township comes out ~0.8 ppm off.
+    // docs/metrics.md §1: without densifying, a 20 km township comes out ~0.8 ppm off.
     let case = reference()["cases"]
         .as_array()
         .unwrap()

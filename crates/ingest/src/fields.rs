@@ -7,7 +7,7 @@ use crate::value::Value;
 use redline_geom::{DataIssue, IssueKind, LandClassTable};
 use std::collections::BTreeMap;
 
-/// What a layer is for in a job (SPEC §2).
+/// What a layer is for in a job (README, "Layers and fields").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LayerRole {
     /// Township boundaries (XZQ).
@@ -126,7 +126,7 @@ impl LayerRole {
         Self::ALL.into_iter().find(|r| r.name() == name)
     }
 
-    /// The fields of this role (SPEC §2).
+    /// The fields of this role (README, "Layers and fields").
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
             LayerRole::Townships => TOWNSHIPS_FIELDS,
@@ -266,7 +266,7 @@ impl ResolvedFields {
     }
 }
 
-/// A deduction coefficient as a fraction: values above 1 are percentages (SPEC §2).
+/// A deduction coefficient as a fraction: values above 1 are percentages (docs/metrics.md §3).
 pub fn deduction_fraction(kcxs: f64) -> f64 {
     if kcxs > 1.0 {
         kcxs / 100.0

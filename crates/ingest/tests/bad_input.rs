@@ -1,4 +1,4 @@
-//! SPEC §7 bad inputs that ingest meets: each gives the expected error or data issue, naming the
+//! Bad inputs (README, "Errors and data issues") that ingest meets: each gives the expected error or data issue, naming the
 //! file and the feature.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly by design

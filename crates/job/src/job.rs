@@ -1,4 +1,4 @@
-//! The job file (SPEC §9): parsed, checked key by key, and turned into the engine's inputs.
+//! The job file (README, "The job file"): parsed, checked key by key, and turned into the engine's inputs.
 
 use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};

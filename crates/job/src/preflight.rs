@@ -1,5 +1,5 @@
 //! The job's preflight: the conditions that would make a reported number wrong, found before
-//! the overlay and turned into an error (exit 2) or a data issue (exit 1) — SPEC §8: a number
+//! the overlay and turned into an error (exit 2) or a data issue (exit 1) — docs/metrics.md §7: a number
 //! that may be wrong never leaves with exit 0. `run` and `check JOB.toml` both go through it
 //! (it runs inside [`crate::job::Job::read`]); the README's "Errors and data issues" table lists
 //! every class.

@@ -13,7 +13,7 @@ use redline_geom::{DataIssue, IssueKind};
 
 /// The discrepancy below which a township counts as covered: 1 m² plus 1e-7 of its area.
 /// Clipping snaps intersection points to a grid, so pieces sum to their parcels to about 1e-9
-/// (SPEC §8); a real gap or overlap of a square metre is reported.
+/// (docs/metrics.md §6); a real gap or overlap of a square metre is reported.
 fn tolerance(area: f64) -> f64 {
     1.0 + 1e-7 * area
 }

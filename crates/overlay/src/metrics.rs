@@ -1,4 +1,4 @@
-//! The numbers reported per township and for the county (SPEC §5). Every area is m².
+//! The numbers reported per township and for the county (docs/metrics.md §5). Every area is m².
 
 use std::collections::BTreeMap;
 

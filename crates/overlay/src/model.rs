@@ -105,7 +105,7 @@ pub struct BasicFarmland {
     pub geometry: MultiPolygon<f64>,
 }
 
-/// What an approval permits (SPEC §5.3), mapped from `PZLX`.
+/// What an approval permits (docs/metrics.md §5.3), mapped from `PZLX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ApprovalKind {
     /// 农用地转用 / 土地征收 批次.
@@ -258,7 +258,7 @@ impl County {
     }
 }
 
-/// Thresholds of the violation flags (SPEC §5.4).
+/// Thresholds of the violation flags (docs/metrics.md §5.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     /// 约谈 at this illegal ratio (default 0.10).

@@ -57,7 +57,7 @@ pub(crate) struct PatchPart {
     pub illegal_geometry: Vec<MultiPolygon<f64>>,
 }
 
-/// The verdict of a whole patch from its parts (SPEC §5.4).
+/// The verdict of a whole patch from its parts (docs/metrics.md §5.4).
 pub(crate) fn verdict(parts: &[&PatchPart], observed_not_construction: bool, min: f64) -> Verdict {
     let sum = |f: fn(&PatchPart) -> f64| parts.iter().map(|p| f(p)).sum::<f64>();
     let (new_land, legal, other, illegal) = (

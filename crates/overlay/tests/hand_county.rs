@@ -1,6 +1,6 @@
 //! A tiny county built by hand — squares and L-shapes, a basic-farmland parcel half converted,
 //! one conversion batch, accepted and pending compensation projects, and change patches of every
-//! verdict — with every SPEC §5 metric asserted against arithmetic done by hand (planar areas,
+//! verdict — with every docs/metrics.md §5 metric asserted against arithmetic done by hand (planar areas,
 //! so the numbers are exact). Local coordinates are offset to EPSG:4529 (zone 41).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design

@@ -1,7 +1,21 @@
-//! Report writers of redline. Every file is written under a temporary name in the output folder
-//! and renamed into place, so a failed run leaves no half-written file.
+//! Report writers of redline: `report.json`, `townships.csv`, `balance.csv`, the GeoJSON layers,
+//! `report.html` (and `layers.gpkg` with the `gdal` feature), each a function from the engine's
+//! outcome to text; and the output folder as one unit ([`OutputSet`]: checked against the
+//! inputs, locked, staged and swapped in whole).
 //!
-//! `report.json`, `townships.csv`, `balance.csv`, the GeoJSON layers and `report.html`.
+//! ```
+//! use redline_report::{OutputSet, write_atomic};
+//! let dir = tempfile::tempdir().unwrap();
+//! let input = dir.path().join("inputs/job.toml");
+//! // The folder of an input is never an output folder …
+//! assert!(OutputSet::begin(&dir.path().join("inputs"), &[input.clone()], false).is_err());
+//! // … a new folder beside it is; its files appear together at the commit.
+//! let set = OutputSet::begin(&dir.path().join("out"), &[input], false).unwrap();
+//! write_atomic(&set.dir().join("report.json"), b"{}").unwrap();
+//! assert!(!dir.path().join("out/report.json").exists());
+//! let out = set.commit().unwrap();
+//! assert_eq!(std::fs::read(out.join("report.json")).unwrap(), b"{}");
+//! ```
 #![deny(missing_docs)]
 
 mod atomic;

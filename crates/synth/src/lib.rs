@@ -1,4 +1,4 @@
-//! A seeded synthetic county for redline: every layer of SPEC §2 — townships with wiggly,
+//! A seeded synthetic county for redline: every layer a job reads (README, "Layers and fields") — townships with wiggly,
 //! exactly shared borders; a land-use coverage of irregular parcels with spatially structured
 //! classes and the 三调 attributes; basic farmland; approvals of every kind; compensation
 //! projects; satellite change patches of every verdict; a targets table and a job file.
