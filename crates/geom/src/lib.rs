@@ -24,6 +24,7 @@ mod area;
 mod crs;
 mod datum;
 mod ellipsoid;
+mod engine;
 mod geojson_text;
 mod helmert;
 mod issue;

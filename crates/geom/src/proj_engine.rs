@@ -105,6 +105,19 @@ pub(crate) fn convert(proj: &proj::Proj, x: f64, y: f64) -> Result<(f64, f64), S
     proj.convert((x, y)).map_err(|e| e.to_string())
 }
 
+impl crate::engine::CrsEngine for Pipeline {
+    fn with_convert(
+        &self,
+        work: &mut dyn FnMut(crate::engine::Convert) -> Result<(), TransformError>,
+    ) -> Result<(), TransformError> {
+        self.with_proj(|proj| work(&|x, y| convert(proj, x, y)))
+            .map_err(|message| TransformError::Setup {
+                crs: format!("{} → {}", self.from, self.to),
+                message,
+            })?
+    }
+}
+
 /// A CRS from anything PROJ reads: `EPSG:n` or another authority code, WKT (1 or 2, ESRI's
 /// too), a PROJ string, a CRS name in PROJ's database.
 pub(crate) fn crs_from_proj(text: &str) -> Result<Crs, CrsError> {

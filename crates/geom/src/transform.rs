@@ -6,17 +6,11 @@
 
 pub use crate::datum::TransformError;
 use crate::datum::{proj_definition, DatumStep};
+use crate::engine::{Convert, CrsEngine, Proj4rs};
 use crate::{Crs, Helmert};
 use geo::{Coord, MultiPolygon};
 use proj4rs::Proj;
-
-#[derive(Debug, Clone)]
-enum Engine {
-    Identity,
-    Rust(Box<(Proj, Proj)>),
-    #[cfg(feature = "proj")]
-    Proj(crate::proj_engine::Pipeline),
-}
+use std::sync::Arc;
 
 /// Transforms coordinates from one CRS to another. Geographic coordinates are lon/lat in
 /// degrees, in that order (traditional GIS order, as files store them). Cheap to clone and
@@ -25,7 +19,8 @@ enum Engine {
 pub struct Transformer {
     from: Crs,
     to: Crs,
-    engine: Engine,
+    /// `None` for the identity.
+    engine: Option<Arc<dyn CrsEngine>>,
 }
 
 fn setup(crs: &Crs, shift: Option<Helmert>) -> Result<Proj, TransformError> {
@@ -47,7 +42,7 @@ impl Transformer {
                 return Ok(Transformer {
                     from: from.clone(),
                     to: to.clone(),
-                    engine: Engine::Proj(pipeline),
+                    engine: Some(Arc::new(pipeline)),
                 });
             }
         }
@@ -56,8 +51,8 @@ impl Transformer {
 
     /// A transformer that uses proj4rs whatever the features (to compare engines).
     pub fn pure_rust(from: &Crs, to: &Crs) -> Result<Transformer, TransformError> {
-        let engine = if from.same_as(to) {
-            Engine::Identity
+        let engine: Option<Arc<dyn CrsEngine>> = if from.same_as(to) {
+            None
         } else {
             let step = DatumStep::between(from, to);
             if step == DatumStep::Database {
@@ -68,7 +63,10 @@ impl Transformer {
                 ));
             }
             let (a, b) = step.shifts();
-            Engine::Rust(Box::new((setup(from, a)?, setup(to, b)?)))
+            Some(Arc::new(Proj4rs {
+                src: setup(from, a)?,
+                dst: setup(to, b)?,
+            }))
         };
         Ok(Transformer {
             from: from.clone(),
@@ -79,40 +77,30 @@ impl Transformer {
 
     /// True when the transformer changes nothing.
     pub fn is_identity(&self) -> bool {
-        matches!(self.engine, Engine::Identity)
+        self.engine.is_none()
     }
 
     /// Transforms one point.
     pub fn point(&self, x: f64, y: f64) -> Result<(f64, f64), TransformError> {
-        match &self.engine {
-            Engine::Identity => Ok((x, y)),
-            Engine::Rust(projs) => self.checked(x, y, proj4rs_point(&projs.0, &projs.1, x, y)),
-            #[cfg(feature = "proj")]
-            Engine::Proj(pipeline) => {
-                let out = pipeline.with_proj(|proj| crate::proj_engine::convert(proj, x, y));
-                self.checked(x, y, out.and_then(|r| r))
-            }
-        }
+        let Some(engine) = &self.engine else {
+            return Ok((x, y));
+        };
+        let mut out = (x, y);
+        engine.with_convert(&mut |convert: Convert| {
+            out = self.checked(x, y, convert(x, y))?;
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// Transforms every coordinate of a multipolygon in place.
     pub fn multipolygon(&self, mp: &mut MultiPolygon<f64>) -> Result<(), TransformError> {
-        match &self.engine {
-            Engine::Identity => Ok(()),
-            // One look-up of the thread's PROJ object per geometry, not per vertex.
-            #[cfg(feature = "proj")]
-            Engine::Proj(pipeline) => pipeline
-                .with_proj(|proj| {
-                    map_coords(mp, |x, y| {
-                        self.checked(x, y, crate::proj_engine::convert(proj, x, y))
-                    })
-                })
-                .map_err(|message| TransformError::Setup {
-                    crs: format!("{} → {}", self.from, self.to),
-                    message,
-                })?,
-            Engine::Rust(_) => map_coords(mp, |x, y| self.point(x, y)),
-        }
+        let Some(engine) = &self.engine else {
+            return Ok(());
+        };
+        engine.with_convert(&mut |convert: Convert| {
+            map_coords(mp, |x, y| self.checked(x, y, convert(x, y)))
+        })
     }
 
     /// An engine's result as the transformer's: errors name the point and both CRSs, and a
@@ -146,14 +134,6 @@ fn map_coords(
     use geo::MapCoords;
     *mp = mp.try_map_coords(|c| f(c.x, c.y).map(|(x, y)| Coord { x, y }))?;
     Ok(())
-}
-
-fn proj4rs_point(src: &Proj, dst: &Proj, x: f64, y: f64) -> Result<(f64, f64), String> {
-    let to_rad = |v: f64| if src.is_latlong() { v.to_radians() } else { v };
-    let mut p = (to_rad(x), to_rad(y), 0.0);
-    proj4rs::transform::transform(src, dst, &mut p).map_err(|e| e.to_string())?;
-    let from_rad = |v: f64| if dst.is_latlong() { v.to_degrees() } else { v };
-    Ok((from_rad(p.0), from_rad(p.1)))
 }
 
 #[cfg(test)]
