@@ -23,11 +23,13 @@
 #![deny(missing_docs)]
 
 mod job;
+mod options;
 mod outputs;
 mod preflight;
 mod run;
 
 pub use job::{Job, LayerSpec};
-pub use outputs::{write_outputs, Lang, LayerFormat, MapRatio, WriteOptions, GPKG_NEEDS_GDAL};
+pub use options::{Lang, LayerFormat, MapRatio, WriteOptions};
+pub use outputs::{write_outputs, GPKG_NEEDS_GDAL};
 pub use preflight::coverage_overlaps;
 pub use run::{Progress, Run, Timings};

@@ -1,35 +1,14 @@
 //! Every output of a run, written into an output set and committed as one unit.
 
 use crate::job::Job;
+use crate::options::{LayerFormat, WriteOptions};
 use crate::run::Run;
 use anyhow::{Context, Result};
 use redline_report::{
     balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
     violations_geojson, write_atomic, JobEcho, OutputSet,
 };
-pub use redline_report::{Lang, MapRatio};
 use std::path::{Path, PathBuf};
-
-/// How the output layers are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum LayerFormat {
-    /// `townships.geojson`, `violations.geojson`, `pbf_loss.geojson` in WGS 84 lon/lat.
-    #[default]
-    GeoJson,
-    /// One `layers.gpkg` in the working CRS (needs the `gdal` feature).
-    GeoPackage,
-}
-
-/// How the outputs are written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WriteOptions {
-    /// Headers of the CSV tables.
-    pub lang: Lang,
-    /// The ratio that colours report.html's map.
-    pub map_ratio: MapRatio,
-    /// The output layers' format.
-    pub format: LayerFormat,
-}
 
 /// Why `--format gpkg` cannot run in a build without the `gdal` feature.
 pub const GPKG_NEEDS_GDAL: &str = "--format gpkg needs redline built with `--features gdal`";

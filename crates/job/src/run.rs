@@ -1,7 +1,7 @@
 //! A job run end to end in memory: read and preflight the layers, overlay, one list of issues.
 
 use crate::job::Job;
-use crate::outputs::{LayerFormat, WriteOptions};
+use crate::options::{LayerFormat, WriteOptions};
 use anyhow::{Context, Result};
 use redline_ingest::DataIssue;
 use redline_overlay::{County, Outcome, Settings};
