@@ -8,8 +8,35 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// Item → module, from the crate root's `pub use module::{A, B};` lines: `crate::Crs` is a
+/// dependency on the module that defines `Crs`.
+fn reexports(src: &Path) -> BTreeMap<String, String> {
+    let root = ["lib.rs", "main.rs"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(src.join(f)).ok())
+        .unwrap_or_default();
+    let mut items = BTreeMap::new();
+    for line in root.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let Some((module, names)) = rest.split_once("::") else {
+            continue;
+        };
+        for name in names.trim_matches(|c| "{};".contains(c)).split(',') {
+            let name = name.trim().trim_end_matches(['}', ';']);
+            let name = name.rsplit(" as ").next().unwrap_or(name).trim();
+            if !name.is_empty() {
+                items.insert(name.to_string(), module.to_string());
+            }
+        }
+    }
+    items
+}
+
 /// Module → the modules of the same crate its code names.
 fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let items = reexports(src);
     let modules: BTreeSet<String> = std::fs::read_dir(src)
         .unwrap()
         .filter_map(|e| {
@@ -19,9 +46,12 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .filter(|m| m != "lib" && m != "main")
         .collect();
     let word = |s: &str| -> String {
-        s.chars()
-            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
-            .collect()
+        let w: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        // A re-exported item stands for its module.
+        items.get(&w).cloned().unwrap_or(w)
     };
     modules
         .iter()

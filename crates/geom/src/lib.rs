@@ -22,6 +22,7 @@
 mod approval;
 mod area;
 mod crs;
+mod crs_parse;
 mod datum;
 mod ellipsoid;
 mod engine;

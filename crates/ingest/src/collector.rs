@@ -1,9 +1,9 @@
 //! The feature pipeline every reader feeds: geometry validation in parallel batches, the field
 //! schema in first-seen order, and the data issues met on the way.
 
+use crate::feature::Feature;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
-use crate::Feature;
 use geo::MultiPolygon;
 use rayon::prelude::*;
 use redline_geom::{validate_and_repair, IssueKind};

@@ -3,10 +3,11 @@
 use crate::collector::Collector;
 use crate::encoding::DbfEncoding;
 use crate::error::IngestError;
+use crate::feature::Feature;
 use crate::feature_collection::{self, Declared};
 use crate::shapefile;
 use crate::value::{Field, Value};
-use geo::{BoundingRect, MultiPolygon, Rect};
+use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
 use redline_geom::{Crs, DataIssue, IssueKind};
 use std::collections::HashMap;
@@ -77,28 +78,6 @@ impl std::str::FromStr for Format {
                 "unknown format {other:?} (geojson, geojsonseq or shp)"
             )),
         }
-    }
-}
-
-/// One feature: valid, oriented polygons and attribute values in field order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Feature {
-    /// 0-based position in the file.
-    pub index: usize,
-    /// The feature's id: GeoJSON `id`, else the value of the id field, when there is one.
-    pub id: Option<String>,
-    /// The geometry, validated and repaired.
-    pub geometry: MultiPolygon<f64>,
-    /// Values, one per [`Layer::fields`] entry.
-    pub attrs: Vec<Value>,
-}
-
-impl Feature {
-    /// The id, or `#index` when the feature has none: what messages call it.
-    pub fn label(&self) -> String {
-        self.id
-            .clone()
-            .unwrap_or_else(|| format!("#{}", self.index))
     }
 }
 

@@ -20,6 +20,7 @@ mod curves;
 mod dbf;
 mod encoding;
 mod error;
+mod feature;
 mod feature_collection;
 mod fields;
 mod geojson;
@@ -34,7 +35,8 @@ mod value;
 
 pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
+pub use feature::Feature;
 pub use fields::{deduction_fraction, FieldSpec, LayerRole, ResolvedFields};
-pub use layer::{read_layer, Feature, Format, Layer, LayerRead, ReadOptions};
+pub use layer::{read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use redline_geom::{DataIssue, IssueKind};
 pub use value::{Field, FieldType, Value};
