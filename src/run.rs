@@ -27,6 +27,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<Exit> {
         map_ratio: args.map_ratio.into(),
         format: args.format.into(),
     };
+    // Said before any work; the library's writer would refuse it only at the end.
     if options.format == redline_job::LayerFormat::GeoPackage && !cfg!(feature = "gdal") {
         anyhow::bail!(GPKG_NEEDS_GDAL);
     }

@@ -37,6 +37,7 @@ mod tm;
 mod transform;
 pub mod units;
 mod validity;
+mod wedge;
 mod wkt;
 
 pub use approval::DEFAULT_APPROVAL_KINDS;
@@ -50,3 +51,4 @@ pub use landclass::{LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};
 pub use validity::{valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem};
+pub use wedge::Wedge;

@@ -3,6 +3,7 @@
 //! boxes, where geo's validation compares every pair of segments (O(n²): a 30 000-part feature
 //! took half a minute).
 
+use crate::Wedge;
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, LineString, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -102,18 +103,6 @@ impl<'a> Segments<'a> {
         self.entries.len()
     }
 
-    /// The entries whose boxes meet `bbox`: from the tree, or all of them when there are few.
-    fn near<'s>(&'s self, bbox: &'s AABB<[f64; 2]>) -> Box<dyn Iterator<Item = &'s Entry> + 's> {
-        match &self.tree {
-            Some(tree) => Box::new(tree.locate_in_envelope_intersecting(bbox)),
-            None => Box::new(
-                self.entries
-                    .iter()
-                    .filter(move |e| e.geom().envelope().intersects(bbox)),
-            ),
-        }
-    }
-
     /// Calls `visit` with every meeting of two segments (each pair once) until it breaks.
     /// Segments of one ring that share a vertex are neighbours and are not compared (geo's
     /// rule); two rings that only touch at a point do not meet unless they cross there.
@@ -199,13 +188,14 @@ impl<'a> Segments<'a> {
                 if !touches.insert((ra, rb, p.x.to_bits(), p.y.to_bits())) {
                     return None;
                 }
-                interleaved(rays(&ring_a, sa, p), rays(&ring_b, sb, p)).then_some(
-                    Meeting::Crossing {
+                let [prev, next] = rays(&ring_a, sa, p);
+                Wedge::interior(p, prev, next)
+                    .separates(rays(&ring_b, sb, p))
+                    .then_some(Meeting::Crossing {
                         a: ra,
                         b: rb,
                         at: p,
-                    },
-                )
+                    })
             }
         }
     }
@@ -229,15 +219,17 @@ impl<'a> Segments<'a> {
                 }
             }
         };
-        if ring.len() <= SMALL {
-            (0..ring.len()).for_each(|s| cross(ring.line(s)));
-        } else {
-            let ray = AABB::from_corners([p.x, p.y], [f64::INFINITY, p.y]);
-            for e in self.near(&ray) {
-                if e.data.0 as usize == r {
-                    cross(ring.line(e.data.1 as usize));
+        match &self.tree {
+            // A ring of more than SMALL segments means there is a tree.
+            Some(tree) if ring.len() > SMALL => {
+                let ray = AABB::from_corners([p.x, p.y], [f64::INFINITY, p.y]);
+                for e in tree.locate_in_envelope_intersecting(&ray) {
+                    if e.data.0 as usize == r {
+                        cross(ring.line(e.data.1 as usize));
+                    }
                 }
             }
+            _ => (0..ring.len()).for_each(|s| cross(ring.line(s))),
         }
         (!on_boundary).then_some(inside)
     }
@@ -252,7 +244,7 @@ fn folds_back(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> bool {
         && (q.x - p.x) * (r.x - q.x) + (q.y - p.y) * (r.y - q.y) < 0.0
 }
 
-/// The two directions in which a ring leaves `p`, where `p` is on segment `s` of the ring
+/// The two points towards which a ring leaves `p`, where `p` is on segment `s` of the ring
 /// (at its start, its end or inside it).
 fn rays(ring: &Ring, s: usize, p: Coord<f64>) -> [Coord<f64>; 2] {
     let n = ring.len();
@@ -264,27 +256,5 @@ fn rays(ring: &Ring, s: usize, p: Coord<f64>) -> [Coord<f64>; 2] {
     } else {
         (line.start, line.end)
     };
-    [prev - p, next - p]
-}
-
-/// Whether ring B's two rays at a shared point lie on different sides of ring A's two: the
-/// rings cross there instead of touching.
-fn interleaved(a: [Coord<f64>; 2], b: [Coord<f64>; 2]) -> bool {
-    let angle = |c: Coord<f64>| c.y.atan2(c.x);
-    let (a0, a1) = (angle(a[0]), angle(a[1]));
-    let (lo, hi) = (a0.min(a1), a0.max(a1));
-    let inside = |c: Coord<f64>| {
-        let t = angle(c);
-        t > lo && t < hi
-    };
-    let on_a = |c: Coord<f64>| {
-        let t = angle(c);
-        t == a0 || t == a1
-    };
-    if b.iter().any(|&c| on_a(c)) {
-        // A shared direction is a shared stretch of boundary, reported as an overlap by the
-        // pair of segments that run along it.
-        return false;
-    }
-    inside(b[0]) != inside(b[1])
+    [prev, next]
 }

@@ -18,6 +18,7 @@
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, LineString, MultiPolygon, Rect};
+use redline_geom::Wedge;
 
 /// Above this many segment pairs the exact intersection is cheaper than the all-pairs test.
 const MAX_PAIRS: usize = 4096;
@@ -76,7 +77,7 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
             {
                 continue;
             }
-            let wedge_a = || wedge(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
+            let wedge_a = || Wedge::interior(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
             let first = table.partition_point(|e| (e.0, e.1) < (v.x, v.y));
             let shared: Vec<Wedge> = table[first..]
                 .iter()
@@ -84,12 +85,12 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
                 .map(|&(_, _, r, j)| {
                     let ring_b = b_rings[r];
                     let m = ring_b.0.len() - 1;
-                    wedge(v, ring_b.0[(j + m - 1) % m], ring_b.0[j + 1])
+                    Wedge::interior(v, ring_b.0[(j + m - 1) % m], ring_b.0[j + 1])
                 })
                 .collect();
             if !shared.is_empty() {
                 let wedge_a = wedge_a();
-                if shared.into_iter().any(|w| overlap(wedge_a, w)) {
+                if shared.into_iter().any(|w| wedge_a.overlaps(&w)) {
                     return true;
                 }
                 continue;
@@ -98,7 +99,7 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
                 CoordPos::Inside => return true,
                 CoordPos::OnBoundary => {
                     let wedge_a = wedge_a();
-                    if wedges_at(b, v).any(|wedge_b| overlap(wedge_a, wedge_b)) {
+                    if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) {
                         return true;
                     }
                 }
@@ -109,65 +110,6 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
     false
 }
 
-/// An interior wedge at a point `v` of a boundary: the directions from `v` towards `s` turning
-/// counter-clockwise to the direction towards `e`. Sides are decided by exact orientation
-/// tests on the points themselves, so collinear rays of different lengths compare as collinear.
-#[derive(Clone, Copy)]
-struct Wedge {
-    v: Coord<f64>,
-    s: Coord<f64>,
-    e: Coord<f64>,
-}
-
-/// The interior wedge at vertex `v` of a ring arriving from `prev` and leaving to `next`: from
-/// `next` turning counter-clockwise to `prev` (the interior is on the left).
-fn wedge(v: Coord<f64>, prev: Coord<f64>, next: Coord<f64>) -> Wedge {
-    Wedge {
-        v,
-        s: next,
-        e: prev,
-    }
-}
-
-fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> Orientation {
-    RobustKernel::orient2d(a, b, c)
-}
-
-/// `b` lies on the ray from `v` through `a`.
-fn same_direction(v: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> bool {
-    orient(v, a, b) == Orientation::Collinear
-        && (a.x - v.x) * (b.x - v.x) + (a.y - v.y) * (b.y - v.y) > 0.0
-}
-
-impl Wedge {
-    /// Zero width: both rays the same (a spike).
-    fn is_degenerate(&self) -> bool {
-        same_direction(self.v, self.s, self.e)
-    }
-
-    /// Whether the direction towards `t` lies strictly inside the wedge.
-    fn contains(&self, t: Coord<f64>) -> bool {
-        let Wedge { v, s, e } = *self;
-        match orient(v, s, e) {
-            // Less than a half turn: left of the start ray and right of the end ray.
-            Orientation::CounterClockwise => {
-                orient(v, s, t) == Orientation::CounterClockwise
-                    && orient(v, t, e) == Orientation::CounterClockwise
-            }
-            // More than a half turn: anywhere but the closed complement, which turns less.
-            Orientation::Clockwise => {
-                let left_of_e =
-                    orient(v, e, t) == Orientation::CounterClockwise || same_direction(v, e, t);
-                let right_of_s =
-                    orient(v, t, s) == Orientation::CounterClockwise || same_direction(v, t, s);
-                !(left_of_e && right_of_s)
-            }
-            // A half turn: the half-plane left of the start ray.
-            Orientation::Collinear => orient(v, s, t) == Orientation::CounterClockwise,
-        }
-    }
-}
-
 /// The interior wedges of `mp` at `p`, a point of its boundary: at a vertex, the ring's turn
 /// there; inside an edge, the half-plane to its left.
 fn wedges_at(mp: &MultiPolygon<f64>, p: Coord<f64>) -> impl Iterator<Item = Wedge> + '_ {
@@ -176,9 +118,9 @@ fn wedges_at(mp: &MultiPolygon<f64>, p: Coord<f64>) -> impl Iterator<Item = Wedg
         (0..n).filter_map(move |i| {
             let (s, e) = (ring.0[i], ring.0[i + 1]);
             if p == s {
-                Some(wedge(p, ring.0[(i + n - 1) % n], e))
+                Some(Wedge::interior(p, ring.0[(i + n - 1) % n], e))
             } else if p != e && on_segment(p, s, e) {
-                Some(wedge(p, s, e))
+                Some(Wedge::interior(p, s, e))
             } else {
                 None
             }
@@ -192,15 +134,6 @@ fn on_segment(p: Coord<f64>, s: Coord<f64>, e: Coord<f64>) -> bool {
         && p.y >= s.y.min(e.y)
         && p.y <= s.y.max(e.y)
         && RobustKernel::orient2d(s, e, p) == Orientation::Collinear
-}
-
-/// Whether two wedges at the same point share an open set of directions.
-fn overlap(a: Wedge, b: Wedge) -> bool {
-    if a.is_degenerate() || b.is_degenerate() {
-        // A spike, or a ring through the point twice: let the exact intersection decide.
-        return true;
-    }
-    same_direction(a.v, a.s, b.s) || a.contains(b.s) || b.contains(a.s)
 }
 
 /// An edge of `a` properly crossing an edge of `b` (at a point inside both).

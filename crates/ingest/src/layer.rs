@@ -364,6 +364,12 @@ fn read_ogr(
     })
 }
 
+/// Whether every coordinate of an extent lies in the longitude and latitude ranges.
+pub fn looks_like_lonlat(extent: Rect<f64>) -> bool {
+    let (min, max) = (extent.min(), extent.max());
+    min.x >= -180.0 && max.x <= 180.0 && min.y >= -90.0 && max.y <= 90.0
+}
+
 /// The layer's CRS: declared in the file, else given by the caller, else inferred from the
 /// coordinates where that is unambiguous (lon/lat ranges in GeoJSON, per RFC 7946; a
 /// Gauss–Krüger zone prefix in the easting).
@@ -386,12 +392,7 @@ fn determine_crs(
         return Ok((None, "unknown".into()));
     };
     let (min, max) = (extent.min(), extent.max());
-    if layer.format != Format::Shapefile
-        && min.x >= -180.0
-        && max.x <= 180.0
-        && min.y >= -90.0
-        && max.y <= 90.0
-    {
+    if layer.format != Format::Shapefile && looks_like_lonlat(extent) {
         return Ok((
             Crs::from_epsg(4326).ok(),
             "RFC 7946 default (lon/lat WGS 84)".into(),

@@ -37,6 +37,6 @@ pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
 pub use feature::Feature;
 pub use fields::{deduction_fraction, FieldSpec, LayerRole, ResolvedFields};
-pub use layer::{read_layer, Format, Layer, LayerRead, ReadOptions};
+pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use redline_geom::{DataIssue, IssueKind};
 pub use value::{Field, FieldType, Value};

@@ -42,9 +42,6 @@ pub fn write_outputs(
     set: OutputSet,
     options: &WriteOptions,
 ) -> Result<PathBuf> {
-    if options.format == LayerFormat::GeoPackage && !cfg!(feature = "gdal") {
-        anyhow::bail!(GPKG_NEEDS_GDAL);
-    }
     let dir = set.dir().to_path_buf();
     let echo = JobEcho {
         name: &job.name,

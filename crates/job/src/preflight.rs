@@ -26,11 +26,6 @@ fn describe(r: Rect<f64>) -> String {
     )
 }
 
-/// Whether every coordinate lies in the lon/lat ranges.
-fn looks_like_degrees(r: Rect<f64>) -> bool {
-    r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0
-}
-
 /// The layer's coordinates must fit its CRS (declared, given by the job, or inferred): lon/lat
 /// in a projected CRS, metres in a geographic one and eastings of another Gauss–Krüger zone are
 /// errors, since the overlay would read them as something else and find nothing.
@@ -43,7 +38,7 @@ pub(crate) fn coordinates_fit_crs(role: LayerRole, layer: &Layer) -> Result<()> 
         "give the file its real CRS (a GeoJSON `crs` member, a .prj) or set layers.{}.crs",
         role.name()
     );
-    let degrees = looks_like_degrees(extent);
+    let degrees = redline_ingest::looks_like_lonlat(extent);
     if crs.is_geographic() && !degrees {
         bail!(
             "{}: coordinates span {}, which are not longitudes and latitudes, but the layer's \
@@ -106,10 +101,7 @@ pub(crate) fn layers_meet_townships(layers: &BTreeMap<LayerRole, Layer>) -> Resu
         let Some(extent) = layer.extent() else {
             continue;
         };
-        let meets = extent.min().x <= county.max().x
-            && county.min().x <= extent.max().x
-            && extent.min().y <= county.max().y
-            && county.min().y <= extent.max().y;
+        let meets = geo::Intersects::intersects(&extent, &county);
         if !meets {
             bail!(
                 "{}: the {} layer spans {} in the working CRS and misses the townships, which \

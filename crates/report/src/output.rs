@@ -202,9 +202,10 @@ impl OutputSet {
 /// Whether an existing folder may be written, and how.
 fn existing_folder(target: &Path, force: bool) -> Result<Commit, OutputError> {
     let mut foreign = Vec::new();
-    let mut marked = false;
+    let (mut marked, mut empty) = (false, true);
     for entry in std::fs::read_dir(target).map_err(io(target))? {
         let entry = entry.map_err(io(target))?;
+        empty = false;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().map_err(io(target))?.is_file();
         if name == MARKER && is_file {
@@ -213,10 +214,6 @@ fn existing_folder(target: &Path, force: bool) -> Result<Commit, OutputError> {
             foreign.push(name);
         }
     }
-    let empty = std::fs::read_dir(target)
-        .map_err(io(target))?
-        .next()
-        .is_none();
     if empty || (marked && foreign.is_empty()) {
         return Ok(Commit::Swap);
     }
