@@ -152,7 +152,7 @@ pub struct SynthArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Layer format: geojson, geojsonseq or shp.
+    /// Layer format: geojson, geojsonseq, shp, geoparquet or fgb.
     #[arg(long, default_value = "geojson")]
     pub format: String,
 }

@@ -19,8 +19,8 @@ pub(crate) fn read(args: &LayerArgs) -> Result<LayerRead> {
         dbf_encoding: args.dbf_encoding.clone(),
         crs,
         id_field: args.id_field.clone(),
-        source_layer: None,
-        format: None,
+        describe_only: true,
+        ..Default::default()
     };
     Ok(read_layer(&args.file, &options)?)
 }
@@ -33,7 +33,14 @@ pub(crate) fn run(args: &LayerArgs) -> Result<Exit> {
     out!("layer:     {}", layer.name);
     match &layer.crs {
         Some(crs) => out!("crs:       {crs} [{}]", layer.crs_source),
+        None if layer.declared_crs.is_some() => out!(
+            "crs:       {} (build with `--features proj` to use it)",
+            layer.crs_source
+        ),
         None => out!("crs:       unknown (give one with --crs)"),
+    }
+    if let (None, Some(text)) = (&layer.crs, &layer.declared_crs) {
+        out!("crs text:  {}", one_line(text, 400));
     }
     if let Some(enc) = layer.encoding {
         out!("encoding:  {} (from {})", enc.encoding.name(), enc.source);
@@ -64,4 +71,13 @@ pub(crate) fn run(args: &LayerArgs) -> Result<Exit> {
         );
     }
     Ok(Exit::Clean)
+}
+
+/// `text` on one line, cut at `limit` characters.
+fn one_line(text: &str, limit: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(limit) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat,
+    }
 }

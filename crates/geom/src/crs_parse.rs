@@ -136,6 +136,9 @@ impl Crs {
         if let Some(code) = epsg_code_of(&upper) {
             return Crs::from_epsg(code);
         }
+        if t.starts_with('{') {
+            return Crs::from_projjson(t);
+        }
         if t.starts_with("+proj") || t.starts_with("proj=") {
             return Crs::from_proj_string(t);
         }
@@ -315,7 +318,7 @@ fn is_no_shift(h: &Helmert, ellipsoid: Ellipsoid) -> bool {
 }
 
 /// Hands a definition pure Rust cannot use to PROJ (feature `proj`); without it, `fallback`.
-fn through_proj(text: &str, fallback: CrsError) -> Result<Crs, CrsError> {
+pub(crate) fn through_proj(text: &str, fallback: CrsError) -> Result<Crs, CrsError> {
     #[cfg(feature = "proj")]
     {
         let _ = fallback;

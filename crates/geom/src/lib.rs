@@ -32,12 +32,14 @@ mod issue;
 mod landclass;
 #[cfg(feature = "proj")]
 mod proj_engine;
+mod projjson;
 mod segments;
 mod tm;
 mod transform;
 pub mod units;
 mod validity;
 mod wedge;
+mod wkb;
 mod wkt;
 
 pub use approval::DEFAULT_APPROVAL_KINDS;
@@ -52,3 +54,4 @@ pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};
 pub use validity::{valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem};
 pub use wedge::Wedge;
+pub use wkb::{read_wkb, write_wkb, RawRings, WkbError, WkbGeometry};

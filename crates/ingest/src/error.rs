@@ -117,8 +117,18 @@ pub enum IngestError {
         /// What is wrong.
         message: String,
     },
+    /// A broken GeoParquet or FlatGeobuf file.
+    #[error("{path}{}: {message}", feature_suffix(*feature))]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// The feature (0-based), when known.
+        feature: Option<usize>,
+        /// What is wrong, with the format's name.
+        message: String,
+    },
     /// A file type redline does not read without the `gdal` feature.
-    #[error("{path}: unsupported format (pure Rust reads .geojson/.json, .geojsonl/.geojsons/.ndjson and .shp; build with `--features gdal` for others)")]
+    #[error("{path}: unsupported format (pure Rust reads .geojson/.json, .geojsonl/.geojsons/.ndjson, .shp, .parquet/.geoparquet and .fgb; build with `--features gdal` for others)")]
     UnsupportedFormat {
         /// The file.
         path: PathBuf,

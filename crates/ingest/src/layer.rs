@@ -22,15 +22,17 @@ pub enum Format {
     GeoJsonSeq,
     /// An ESRI Shapefile (.shp + .dbf, optional .prj/.cpg).
     Shapefile,
+    /// GeoParquet 1.0/1.1 (`.parquet`, `.geoparquet`).
+    GeoParquet,
+    /// FlatGeobuf (`.fgb`).
+    FlatGeobuf,
     /// Any other OGR vector source, read through GDAL (feature `gdal`): GeoPackage, FileGDB,
     /// GML, MapInfo, zipped sources.
     Ogr,
 }
 
 /// Extensions read through GDAL when the `gdal` feature is on.
-const OGR_EXTENSIONS: &[&str] = &[
-    "gpkg", "gdb", "gml", "tab", "mif", "zip", "fgb", "kml", "sqlite",
-];
+const OGR_EXTENSIONS: &[&str] = &["gpkg", "gdb", "gml", "tab", "mif", "zip", "kml", "sqlite"];
 
 impl Format {
     /// The format of a path, from its extension.
@@ -40,6 +42,8 @@ impl Format {
             "geojson" | "json" => Some(Format::GeoJson),
             "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => Some(Format::GeoJsonSeq),
             "shp" => Some(Format::Shapefile),
+            "parquet" | "geoparquet" => Some(Format::GeoParquet),
+            "fgb" => Some(Format::FlatGeobuf),
             e if cfg!(feature = "gdal") && OGR_EXTENSIONS.contains(&e) => Some(Format::Ogr),
             _ => None,
         }
@@ -51,6 +55,8 @@ impl Format {
             Format::GeoJson => "geojson",
             Format::GeoJsonSeq => "geojsonl",
             Format::Shapefile => "shp",
+            Format::GeoParquet => "parquet",
+            Format::FlatGeobuf => "fgb",
             Format::Ogr => "gpkg",
         }
     }
@@ -61,6 +67,8 @@ impl Format {
             Format::GeoJson => "GeoJSON",
             Format::GeoJsonSeq => "GeoJSONSeq",
             Format::Shapefile => "ESRI Shapefile",
+            Format::GeoParquet => "GeoParquet",
+            Format::FlatGeobuf => "FlatGeobuf",
             Format::Ogr => "OGR (GDAL)",
         }
     }
@@ -68,14 +76,17 @@ impl Format {
 
 impl std::str::FromStr for Format {
     type Err = String;
-    /// `geojson`, `geojsonseq` (or `geojsonl`), `shp` (or `shapefile`).
+    /// `geojson`, `geojsonseq` (or `geojsonl`), `shp` (or `shapefile`), `geoparquet` (or
+    /// `parquet`), `fgb` (or `flatgeobuf`).
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "geojson" => Ok(Format::GeoJson),
             "geojsonseq" | "geojsonl" => Ok(Format::GeoJsonSeq),
             "shp" | "shapefile" => Ok(Format::Shapefile),
+            "geoparquet" | "parquet" => Ok(Format::GeoParquet),
+            "fgb" | "flatgeobuf" => Ok(Format::FlatGeobuf),
             other => Err(format!(
-                "unknown format {other:?} (geojson, geojsonseq or shp)"
+                "unknown format {other:?} (geojson, geojsonseq, shp, geoparquet or fgb)"
             )),
         }
     }
@@ -94,6 +105,8 @@ pub struct Layer {
     pub crs: Option<Crs>,
     /// How the CRS was found: `declared`, `given`, `inferred from …`.
     pub crs_source: String,
+    /// The CRS text the file declares (`.prj` WKT, GeoJSON `crs`, PROJJSON …), as written.
+    pub declared_crs: Option<String>,
     /// The DBF encoding used (shapefiles).
     pub encoding: Option<DbfEncoding>,
     /// The fields and their types.
@@ -233,6 +246,14 @@ pub struct ReadOptions {
     /// The reader to use instead of the one the extension picks (`Format::Ogr` reads any file
     /// GDAL opens, a shapefile included).
     pub format: Option<Format>,
+    /// Describe rather than use: a declared CRS this build cannot use leaves `crs` unknown
+    /// (with the reason in `crs_source`) instead of failing the read (`redline info`).
+    pub describe_only: bool,
+    /// Read only the features whose extent meets this rectangle (in the file's coordinates):
+    /// FlatGeobuf asks its packed R-tree, GeoParquet skips row groups by their bbox statistics;
+    /// other formats read everything and drop the rest. Feature numbers stay file positions,
+    /// except in an indexed FlatGeobuf read, which numbers the selected features in file order.
+    pub region: Option<Rect<f64>>,
 }
 
 /// Splits `source.gpkg#DLTB` into the source and the layer inside it (OGR sources only).
@@ -270,7 +291,9 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         });
     }
     let mut collector = match format {
-        Format::Shapefile | Format::Ogr => Collector::default(),
+        Format::Shapefile | Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {
+            Collector::default()
+        }
         _ => Collector::inferring(),
     };
     let mut encoding = None;
@@ -285,6 +308,25 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
                 shapefile::read_shapefile(path, options.dbf_encoding.as_deref(), &mut collector)?;
             encoding = Some(enc);
             Declared { crs, name: None }
+        }
+        Format::GeoParquet => {
+            let declared =
+                crate::geoparquet::read_geoparquet(path, options.region, &mut collector)?;
+            Declared {
+                // No `crs` key means OGC:CRS84; `null` means unknown.
+                crs: match declared.crs {
+                    None => Some("OGC:CRS84".into()),
+                    Some(text) => Some(text),
+                },
+                name: None,
+            }
+        }
+        Format::FlatGeobuf => {
+            let declared = crate::fgb::read_fgb(path, options.region, &mut collector)?;
+            Declared {
+                crs: declared.crs,
+                name: declared.name,
+            }
         }
         Format::Ogr => read_ogr(path, source_layer.as_deref(), options, &mut collector)?,
     };
@@ -310,13 +352,20 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         format,
         crs: None,
         crs_source: String::new(),
+        declared_crs: declared.crs.clone(),
         encoding,
         fields: collector.schema.fields,
         features: collector.features,
         read_count: collector.count,
     };
     (layer.crs, layer.crs_source) =
-        determine_crs(&layer, declared.crs.as_deref(), options.crs.clone())?;
+        match determine_crs(&layer, declared.crs.as_deref(), options.crs.clone()) {
+            Ok(found) => found,
+            Err(IngestError::Crs { source, .. }) if options.describe_only => {
+                (None, format!("not usable in this build: {source}"))
+            }
+            Err(e) => return Err(e),
+        };
     if let Some(field) = &options.id_field {
         layer.set_id_field(field);
     }

@@ -1,5 +1,6 @@
 //! Layer readers for redline: GeoJSON (FeatureCollection, read as a stream) and GeoJSONSeq,
 //! ESRI Shapefile with its DBF text encodings (.cpg, the language-driver byte, an override),
+//! GeoParquet (WKB or GeoArrow polygons, PROJJSON CRS) and FlatGeobuf,
 //! field mapping with the 三调 defaults and aliases, and validation on ingest. With the `gdal`
 //! feature, any OGR vector source (GeoPackage, FileGDB, GML, MapInfo, zipped) through GDAL.
 //!
@@ -22,9 +23,12 @@ mod encoding;
 mod error;
 mod feature;
 mod feature_collection;
+mod fgb;
 mod fields;
 mod geojson;
+mod geoparquet;
 mod layer;
+mod layer_sink;
 #[cfg(feature = "gdal")]
 mod ogr;
 mod raw;
@@ -38,5 +42,6 @@ pub use error::IngestError;
 pub use feature::Feature;
 pub use fields::{deduction_fraction, FieldSpec, LayerRole, ResolvedFields};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
+pub use layer_sink::{LayerSink, SinkLayer};
 pub use redline_geom::{DataIssue, IssueKind};
 pub use value::{Field, FieldType, Value};

@@ -129,6 +129,7 @@ fn read_ogr(path: &Path, options: ReadOptions) -> LayerRead {
         path,
         ReadOptions {
             format: Some(Format::Ogr),
+            region: None,
             ..options
         },
     )

@@ -614,7 +614,7 @@ impl Job {
             crs: datum.crs.clone().or_else(|| self.crs.clone()),
             id_field,
             source_layer: spec.layer.clone(),
-            format: None,
+            ..Default::default()
         };
         let mut read = match read_layer(&spec.path, &options) {
             // A year without change patches, approvals or projects is normal: the family runs

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use redline_geom::Crs;
 pub use redline_ingest::Format;
+use redline_ingest::{Field, FieldType, LayerSink, SinkLayer, Value};
 
 /// A field of an output layer.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +45,16 @@ pub(crate) enum Val {
     Null,
 }
 
+impl Val {
+    fn to_value(&self) -> Value {
+        match self {
+            Val::Text(t) => Value::Text(t.as_str().into()),
+            Val::Num(n) => Value::Number(*n),
+            Val::Null => Value::Null,
+        }
+    }
+}
+
 /// The CGCS2000 3° Gauss–Krüger zone 41 `.prj`, as ArcGIS writes it.
 const PRJ: &str = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_41",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",41500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",123.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
 
@@ -75,7 +87,10 @@ impl Pending {
 pub(crate) struct LayerWriter {
     format: Format,
     fields: &'static [FieldDef],
-    main: (Pending, BufWriter<File>),
+    /// The text formats' file (GeoJSON, GeoJSONSeq, .shp).
+    main: Option<(Pending, BufWriter<File>)>,
+    /// GeoParquet and FlatGeobuf go through the shared writer (its output is `main`'s file).
+    sink: Option<(Pending, LayerSink<BufWriter<File>>)>,
     shp: Option<ShpState>,
     count: usize,
     line: String,
@@ -101,10 +116,13 @@ impl LayerWriter {
         if format == Format::Ogr {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
-                "synth writes geojson, geojsonseq or shp",
+                "synth writes geojson, geojsonseq, shp, geoparquet or fgb",
             ));
         }
         let path = dir.join(format!("{name}.{}", format.extension()));
+        if matches!(format, Format::GeoParquet | Format::FlatGeobuf) {
+            return Self::create_sink(path, layer, format, fields);
+        }
         let (pending, mut out) = Pending::create(path.clone())?;
         let mut shp = None;
         match format {
@@ -112,7 +130,7 @@ impl LayerWriter {
                 out,
                 "{{\"type\":\"FeatureCollection\",\"name\":\"{layer}\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::4529\"}}}},\"features\":["
             )?,
-            Format::GeoJsonSeq | Format::Ogr => {}
+            Format::GeoJsonSeq | Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {}
             Format::Shapefile => {
                 out.write_all(&[0u8; 100])?;
                 let (shx_p, mut shx) = Pending::create(path.with_extension("shx"))?;
@@ -132,15 +150,64 @@ impl LayerWriter {
         Ok(LayerWriter {
             format,
             fields,
-            main: (pending, out),
+            main: Some((pending, out)),
+            sink: None,
             shp,
             count: 0,
             line: String::with_capacity(4096),
         })
     }
 
+    fn create_sink(
+        path: PathBuf,
+        layer: &str,
+        format: Format,
+        fields: &'static [FieldDef],
+    ) -> io::Result<LayerWriter> {
+        let crs = Crs::from_epsg(4529).map_err(io::Error::other)?;
+        let schema: Vec<Field> = fields
+            .iter()
+            .map(|f| Field {
+                name: f.name.into(),
+                field_type: if f.decimals.is_some() {
+                    FieldType::Number
+                } else {
+                    FieldType::Text
+                },
+            })
+            .collect();
+        let (pending, out) = Pending::create(path.clone())?;
+        let sink = LayerSink::create(
+            format,
+            out,
+            SinkLayer {
+                name: layer,
+                crs: Some(&crs),
+                fields: &schema,
+            },
+        )?;
+        Ok(LayerWriter {
+            format,
+            fields,
+            main: None,
+            sink: Some((pending, sink)),
+            shp: None,
+            count: 0,
+            line: String::new(),
+        })
+    }
+
     /// Writes one feature; `values` follow the layer's fields.
     pub fn write(&mut self, geometry: &MultiPolygon<f64>, values: &[Val]) -> io::Result<()> {
+        if let Some((_, sink)) = &mut self.sink {
+            let values: Vec<Value> = values.iter().map(Val::to_value).collect();
+            sink.write(geometry, &values)?;
+            self.count += 1;
+            return Ok(());
+        }
+        let Some((_, main)) = &mut self.main else {
+            return Ok(());
+        };
         match self.format {
             Format::GeoJson | Format::GeoJsonSeq => {
                 self.line.clear();
@@ -151,17 +218,18 @@ impl LayerWriter {
                 if self.format == Format::GeoJsonSeq {
                     self.line.push('\n');
                 }
-                self.main.1.write_all(self.line.as_bytes())?;
+                main.write_all(self.line.as_bytes())?;
             }
             Format::Shapefile => self.write_shape(geometry, values)?,
-            Format::Ogr => {} // refused by `create`
+            // Refused by `create`, or written by the sink.
+            Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {}
         }
         self.count += 1;
         Ok(())
     }
 
     fn write_shape(&mut self, geometry: &MultiPolygon<f64>, values: &[Val]) -> io::Result<()> {
-        let Some(state) = self.shp.as_mut() else {
+        let (Some(state), Some((_, out))) = (self.shp.as_mut(), self.main.as_mut()) else {
             return Ok(());
         };
         // Shapefile rings: exteriors clockwise, holes counter-clockwise (ours are the reverse).
@@ -187,7 +255,6 @@ impl LayerWriter {
             state.bbox[2].max(bbox[2]),
             state.bbox[3].max(bbox[3]),
         ];
-        let out = &mut self.main.1;
         out.write_all(&(self.count as i32 + 1).to_be_bytes())?;
         out.write_all(&(content_words as i32).to_be_bytes())?;
         out.write_all(&5i32.to_le_bytes())?;
@@ -219,9 +286,16 @@ impl LayerWriter {
 
     /// Finishes the files and renames them into place; returns the main file's path.
     pub fn finish(mut self) -> io::Result<PathBuf> {
+        if let Some((pending, sink)) = self.sink {
+            sink.finish()?.flush()?;
+            return pending.commit();
+        }
+        let Some((pending, mut main)) = self.main else {
+            return Err(io::Error::other("a layer writer without a file"));
+        };
         match self.format {
-            Format::GeoJson => self.main.1.write_all(b"\n]}\n")?,
-            Format::GeoJsonSeq | Format::Ogr => {}
+            Format::GeoJson => main.write_all(b"\n]}\n")?,
+            Format::GeoJsonSeq | Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {}
             Format::Shapefile => {
                 if let Some(mut state) = self.shp.take() {
                     let bbox = if self.count == 0 {
@@ -229,7 +303,7 @@ impl LayerWriter {
                     } else {
                         state.bbox
                     };
-                    shp_header(&mut self.main.1, state.offset, bbox)?;
+                    shp_header(&mut main, state.offset, bbox)?;
                     shp_header(&mut state.shx.1, 50 + 4 * self.count as u64, bbox)?;
                     state.dbf.1.write_all(&[0x1A])?;
                     state.dbf.1.seek(SeekFrom::Start(0))?;
@@ -245,9 +319,8 @@ impl LayerWriter {
                 }
             }
         }
-        self.main.1.flush()?;
-        let (pending, writer) = self.main;
-        drop(writer);
+        main.flush()?;
+        drop(main);
         pending.commit()
     }
 }

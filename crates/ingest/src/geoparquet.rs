@@ -1,0 +1,437 @@
+//! The GeoParquet reader (1.0 and 1.1): the `geo` metadata (primary column, encoding, PROJJSON
+//! CRS, bbox covering), WKB or native GeoArrow polygons, attributes from Arrow's primitive,
+//! string and dictionary columns; row groups decoded in parallel, and skipped by their bbox
+//! statistics when the layer is read for a region.
+
+use crate::collector::{convert_geometry, Collector, Converted};
+use crate::error::IngestError;
+use crate::raw::RawGeometry;
+use crate::value::{Field, FieldType, Value};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrayRef, GenericListArray, RecordBatch};
+use arrow_schema::DataType;
+use geo::{Coord, Rect};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::file::statistics::Statistics;
+use rayon::prelude::*;
+use redline_geom::{read_wkb, WkbGeometry};
+use serde_json::Value as Json;
+use std::fs::File;
+use std::path::Path;
+
+/// How the geometry column is encoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Encoding {
+    Wkb,
+    /// GeoArrow `polygon` (nesting 2) or `multipolygon` (nesting 3).
+    Native {
+        multi: bool,
+    },
+}
+
+/// What the `geo` metadata says.
+struct GeoMeta {
+    column: String,
+    encoding: Encoding,
+    /// PROJJSON text; `None` when the key is absent (OGC:CRS84 by the specification).
+    crs: Option<String>,
+    /// The bbox covering column's name, when there is one.
+    bbox: Option<String>,
+}
+
+fn error(path: &Path, feature: Option<usize>, message: impl Into<String>) -> IngestError {
+    IngestError::Binary {
+        path: path.to_path_buf(),
+        feature,
+        message: format!("GeoParquet: {}", message.into()),
+    }
+}
+
+fn geo_meta(path: &Path, meta: &ArrowReaderMetadata) -> Result<GeoMeta, IngestError> {
+    let kv = meta.metadata().file_metadata().key_value_metadata();
+    let text = kv
+        .and_then(|kv| kv.iter().find(|e| e.key == "geo"))
+        .and_then(|e| e.value.clone())
+        .ok_or_else(|| {
+            error(
+                path,
+                None,
+                "no `geo` metadata: a Parquet file, but not GeoParquet",
+            )
+        })?;
+    let geo: Json = serde_json::from_str(&text)
+        .map_err(|e| error(path, None, format!("the `geo` metadata is not JSON ({e})")))?;
+    let column = geo["primary_column"]
+        .as_str()
+        .ok_or_else(|| error(path, None, "the `geo` metadata has no primary_column"))?
+        .to_string();
+    let spec = &geo["columns"][&column];
+    let encoding = match spec["encoding"].as_str().unwrap_or("") {
+        e if e.eq_ignore_ascii_case("wkb") => Encoding::Wkb,
+        "polygon" => Encoding::Native { multi: false },
+        "multipolygon" => Encoding::Native { multi: true },
+        other => {
+            return Err(error(
+                path,
+                None,
+                format!("column {column}: encoding {other:?} is not a polygon encoding (WKB, polygon, multipolygon)"),
+            ))
+        }
+    };
+    let crs = match spec.get("crs") {
+        None => None,
+        Some(Json::Null) => Some(String::new()),
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(v) => Some(v.to_string()),
+    };
+    let bbox = spec["covering"]["bbox"]["xmin"][0]
+        .as_str()
+        .map(str::to_string);
+    Ok(GeoMeta {
+        column,
+        encoding,
+        crs,
+        bbox,
+    })
+}
+
+/// What a GeoParquet file declared: its CRS text (`""` for an explicit null, which means
+/// unknown) and the primary geometry column.
+pub(crate) struct ParquetDeclared {
+    pub crs: Option<String>,
+}
+
+/// Reads a GeoParquet file into `collector`, row groups in parallel; with `region`, row groups
+/// whose bbox statistics miss it are skipped and features whose extent misses it are not read.
+pub(crate) fn read_geoparquet(
+    path: &Path,
+    region: Option<Rect<f64>>,
+    collector: &mut Collector,
+) -> Result<ParquetDeclared, IngestError> {
+    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| error(path, None, e.to_string()))?;
+    let geo = geo_meta(path, &meta)?;
+    let schema = meta.schema().clone();
+    let geometry_at = schema.index_of(&geo.column).map_err(|_| {
+        error(
+            path,
+            None,
+            format!("the geometry column {:?} is missing", geo.column),
+        )
+    })?;
+    let columns: Vec<(usize, Field)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| *i != geometry_at && Some(f.name()) != geo.bbox.as_ref())
+        .filter_map(|(i, f)| {
+            Some((
+                i,
+                Field {
+                    name: f.name().clone(),
+                    field_type: field_type(f.data_type())?,
+                },
+            ))
+        })
+        .collect();
+    collector.set_schema(columns.iter().map(|(_, f)| f.clone()).collect());
+    let groups = meta.metadata().row_groups();
+    let mut first_row = Vec::with_capacity(groups.len());
+    let mut rows = 0usize;
+    for g in groups {
+        first_row.push(rows);
+        rows += usize::try_from(g.num_rows()).unwrap_or(0);
+    }
+    let wanted: Vec<usize> = (0..groups.len())
+        .filter(|&g| match (region, &geo.bbox) {
+            (Some(r), Some(bbox)) => group_may_meet(&meta, g, bbox, r),
+            _ => true,
+        })
+        .collect();
+    let decoded: Vec<Result<Vec<Row>, IngestError>> = wanted
+        .par_iter()
+        .map(|&g| {
+            let job = || {
+                read_group(
+                    path,
+                    &meta,
+                    g,
+                    geometry_at,
+                    &columns,
+                    geo.encoding,
+                    first_row[g],
+                    region,
+                )
+            };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|_| {
+                Err(error(
+                    path,
+                    Some(first_row[g]),
+                    format!("the Parquet decoder failed in row group {g}"),
+                ))
+            })
+        })
+        .collect();
+    for group in decoded {
+        for row in group? {
+            collector.count = row.index;
+            collector.accept(None, row.converted, row.attrs);
+        }
+    }
+    collector.count = rows;
+    Ok(ParquetDeclared { crs: geo.crs })
+}
+
+/// One decoded, validated row.
+struct Row {
+    index: usize,
+    converted: Converted,
+    attrs: Vec<Value>,
+}
+
+/// Whether a row group's bbox column statistics can meet the region.
+fn group_may_meet(meta: &ArrowReaderMetadata, g: usize, bbox: &str, r: Rect<f64>) -> bool {
+    let group = &meta.metadata().row_groups()[g];
+    let stat = |leaf: &str, min: bool| -> Option<f64> {
+        let column = group
+            .columns()
+            .iter()
+            .find(|c| c.column_descr().path().string() == format!("{bbox}.{leaf}"))?;
+        match column.statistics()? {
+            Statistics::Double(s) => if min { s.min_opt() } else { s.max_opt() }.copied(),
+            Statistics::Float(s) => {
+                if min { s.min_opt() } else { s.max_opt() }.map(|v| f64::from(*v))
+            }
+            _ => None,
+        }
+    };
+    let miss = |v: Option<bool>| v == Some(true);
+    !(miss(stat("xmin", true).map(|v| v > r.max().x))
+        || miss(stat("ymin", true).map(|v| v > r.max().y))
+        || miss(stat("xmax", false).map(|v| v < r.min().x))
+        || miss(stat("ymax", false).map(|v| v < r.min().y)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_group(
+    path: &Path,
+    meta: &ArrowReaderMetadata,
+    g: usize,
+    geometry_at: usize,
+    columns: &[(usize, Field)],
+    encoding: Encoding,
+    first_row: usize,
+    region: Option<Rect<f64>>,
+) -> Result<Vec<Row>, IngestError> {
+    let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+        .with_row_groups(vec![g])
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| error(path, Some(first_row), e.to_string()))?;
+    let mut out = Vec::new();
+    let mut index = first_row;
+    for batch in reader {
+        let batch = batch.map_err(|e| error(path, Some(index), e.to_string()))?;
+        let geometries = geometries(&batch, geometry_at, encoding).map_err(|m| {
+            error(
+                path,
+                Some(index),
+                format!("column {}: {m}", batch.schema().field(geometry_at).name()),
+            )
+        })?;
+        for (k, raw) in geometries.into_iter().enumerate() {
+            let at = index + k;
+            if region.is_some_and(|r| !meets(&raw, r)) {
+                continue;
+            }
+            let attrs = columns
+                .iter()
+                .map(|(c, _)| value(batch.column(*c), k))
+                .collect();
+            out.push(Row {
+                index: at,
+                converted: convert_geometry(raw),
+                attrs,
+            });
+        }
+        index += batch.num_rows();
+    }
+    Ok(out)
+}
+
+/// Whether any position of a raw geometry's extent meets the region (null geometries are kept,
+/// so that they are reported).
+fn meets(raw: &RawGeometry, r: Rect<f64>) -> bool {
+    let RawGeometry::Polygons(p) = raw else {
+        return true;
+    };
+    let mut coords = p.iter().flatten().flatten();
+    let Some(first) = coords.next() else {
+        return true;
+    };
+    let (mut min, mut max) = (*first, *first);
+    for c in coords {
+        (min.x, min.y, max.x, max.y) = (
+            min.x.min(c.x),
+            min.y.min(c.y),
+            max.x.max(c.x),
+            max.y.max(c.y),
+        );
+    }
+    min.x <= r.max().x && max.x >= r.min().x && min.y <= r.max().y && max.y >= r.min().y
+}
+
+/// The attribute types redline reads; other columns (dates, nested types) are left out.
+fn field_type(t: &DataType) -> Option<FieldType> {
+    Some(match t {
+        DataType::Boolean => FieldType::Bool,
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => FieldType::Number,
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            FieldType::Number
+        }
+        DataType::Float32 | DataType::Float64 => FieldType::Number,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => FieldType::Text,
+        DataType::Dictionary(_, v) if field_type(v) == Some(FieldType::Text) => FieldType::Text,
+        DataType::Null => FieldType::Null,
+        _ => return None,
+    })
+}
+
+/// Row `k` of an attribute column.
+fn value(a: &ArrayRef, k: usize) -> Value {
+    if a.is_null(k) {
+        return Value::Null;
+    }
+    let n = |v: f64| Value::Number(v);
+    match a.data_type() {
+        DataType::Boolean => Value::Bool(a.as_boolean().value(k)),
+        DataType::Int8 => n(f64::from(a.as_primitive::<Int8Type>().value(k))),
+        DataType::Int16 => n(f64::from(a.as_primitive::<Int16Type>().value(k))),
+        DataType::Int32 => n(f64::from(a.as_primitive::<Int32Type>().value(k))),
+        DataType::Int64 => n(a.as_primitive::<Int64Type>().value(k) as f64),
+        DataType::UInt8 => n(f64::from(a.as_primitive::<UInt8Type>().value(k))),
+        DataType::UInt16 => n(f64::from(a.as_primitive::<UInt16Type>().value(k))),
+        DataType::UInt32 => n(f64::from(a.as_primitive::<UInt32Type>().value(k))),
+        DataType::UInt64 => n(a.as_primitive::<UInt64Type>().value(k) as f64),
+        DataType::Float32 => n(f64::from(a.as_primitive::<Float32Type>().value(k))),
+        DataType::Float64 => n(a.as_primitive::<Float64Type>().value(k)),
+        DataType::Utf8 => Value::Text(a.as_string::<i32>().value(k).into()),
+        DataType::LargeUtf8 => Value::Text(a.as_string::<i64>().value(k).into()),
+        DataType::Utf8View => Value::Text(a.as_string_view().value(k).into()),
+        DataType::Dictionary(_, _) => {
+            let Some(d) = a.as_any_dictionary_opt() else {
+                return Value::Null;
+            };
+            let key = d.normalized_keys()[k];
+            value(d.values(), key)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The geometry column of a batch, row by row.
+fn geometries(
+    batch: &RecordBatch,
+    at: usize,
+    encoding: Encoding,
+) -> Result<Vec<RawGeometry>, String> {
+    let a = batch.column(at);
+    let wkb = |bytes: Option<&[u8]>| match bytes {
+        None => RawGeometry::Null,
+        Some(b) => match read_wkb(b) {
+            Ok(WkbGeometry::Polygons(p)) => RawGeometry::Polygons(p),
+            Ok(WkbGeometry::Other(kind)) => RawGeometry::Other(kind.into()),
+            Err(e) => RawGeometry::Malformed(e.to_string()),
+        },
+    };
+    match (encoding, a.data_type()) {
+        (Encoding::Wkb, DataType::Binary) => Ok(a.as_binary::<i32>().iter().map(wkb).collect()),
+        (Encoding::Wkb, DataType::LargeBinary) => {
+            Ok(a.as_binary::<i64>().iter().map(wkb).collect())
+        }
+        (Encoding::Wkb, DataType::BinaryView) => Ok(a.as_binary_view().iter().map(wkb).collect()),
+        (Encoding::Native { multi }, DataType::List(_)) => native(a.as_list::<i32>(), multi),
+        (Encoding::Native { multi }, DataType::LargeList(_)) => native(a.as_list::<i64>(), multi),
+        (_, t) => Err(format!("type {t} does not match its encoding {encoding:?}")),
+    }
+}
+
+/// Lists at every level of a native GeoArrow geometry: `List<List<coords>>` for polygons,
+/// one more level for multipolygons.
+fn native<O: arrow_array::OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    multi: bool,
+) -> Result<Vec<RawGeometry>, String> {
+    (0..list.len())
+        .map(|k| {
+            if list.is_null(k) {
+                return Ok(RawGeometry::Null);
+            }
+            let item = list.value(k);
+            let polygons = if multi {
+                items(&item)?.iter().map(rings).collect::<Result<_, _>>()?
+            } else {
+                vec![rings(&item)?]
+            };
+            Ok(RawGeometry::Polygons(polygons))
+        })
+        .collect()
+}
+
+/// The items of a list array of either offset width.
+fn items(a: &ArrayRef) -> Result<Vec<ArrayRef>, String> {
+    match a.data_type() {
+        DataType::List(_) => Ok(a.as_list::<i32>().iter().flatten().collect()),
+        DataType::LargeList(_) => Ok(a.as_list::<i64>().iter().flatten().collect()),
+        t => Err(format!("a GeoArrow list was expected, found {t}")),
+    }
+}
+
+fn rings(polygon: &ArrayRef) -> Result<Vec<Vec<Coord<f64>>>, String> {
+    items(polygon)?.iter().map(coords).collect()
+}
+
+/// GeoArrow coordinates: separated (`Struct<x, y, …>`) or interleaved (`FixedSizeList<2..4>`).
+fn coords(a: &ArrayRef) -> Result<Vec<Coord<f64>>, String> {
+    match a.data_type() {
+        DataType::Struct(_) => {
+            let s = a.as_struct();
+            let axis = |name: &str| {
+                s.column_by_name(name)
+                    .and_then(|c| c.as_primitive_opt::<Float64Type>())
+                    .ok_or_else(|| format!("GeoArrow coordinates without a float64 {name}"))
+            };
+            let (x, y) = (axis("x")?, axis("y")?);
+            Ok((0..s.len())
+                .map(|i| Coord {
+                    x: x.value(i),
+                    y: y.value(i),
+                })
+                .collect())
+        }
+        DataType::FixedSizeList(_, width @ 2..=4) => {
+            let l = a.as_fixed_size_list();
+            let v = l
+                .values()
+                .as_primitive_opt::<Float64Type>()
+                .ok_or("GeoArrow interleaved coordinates that are not float64")?;
+            let w = *width as usize;
+            let start = l.offset() * w;
+            Ok((0..l.len())
+                .map(|i| Coord {
+                    x: v.value(start + i * w),
+                    y: v.value(start + i * w + 1),
+                })
+                .collect())
+        }
+        t => Err(format!("GeoArrow coordinates of type {t}")),
+    }
+}
