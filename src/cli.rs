@@ -63,8 +63,9 @@ pub struct RunArgs {
     /// The ratio that colours report.html's map.
     #[arg(long, value_enum, default_value_t = MapRatioArg::Illegal)]
     pub map_ratio: MapRatioArg,
-    /// The format of the output layers: three RFC 7946 GeoJSON files, or one GeoPackage
-    /// (layers.gpkg, in the working CRS; needs the `gdal` feature).
+    /// The format of the output layers: three RFC 7946 GeoJSON files (lon/lat), three
+    /// GeoParquet or FlatGeobuf files, or one GeoPackage (layers.gpkg; needs the `gdal`
+    /// feature); all but GeoJSON in the working CRS.
     #[arg(long, value_enum, default_value_t = FormatArg::Geojson)]
     pub format: FormatArg,
 }
@@ -113,6 +114,10 @@ impl From<MapRatioArg> for redline_job::MapRatio {
 pub enum FormatArg {
     /// townships/violations/pbf_loss.geojson in WGS 84 lon/lat.
     Geojson,
+    /// townships/violations/pbf_loss.parquet (GeoParquet 1.1) in the working CRS.
+    Geoparquet,
+    /// townships/violations/pbf_loss.fgb (FlatGeobuf, indexed) in the working CRS.
+    Fgb,
     /// One layers.gpkg in the working CRS.
     Gpkg,
 }
@@ -121,6 +126,8 @@ impl From<FormatArg> for redline_job::LayerFormat {
     fn from(f: FormatArg) -> Self {
         match f {
             FormatArg::Geojson => Self::GeoJson,
+            FormatArg::Geoparquet => Self::GeoParquet,
+            FormatArg::Fgb => Self::FlatGeobuf,
             FormatArg::Gpkg => Self::GeoPackage,
         }
     }

@@ -49,6 +49,11 @@ const GK_SERIES: [GkSeries; 3] = [
     },
 ];
 
+/// Whether an EPSG code is one of the Chinese Gauss–Krüger CRSs above.
+pub(crate) fn is_gauss_krueger(code: u32) -> bool {
+    gauss_krueger(code).is_some()
+}
+
 /// A Gauss–Krüger CRS of the series above, or `None` when the code is not one of them.
 fn gauss_krueger(code: u32) -> Option<Crs> {
     let in_series =

@@ -8,15 +8,24 @@ use serde_json::{json, Value};
 
 const SCHEMA: &str = "https://proj.org/schemas/v0.7/projjson.schema.json";
 
-/// The datum of an ellipsoid, as EPSG names it (redline's CRSs use one datum per ellipsoid).
-fn datum_name(e: &Ellipsoid) -> &'static str {
+/// The datum of an ellipsoid and its geographic CRS, as EPSG names them (redline's CRSs use
+/// one datum per ellipsoid).
+fn datum_of(e: &Ellipsoid) -> (&'static str, &'static str, Option<u32>) {
     match e.proj_name {
-        "GRS80" => "China 2000",
-        "WGS84" => "World Geodetic System 1984",
-        "krass" => "Beijing 1954",
-        "IAU76" => "Xian 1980",
-        _ => "Unknown based on ellipsoid",
+        "GRS80" => (
+            "China 2000",
+            "China Geodetic Coordinate System 2000",
+            Some(4490),
+        ),
+        "WGS84" => ("World Geodetic System 1984", "WGS 84", Some(4326)),
+        "krass" => ("Beijing 1954", "Beijing 1954", Some(4214)),
+        "IAU76" => ("Xian 1980", "Xian 1980", Some(4610)),
+        _ => ("Unknown based on ellipsoid", "Unknown", None),
     }
+}
+
+fn datum_name(e: &Ellipsoid) -> &'static str {
+    datum_of(e).0
 }
 
 fn ellipsoid_json(e: &Ellipsoid) -> Value {
@@ -27,17 +36,20 @@ fn ellipsoid_json(e: &Ellipsoid) -> Value {
     })
 }
 
-fn geographic_json(name: &str, e: &Ellipsoid) -> Value {
+/// A geographic CRS. Axes as EPSG orders them (latitude first) when the CRS is EPSG's, so that
+/// readers identify it; GeoParquet and FlatGeobuf store x = longitude whatever the order.
+fn geographic_json(name: &str, e: &Ellipsoid, epsg_order: bool) -> Value {
     let axis = |name: &str, abbreviation: &str, direction: &str| json!({"name": name, "abbreviation": abbreviation, "direction": direction, "unit": "degree"});
+    let (lat, lon) = (
+        axis("Geodetic latitude", "Lat", "north"),
+        axis("Geodetic longitude", "Lon", "east"),
+    );
+    let axes = if epsg_order { [lat, lon] } else { [lon, lat] };
     json!({
         "type": "GeographicCRS",
         "name": name,
         "datum": {"type": "GeodeticReferenceFrame", "name": datum_name(e), "ellipsoid": ellipsoid_json(e)},
-        "coordinate_system": {
-            "subtype": "ellipsoidal",
-            // Files store longitude first; the axis order of the EPSG definition does not apply.
-            "axis": [axis("Geodetic longitude", "Lon", "east"), axis("Geodetic latitude", "Lat", "north")]
-        }
+        "coordinate_system": {"subtype": "ellipsoidal", "axis": axes}
     })
 }
 
@@ -50,7 +62,9 @@ impl Crs {
     /// Mercator CRSs; `None` for other projections, which redline only knows as PROJ strings.
     pub fn to_projjson(&self) -> Option<Value> {
         let mut value = match &self.kind {
-            CrsKind::Geographic { ellipsoid } => geographic_json(&self.name, ellipsoid),
+            CrsKind::Geographic { ellipsoid } => {
+                geographic_json(&self.name, ellipsoid, self.epsg.is_some())
+            }
             CrsKind::TransverseMercator {
                 ellipsoid,
                 lon0,
@@ -59,10 +73,21 @@ impl Crs {
                 y0,
             } => {
                 let axis = |name: &str, abbreviation: &str, direction: &str| json!({"name": name, "abbreviation": abbreviation, "direction": direction, "unit": "metre"});
+                // EPSG's Chinese Gauss–Krüger CRSs list northing (X) first.
+                let axes = if self.epsg.is_some_and(crate::crs_parse::is_gauss_krueger) {
+                    [axis("Northing", "X", "north"), axis("Easting", "Y", "east")]
+                } else {
+                    [axis("Easting", "E", "east"), axis("Northing", "N", "north")]
+                };
+                let (_, base_name, base_id) = datum_of(ellipsoid);
+                let mut base = geographic_json(base_name, ellipsoid, base_id.is_some());
+                if let Some(code) = base_id {
+                    base["id"] = json!({"authority": "EPSG", "code": code});
+                }
                 json!({
                     "type": "ProjectedCRS",
                     "name": self.name,
-                    "base_crs": geographic_json(datum_name(ellipsoid), ellipsoid),
+                    "base_crs": base,
                     "conversion": {
                         "name": "Transverse Mercator",
                         "method": {"name": "Transverse Mercator", "id": {"authority": "EPSG", "code": 9807}},
@@ -74,10 +99,7 @@ impl Crs {
                             parameter("False northing", *y0, "metre"),
                         ]
                     },
-                    "coordinate_system": {
-                        "subtype": "Cartesian",
-                        "axis": [axis("Easting", "E", "east"), axis("Northing", "N", "north")]
-                    }
+                    "coordinate_system": {"subtype": "Cartesian", "axis": axes}
                 })
             }
             CrsKind::Projected { .. } => return None,

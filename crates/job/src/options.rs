@@ -11,6 +11,12 @@ pub enum LayerFormat {
     GeoJson,
     /// One `layers.gpkg` in the working CRS (needs the `gdal` feature).
     GeoPackage,
+    /// `townships.parquet`, `violations.parquet`, `pbf_loss.parquet`: GeoParquet 1.1 in the
+    /// working CRS (PROJJSON), with a bbox covering column.
+    GeoParquet,
+    /// `townships.fgb`, `violations.fgb`, `pbf_loss.fgb`: FlatGeobuf with its spatial index,
+    /// in the working CRS.
+    FlatGeobuf,
 }
 
 /// How the outputs are written.

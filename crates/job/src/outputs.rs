@@ -4,9 +4,11 @@ use crate::job::Job;
 use crate::options::{LayerFormat, WriteOptions};
 use crate::run::Run;
 use anyhow::{Context, Result};
+use redline_ingest::Format;
 use redline_report::{
-    balance_csv, pbf_loss_geojson, report_html, report_json, townships_csv, townships_geojson,
-    violations_geojson, write_atomic, JobEcho, OutputSet,
+    balance_csv, layer_bytes, pbf_loss_features, pbf_loss_geojson, report_html, report_json,
+    township_features, townships_csv, townships_geojson, violation_features, violations_geojson,
+    write_atomic, JobEcho, OutputSet,
 };
 use std::path::{Path, PathBuf};
 
@@ -104,11 +106,28 @@ fn timings_json(run: &Run) -> String {
     )
 }
 
-/// The output layers: three GeoJSON files, or one GeoPackage (`layers.gpkg`).
+/// The output layers: three GeoJSON, GeoParquet or FlatGeobuf files, or one GeoPackage
+/// (`layers.gpkg`).
 fn write_layers(dir: &Path, run: &Run, format: LayerFormat) -> Result<()> {
     let (county, outcome, crs) = (&run.county, &run.outcome, &run.settings.crs);
-    if format == LayerFormat::GeoPackage {
-        return write_gpkg(dir, run);
+    let columnar = match format {
+        LayerFormat::GeoPackage => return write_gpkg(dir, run),
+        LayerFormat::GeoJson => None,
+        LayerFormat::GeoParquet => Some(Format::GeoParquet),
+        LayerFormat::FlatGeobuf => Some(Format::FlatGeobuf),
+    };
+    if let Some(format) = columnar {
+        let layers = [
+            ("townships", township_features(county, outcome)),
+            ("violations", violation_features(outcome)),
+            ("pbf_loss", pbf_loss_features(outcome)),
+        ];
+        for (name, features) in layers {
+            let bytes = layer_bytes(format, name, features, crs)
+                .with_context(|| format!("encoding the {name} layer"))?;
+            write(dir, &format!("{name}.{}", format.extension()), &bytes)?;
+        }
+        return Ok(());
     }
     let files = [
         (

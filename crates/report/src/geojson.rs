@@ -106,11 +106,11 @@ fn metrics_props(m: &Metrics) -> Map<String, Value> {
     p
 }
 
-/// One output layer: geometry in the working CRS and its properties.
-pub(crate) type Features = Vec<(MultiPolygon<f64>, Map<String, Value>)>;
+/// One output layer: geometry in the working CRS and each feature's properties.
+pub type Features = Vec<(MultiPolygon<f64>, Map<String, Value>)>;
 
 /// Township polygons with their metrics, in township-code order.
-pub(crate) fn township_features(county: &County, outcome: &Outcome) -> Features {
+pub fn township_features(county: &County, outcome: &Outcome) -> Features {
     outcome
         .townships
         .iter()
@@ -123,7 +123,7 @@ pub(crate) fn township_features(county: &County, outcome: &Outcome) -> Features 
 }
 
 /// The illegal parts of change patches (illegal and partial verdicts).
-pub(crate) fn violation_features(outcome: &Outcome) -> Features {
+pub fn violation_features(outcome: &Outcome) -> Features {
     outcome
         .violations
         .iter()
@@ -141,7 +141,7 @@ pub(crate) fn violation_features(outcome: &Outcome) -> Features {
 }
 
 /// Basic-farmland pieces that are construction land now.
-pub(crate) fn pbf_loss_features(outcome: &Outcome) -> Features {
+pub fn pbf_loss_features(outcome: &Outcome) -> Features {
     outcome
         .pbf_loss
         .iter()
@@ -157,14 +157,18 @@ pub(crate) fn pbf_loss_features(outcome: &Outcome) -> Features {
         .collect()
 }
 
-/// A FeatureCollection of `features` moved to lon/lat.
-fn lonlat_collection(name: &str, features: Features, crs: &Crs) -> Result<String, TransformError> {
+/// `features` moved from the working CRS to lon/lat.
+pub(crate) fn lonlat_features(features: Features, crs: &Crs) -> Result<Features, TransformError> {
     let t = to_wgs84(crs)?;
-    let moved = features
+    features
         .into_iter()
         .map(|(g, p)| Ok((lonlat(g, &t)?, p)))
-        .collect::<Result<Features, TransformError>>()?;
-    Ok(collection(name, moved))
+        .collect()
+}
+
+/// A FeatureCollection of `features` moved to lon/lat.
+fn lonlat_collection(name: &str, features: Features, crs: &Crs) -> Result<String, TransformError> {
+    Ok(collection(name, lonlat_features(features, crs)?))
 }
 
 /// `townships.geojson`: township polygons with their metrics, in township-code order.

@@ -7,6 +7,7 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
 use gdal::DriverManager;
 use redline_geom::Crs;
+use redline_ingest::FieldType;
 use redline_overlay::{County, Outcome};
 use serde_json::Value;
 use std::path::Path;
@@ -45,25 +46,6 @@ fn create_gpkg(path: &Path, county: &County, outcome: &Outcome, crs: &Crs) -> Re
     transaction.commit().map_err(|e| e.to_string())
 }
 
-/// Field names in first-seen order with their OGR types (from the first non-null value).
-fn schema(features: &Features) -> Vec<(String, OGRFieldType::Type)> {
-    let mut fields: Vec<(String, OGRFieldType::Type)> = Vec::new();
-    for (_, props) in features {
-        for (key, value) in props {
-            let ty = match value {
-                Value::Number(_) => OGRFieldType::OFTReal,
-                Value::Bool(_) => OGRFieldType::OFTInteger,
-                Value::Null => continue,
-                _ => OGRFieldType::OFTString,
-            };
-            if !fields.iter().any(|(k, _)| k == key) {
-                fields.push((key.clone(), ty));
-            }
-        }
-    }
-    fields
-}
-
 fn write_layer(
     dataset: &mut gdal::Dataset,
     name: &str,
@@ -76,14 +58,23 @@ fn write_layer(
         ty: OGRwkbGeometryType::wkbMultiPolygon,
         options: None,
     })?;
-    let fields = schema(features);
-    let defs: Vec<(&str, OGRFieldType::Type)> =
-        fields.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    let fields = crate::columnar::schema(features);
+    let defs: Vec<(&str, OGRFieldType::Type)> = fields
+        .iter()
+        .map(|f| {
+            let t = match f.field_type {
+                FieldType::Number => OGRFieldType::OFTReal,
+                FieldType::Bool => OGRFieldType::OFTInteger,
+                _ => OGRFieldType::OFTString,
+            };
+            (f.name.as_str(), t)
+        })
+        .collect();
     layer.create_defn_fields(&defs)?;
     for (geometry, props) in features {
         let mut feature = Feature::new(layer.defn())?;
-        for (k, (key, _)) in fields.iter().enumerate() {
-            match props.get(key) {
+        for (k, field) in fields.iter().enumerate() {
+            match props.get(&field.name) {
                 Some(Value::Number(n)) => {
                     feature.set_field_double(k, n.as_f64().unwrap_or(f64::NAN))?
                 }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod columnar;
 mod csv;
 mod geojson;
 #[cfg(feature = "gdal")]
@@ -28,8 +29,12 @@ mod json;
 mod output;
 
 pub use atomic::write_atomic;
+pub use columnar::{layer_bytes, ColumnarError};
 pub use csv::{balance_csv, townships_csv, Lang};
-pub use geojson::{pbf_loss_geojson, to_wgs84, townships_geojson, violations_geojson};
+pub use geojson::{
+    pbf_loss_features, pbf_loss_geojson, to_wgs84, township_features, townships_geojson,
+    violation_features, violations_geojson, Features,
+};
 #[cfg(feature = "gdal")]
 pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};

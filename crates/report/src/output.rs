@@ -33,6 +33,12 @@ pub const OUTPUT_FILES: &[&str] = &[
     "townships.geojson",
     "violations.geojson",
     "pbf_loss.geojson",
+    "townships.parquet",
+    "violations.parquet",
+    "pbf_loss.parquet",
+    "townships.fgb",
+    "violations.fgb",
+    "pbf_loss.fgb",
     "layers.gpkg",
 ];
 
