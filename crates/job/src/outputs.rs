@@ -4,6 +4,7 @@ use crate::job::Job;
 use crate::options::{LayerFormat, WriteOptions};
 use crate::run::Run;
 use anyhow::{Context, Result};
+use redline_geom::DataIssue;
 use redline_ingest::Format;
 use redline_report::{
     balance_csv, layer_bytes, pbf_loss_features, pbf_loss_geojson, report_html, report_json,
@@ -16,6 +17,22 @@ use std::path::{Path, PathBuf};
 pub const GPKG_NEEDS_GDAL: &str = "--format gpkg needs redline built with `--features gdal`";
 
 impl Job {
+    /// Issues whose files are named relative to the job file's folder (as the job names them),
+    /// so that report.json does not depend on where the job was run from.
+    pub fn relative_issues(&self, issues: &[DataIssue]) -> Vec<DataIssue> {
+        let base = self.path.parent().unwrap_or(Path::new(""));
+        issues
+            .iter()
+            .map(|i| {
+                let mut i = i.clone();
+                if let Ok(rel) = Path::new(&i.file).strip_prefix(base) {
+                    i.file = rel.display().to_string();
+                }
+                i
+            })
+            .collect()
+    }
+
     /// The output folder checked against the rules (not an input's folder, redline's or empty
     /// unless `force`) and locked, ready for [`write_outputs`]: take it before the run, so that
     /// a run that could not write fails at once.
@@ -45,13 +62,18 @@ pub fn write_outputs(
     options: &WriteOptions,
 ) -> Result<PathBuf> {
     let dir = set.dir().to_path_buf();
+    let file_name = job
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     let echo = JobEcho {
         name: &job.name,
-        file: &job.path.display().to_string(),
+        file: file_name.as_deref().unwrap_or_default(),
         text: &job.text,
         settings: &run.settings,
     };
-    let report = report_json(&echo, &run.outcome, &run.issues);
+    let issues = job.relative_issues(&run.issues);
+    let report = report_json(&echo, &run.outcome, &issues);
     write(&dir, "report.json", report.as_bytes())?;
     let (county, outcome, settings) = (&run.county, &run.outcome, &run.settings);
     let thresholds = &settings.thresholds;

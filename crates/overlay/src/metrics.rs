@@ -130,6 +130,21 @@ pub struct Metrics {
     pub clipped: usize,
 }
 
+/// The county's 6-digit administrative code: the prefix every township code shares (township
+/// codes are the county's code and three digits more), else `county`.
+fn county_code(townships: &[Metrics]) -> String {
+    let prefix = |m: &Metrics| m.code.get(..6).map(str::to_string);
+    match townships.first().and_then(prefix) {
+        Some(p)
+            if p.bytes().all(|b| b.is_ascii_digit())
+                && townships.iter().all(|t| prefix(t).as_ref() == Some(&p)) =>
+        {
+            p
+        }
+        _ => "county".into(),
+    }
+}
+
 impl Metrics {
     /// The county row: the sum of the townships, ratios recomputed from the sums.
     pub(crate) fn county(
@@ -138,7 +153,7 @@ impl Metrics {
         thresholds: &crate::model::Thresholds,
     ) -> Metrics {
         let mut c = Metrics {
-            code: "county".into(),
+            code: county_code(townships),
             name: name.into(),
             ..Default::default()
         };

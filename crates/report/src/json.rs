@@ -7,12 +7,18 @@ use redline_overlay::{
     Balance, GrossNet, LandUse, Ledger, Metrics, Outcome, Pbf, Settings, Violations,
 };
 use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The version of report.json's layout (`schema/report.schema.json`): the major number changes
+/// when a key is removed or changes meaning, the minor when keys are added.
+pub const SCHEMA_VERSION: &str = "1.0";
 
 /// What the report repeats of the job.
 pub struct JobEcho<'a> {
     /// Job name.
     pub name: &'a str,
-    /// Job file path.
+    /// The job file as the report names it (its file name: paths in the report are relative
+    /// to the job file's folder).
     pub file: &'a str,
     /// The job file's text.
     pub text: &'a str,
@@ -32,10 +38,19 @@ fn opt_m2(v: Option<f64>) -> Value {
     v.map_or(Value::Null, m2)
 }
 
-fn gross_net(map: &std::collections::BTreeMap<String, GrossNet>) -> Value {
+/// The first-level classes of the 三调 (00 湿地 … 12 其他土地): `by_group` always has them.
+const GROUPS: [&str; 13] = [
+    "00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12",
+];
+/// The cultivated classes (水田, 水浇地, 旱地): `cultivated_by_class` always has them.
+const CULTIVATED: [&str; 3] = ["0101", "0102", "0103"];
+
+/// `{key: {gross_m2, net_m2}}` with every key of `keys` present (zeros where the map lacks it).
+fn gross_net(map: &BTreeMap<String, GrossNet>, keys: &BTreeSet<String>) -> Value {
     Value::Object(
-        map.iter()
-            .map(|(k, v)| {
+        keys.iter()
+            .map(|k| {
+                let v = map.get(k).copied().unwrap_or_default();
                 (
                     k.clone(),
                     json!({"gross_m2": m2(v.gross), "net_m2": m2(v.net)}),
@@ -45,10 +60,32 @@ fn gross_net(map: &std::collections::BTreeMap<String, GrossNet>) -> Value {
     )
 }
 
-fn land_use(l: &LandUse) -> Value {
+/// The keys every row's class maps carry: the fixed ones and any the county has.
+struct ClassKeys {
+    groups: BTreeSet<String>,
+    cultivated: BTreeSet<String>,
+}
+
+impl ClassKeys {
+    fn of(county: &LandUse) -> ClassKeys {
+        let with = |fixed: &[&str], seen: &BTreeMap<String, GrossNet>| {
+            fixed
+                .iter()
+                .map(|k| k.to_string())
+                .chain(seen.keys().cloned())
+                .collect()
+        };
+        ClassKeys {
+            groups: with(&GROUPS, &county.by_group),
+            cultivated: with(&CULTIVATED, &county.cultivated_by_class),
+        }
+    }
+}
+
+fn land_use(l: &LandUse, keys: &ClassKeys) -> Value {
     json!({
-        "by_group": gross_net(&l.by_group),
-        "cultivated_by_class": gross_net(&l.cultivated_by_class),
+        "by_group": gross_net(&l.by_group, &keys.groups),
+        "cultivated_by_class": gross_net(&l.cultivated_by_class, &keys.cultivated),
         "agricultural_m2": m2(l.agricultural),
         "construction_m2": m2(l.construction),
         "unused_m2": m2(l.unused),
@@ -94,6 +131,19 @@ fn balance(b: &Balance) -> Value {
     })
 }
 
+/// Patches by verdict: every verdict, zero where no patch has it.
+fn patch_counts(v: &Violations) -> Map<String, Value> {
+    ["existing", "legal", "other", "illegal", "partial"]
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                json!(v.patches.get(*k).copied().unwrap_or(0)),
+            )
+        })
+        .collect()
+}
+
 fn violations(v: &Violations) -> Value {
     json!({
         "new_construction_cultivated_m2": m2(v.new_construction_cultivated),
@@ -102,15 +152,15 @@ fn violations(v: &Violations) -> Value {
         "illegal_ratio": ratio(Some(v.illegal_ratio)),
         "interview": v.interview,
         "accountability": v.accountability,
-        "patches": v.patches,
+        "patches": patch_counts(v),
     })
 }
 
-fn metrics(m: &Metrics) -> Value {
+fn metrics(m: &Metrics, keys: &ClassKeys) -> Value {
     json!({
         "code": m.code,
         "name": m.name,
-        "landuse": land_use(&m.landuse),
+        "landuse": land_use(&m.landuse, keys),
         "basic_farmland": m.pbf.as_ref().map_or(Value::Null, pbf),
         "balance": m.balance.as_ref().map_or(Value::Null, balance),
         "violations": m.violations.as_ref().map_or(Value::Null, violations),
@@ -127,7 +177,9 @@ fn issue(i: &DataIssue) -> Value {
 pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> String {
     let s = job.settings;
     let t = &s.thresholds;
+    let keys = ClassKeys::of(&outcome.county.landuse);
     let value = json!({
+        "schema_version": SCHEMA_VERSION,
         "redline_version": env!("CARGO_PKG_VERSION"),
         "job": {
             "name": job.name,
@@ -144,8 +196,8 @@ pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> St
             "yield_kg_per_mu": {"per_grade": s.yields.per_grade, "is_default": s.yields.is_default},
             "text": job.text,
         },
-        "county": metrics(&outcome.county),
-        "townships": outcome.townships.iter().map(metrics).collect::<Vec<_>>(),
+        "county": metrics(&outcome.county, &keys),
+        "townships": outcome.townships.iter().map(|m| metrics(m, &keys)).collect::<Vec<_>>(),
         "pbf_loss": outcome.pbf_loss.iter().map(|l| json!({
             "township": l.township, "pbf_id": l.pbf_id, "landuse_id": l.landuse_id, "class": l.class, "area_m2": m2(l.area)
         })).collect::<Vec<_>>(),

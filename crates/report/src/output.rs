@@ -48,6 +48,9 @@ pub enum OutputError {
     /// The path is empty.
     #[error("the output folder is an empty path")]
     Empty,
+    /// `-`: redline writes a folder of files, not a stream.
+    #[error("-o - is not supported: a run writes a folder (report.json, the tables, report.html, the layers); give a folder, and read report.json from it (or use `redline check --json` for the issues as JSON Lines on stdout)")]
+    Stdout,
     /// The path names something that is not a folder.
     #[error("{0}: exists and is not a folder")]
     NotAFolder(PathBuf),
@@ -342,6 +345,9 @@ pub fn resolve(path: &Path) -> Result<PathBuf, OutputError> {
     if path.as_os_str().is_empty() {
         return Err(OutputError::Empty);
     }
+    if path.as_os_str() == "-" {
+        return Err(OutputError::Stdout);
+    }
     let absolute = std::path::absolute(path).map_err(io(path))?;
     let mut out = PathBuf::new();
     for component in absolute.components() {
@@ -382,5 +388,6 @@ mod tests {
             assert_eq!(resolve(&real.join("link")).unwrap(), real.join("inputs"));
         }
         assert!(matches!(resolve(Path::new("")), Err(OutputError::Empty)));
+        assert!(matches!(resolve(Path::new("-")), Err(OutputError::Stdout)));
     }
 }

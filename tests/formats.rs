@@ -1,0 +1,303 @@
+//! GeoParquet and FlatGeobuf end to end: a county read from either gives the numbers the same
+//! county gives as GeoJSON; the output layers in either read back with the same features; and
+//! report.json holds to schema/report.schema.json.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{redline, root, stderr};
+use redline_ingest::{read_layer, ReadOptions};
+use serde_json::Value;
+use std::path::Path;
+
+fn synth(dir: &Path, format: &str) {
+    let out = redline(
+        &[
+            "synth",
+            "--parcels",
+            "3000",
+            "--townships",
+            "4",
+            "--seed",
+            "7",
+            "--format",
+            format,
+            "-o",
+        ]
+        .iter()
+        .copied()
+        .chain([dir.to_str().unwrap()])
+        .collect::<Vec<_>>(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn run(dir: &Path, extra: &[&str]) -> Value {
+    let out_dir = dir.join("out");
+    let mut args = vec![
+        "run",
+        dir.join("job.toml").to_str().unwrap().to_string().leak() as &str,
+    ];
+    args.extend([
+        "--quiet",
+        "-o",
+        out_dir.to_str().unwrap().to_string().leak(),
+    ]);
+    args.extend(extra);
+    let out = redline(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap()
+}
+
+/// report.json without the job echo (whose text names the layer files).
+fn numbers(mut report: Value) -> Value {
+    report.as_object_mut().unwrap().remove("job");
+    report
+}
+
+#[test]
+fn geoparquet_and_flatgeobuf_counties_give_the_geojson_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reports: Vec<Value> = ["geojson", "geoparquet", "fgb"]
+        .iter()
+        .map(|format| {
+            let dir = tmp.path().join(format);
+            synth(&dir, format);
+            numbers(run(&dir, &[]))
+        })
+        .collect();
+    assert!(reports[0]["townships"].as_array().unwrap().len() == 4);
+    assert_eq!(reports[0], reports[1], "GeoParquet differs from GeoJSON");
+    assert_eq!(reports[0], reports[2], "FlatGeobuf differs from GeoJSON");
+}
+
+/// Feature count, planar area, EPSG code and the sum of a number field of a written layer.
+fn planar_area(path: &Path, field: &str) -> (usize, f64, Option<u32>, f64) {
+    let read = read_layer(path, &ReadOptions::default()).unwrap();
+    let layer = read.layer;
+    let area = layer
+        .features
+        .iter()
+        .map(|f| redline_geom::planar_area(&f.geometry))
+        .sum();
+    let column = layer.fields.iter().position(|f| f.name == field);
+    let total = layer
+        .features
+        .iter()
+        .filter_map(|f| f.attrs.get(column?)?.as_number())
+        .sum();
+    (
+        layer.features.len(),
+        area,
+        layer.crs.and_then(|c| c.epsg),
+        total,
+    )
+}
+
+#[test]
+fn output_layers_in_each_format_read_back_with_the_same_features_and_areas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("county");
+    synth(&dir, "geojson");
+    let townships_in = planar_area(&dir.join("townships.geojson"), "");
+    let mut layers = Vec::new();
+    for format in ["geoparquet", "fgb"] {
+        run(&dir, &["--format", format, "--force"]);
+        let ext = if format == "fgb" { "fgb" } else { "parquet" };
+        let out = dir.join("out");
+        let townships = planar_area(&out.join(format!("townships.{ext}")), "");
+        // The working CRS, declared in the file; the polygons are the townships' own.
+        assert_eq!(townships.2, Some(4529), "{format}");
+        assert_eq!(townships.0, townships_in.0, "{format}");
+        assert!(
+            (townships.1 - townships_in.1).abs() < 1e-6 * townships_in.1,
+            "{format}: {} vs {}",
+            townships.1,
+            townships_in.1
+        );
+        let violations = planar_area(&out.join(format!("violations.{ext}")), "illegal_m2");
+        assert!(violations.0 > 0, "{format}: no violations written");
+        // Planar areas of the written parts against their own (ellipsoidal) illegal_m2: the
+        // zone's scale here is within 0.1 % of 1.
+        let illegal = violations.3;
+        assert!(
+            (violations.1 - illegal).abs() < 1e-3 * illegal,
+            "{format}: {} vs {illegal}",
+            violations.1
+        );
+        layers.push(violations);
+    }
+    assert_eq!(layers[0].0, layers[1].0);
+    assert!((layers[0].1 - layers[1].1).abs() < 1e-6 * layers[0].1);
+}
+
+#[test]
+fn region_reads_take_the_features_that_meet_the_rectangle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    synth(&dir, "geoparquet");
+    let fgb = tmp.path().join("f");
+    synth(&fgb, "fgb");
+    let all = read_layer(&dir.join("landuse.parquet"), &ReadOptions::default())
+        .unwrap()
+        .layer;
+    let e = all.extent().unwrap();
+    let region = geo::Rect::new(
+        e.min(),
+        geo::coord! { x: (e.min().x + e.max().x) / 2.0, y: (e.min().y + e.max().y) / 2.0 },
+    );
+    let meets = |f: &redline_ingest::Feature| {
+        use geo::{BoundingRect, Intersects};
+        f.geometry.bounding_rect().unwrap().intersects(&region)
+    };
+    let expected: Vec<String> = all
+        .features
+        .iter()
+        .filter(|f| meets(f))
+        .map(|f| f.label())
+        .collect();
+    assert!(expected.len() > 10 && expected.len() < all.features.len());
+    let options = ReadOptions {
+        region: Some(region),
+        id_field: Some("BSM".into()),
+        ..Default::default()
+    };
+    let mut parquet_ids: Vec<String> = read_layer(&dir.join("landuse.parquet"), &options)
+        .unwrap()
+        .layer
+        .features
+        .iter()
+        .map(|f| f.id.clone().unwrap())
+        .collect();
+    let mut fgb_ids: Vec<String> = read_layer(&fgb.join("landuse.fgb"), &options)
+        .unwrap()
+        .layer
+        .features
+        .iter()
+        .map(|f| f.id.clone().unwrap())
+        .collect();
+    let all_ids = ReadOptions {
+        id_field: Some("BSM".into()),
+        ..Default::default()
+    };
+    let mut want: Vec<String> = read_layer(&dir.join("landuse.parquet"), &all_ids)
+        .unwrap()
+        .layer
+        .features
+        .iter()
+        .filter(|f| meets(f))
+        .map(|f| f.id.clone().unwrap())
+        .collect();
+    want.sort();
+    parquet_ids.sort();
+    fgb_ids.sort();
+    assert_eq!(parquet_ids, want);
+    // The R-tree tests feature extents, the same test as above.
+    assert_eq!(fgb_ids, want);
+}
+
+#[test]
+fn truncated_binary_layers_are_errors_naming_the_file_not_panics() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["geoparquet", "fgb"] {
+        let dir = tmp.path().join(format);
+        synth(&dir, format);
+        let ext = if format == "fgb" { "fgb" } else { "parquet" };
+        let bytes = std::fs::read(dir.join(format!("townships.{ext}"))).unwrap();
+        for cut in [0, 7, bytes.len() / 3, bytes.len() / 2, bytes.len() - 9] {
+            let path = dir.join(format!("cut{cut}.{ext}"));
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            let out = redline(&["info", path.to_str().unwrap()]);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{format} cut at {cut}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains(&format!("cut{cut}.{ext}")),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}
+
+fn schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap();
+    jsonschema::draft202012::new(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+fn assert_valid(validator: &jsonschema::Validator, report: &Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}
+
+#[test]
+fn report_json_holds_to_its_schema_on_the_demo_and_a_synthetic_county() {
+    let validator = schema();
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_demo(&tmp.path().join("demo"), false);
+    let demo = run(&tmp.path().join("demo"), &[]);
+    assert_valid(&validator, &demo, "demo");
+    assert_eq!(demo["schema_version"], redline_report::SCHEMA_VERSION);
+    assert_eq!(demo["job"]["file"], "job.toml");
+    assert_eq!(demo["county"]["code"], "220821");
+    // Every row has the same class keys, zeros where it has none of a class.
+    let keys = |m: &Value| {
+        m["landuse"]["cultivated_by_class"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for t in demo["townships"].as_array().unwrap() {
+        assert_eq!(keys(t), keys(&demo["county"]));
+        assert_eq!(
+            t["landuse"]["by_group"].as_object().unwrap().len(),
+            demo["county"]["landuse"]["by_group"]
+                .as_object()
+                .unwrap()
+                .len()
+        );
+    }
+    let dir = tmp.path().join("synth");
+    synth(&dir, "geojson");
+    let synthetic = run(&dir, &[]);
+    assert_valid(&validator, &synthetic, "synthetic county");
+    // The schema is not vacuous: a report missing a key, or with a stray one, fails it.
+    let mut broken = synthetic.clone();
+    broken["county"]["landuse"]
+        .as_object_mut()
+        .unwrap()
+        .remove("retention_ratio");
+    assert!(!validator.is_valid(&broken));
+    let mut stray = synthetic;
+    stray["county"]["extra"] = Value::Bool(true);
+    assert!(!validator.is_valid(&stray));
+}
+
+#[test]
+fn dash_as_the_output_folder_is_refused_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_demo(tmp.path(), false);
+    let out = redline(&[
+        "run",
+        tmp.path().join("job.toml").to_str().unwrap(),
+        "-o",
+        "-",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("-o - is not supported"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!Path::new("-").exists());
+}
