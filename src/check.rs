@@ -30,10 +30,8 @@ fn check_job(args: &CheckArgs) -> Result<Exit> {
         ..Default::default()
     };
     let run = job.run(&options, &())?;
-    let (county, issues) = (&run.county, &run.issues);
-    for issue in issues {
-        out!("{issue}");
-    }
+    let (county, issues) = (&run.county, &job.relative_issues(&run.issues));
+    print_issues(args, issues)?;
     let what = format!(
         "{}: {} townships, {} land-use parcels",
         args.layer.file.display(),
@@ -41,6 +39,18 @@ fn check_job(args: &CheckArgs) -> Result<Exit> {
         county.landuse.len()
     );
     Ok(report(&what, issues))
+}
+
+/// The issues as text lines, unless `--json` prints them as JSON Lines at the end; kept for
+/// `--issues`/`--json` either way.
+fn print_issues(args: &CheckArgs, issues: &[DataIssue]) -> Result<()> {
+    crate::diagnostics::record(issues);
+    if !args.json {
+        for issue in issues {
+            out!("{issue}");
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Exit> {
@@ -80,9 +90,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit> {
         }
     }
     issues.sort_by_key(|i| (i.feature, i.kind));
-    for issue in &issues {
-        out!("{issue}");
-    }
+    print_issues(args, &issues)?;
     let role_name = role.map_or("unknown role", |r| r.name());
     let what = format!(
         "{}: {} features ({role_name})",

@@ -54,7 +54,7 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
-    /// Language of the CSV headers.
+    /// Language of every human-readable output: CSV headers, report.html, the terminal table.
     #[arg(long, value_enum, default_value_t = LangArg::Zh)]
     pub lang: LangArg,
     /// Write into an output folder that has other files and was not made by redline.
@@ -63,6 +63,9 @@ pub struct RunArgs {
     /// The ratio that colours report.html's map.
     #[arg(long, value_enum, default_value_t = MapRatioArg::Illegal)]
     pub map_ratio: MapRatioArg,
+    /// Also write every data issue, and the error if the run fails, to FILE as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub issues: Option<PathBuf>,
     /// The format of the output layers: three RFC 7946 GeoJSON files (lon/lat), three
     /// GeoParquet or FlatGeobuf files, or one GeoPackage (layers.gpkg; needs the `gdal`
     /// feature); all but GeoJSON in the working CRS.
@@ -192,4 +195,10 @@ pub struct CheckArgs {
     /// guessed from its fields when not given.
     #[arg(long, value_name = "ROLE")]
     pub role: Option<String>,
+    /// Print the data issues (and the error, if any) as JSON Lines on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the data issues (and the error, if any) to FILE as JSON Lines.
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    pub issues: Option<PathBuf>,
 }

@@ -15,6 +15,7 @@ macro_rules! out {
 
 mod check;
 mod cli;
+mod diagnostics;
 mod info;
 mod run;
 mod synth;
@@ -32,6 +33,7 @@ pub(crate) enum Exit {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let diagnostics = diagnostics::destination(&cli.command);
     let result = match &cli.command {
         cli::Command::Info(args) => info::run(args),
         cli::Command::Check(args) => check::run(args),
@@ -39,6 +41,12 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => run::run(args),
         cli::Command::Demo(args) => run::demo(args),
     };
+    if let Some(destination) = &diagnostics {
+        if let Err(e) = diagnostics::write(destination, result.as_ref().err()) {
+            eprintln!("redline: error: writing the diagnostics: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match result {
         Ok(Exit::Clean) => ExitCode::from(0),
         Ok(Exit::Issues) => ExitCode::from(1),

@@ -116,6 +116,7 @@ fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Re
     let run = job.run(options, &bars);
     bars.finish();
     let run = run?;
+    crate::diagnostics::record(&job.relative_issues(&run.issues));
     let folder = write_outputs(job, &run, set, options)?;
     if !quiet {
         print_summary(&run.outcome.townships, &run.outcome.county)?;

@@ -142,6 +142,57 @@ fn feature_suffix(feature: Option<usize>) -> String {
 }
 
 impl IngestError {
+    /// The file the error is about, when it names one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            IngestError::Io { path, .. }
+            | IngestError::Json { path, .. }
+            | IngestError::NotFeatures { path, .. }
+            | IngestError::EmptyLayer { path, .. }
+            | IngestError::MissingField { path, .. }
+            | IngestError::UnknownCrs { path, .. }
+            | IngestError::Crs { path, .. }
+            | IngestError::Shapefile { path, .. }
+            | IngestError::Dbf { path, .. }
+            | IngestError::UnknownCpg { path, .. }
+            | IngestError::Ogr { path, .. }
+            | IngestError::Binary { path, .. }
+            | IngestError::UnsupportedFormat { path } => Some(path),
+            IngestError::UnknownEncoding(_) => None,
+        }
+    }
+
+    /// The layer the error is about, when it names one.
+    pub fn layer(&self) -> Option<&str> {
+        match self {
+            IngestError::EmptyLayer { layer, .. }
+            | IngestError::MissingField { layer, .. }
+            | IngestError::UnknownCrs { layer, .. } => Some(layer),
+            _ => None,
+        }
+    }
+
+    /// The feature (0-based) the error is about, when it names one.
+    pub fn feature(&self) -> Option<usize> {
+        match self {
+            IngestError::Json { feature, .. }
+            | IngestError::Shapefile { feature, .. }
+            | IngestError::Ogr { feature, .. }
+            | IngestError::Binary { feature, .. } => *feature,
+            IngestError::Dbf { record, .. } => *record,
+            _ => None,
+        }
+    }
+
+    /// The field the error is about, when it names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            IngestError::MissingField { field, .. } => Some(field),
+            IngestError::Dbf { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         IngestError::Io {
             path: path.to_path_buf(),
