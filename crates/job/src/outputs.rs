@@ -89,6 +89,7 @@ pub fn write_outputs(
                 thresholds.interview_ratio,
                 thresholds.accountability_ratio,
                 options.map_ratio,
+                options.lang,
             ),
         ),
     ];

@@ -16,13 +16,32 @@ pub enum Lang {
 
 const BOM: &str = "\u{feff}";
 
-/// A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled).
+/// A text CSV field: guarded against formula injection — text that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'`, which spreadsheets show as text (OWASP's
+/// CSV-injection advice) — and quoted when it holds a comma, a quote or a line break (quotes
+/// doubled). Numbers are written by [`num`] and [`ratio`], never through here.
 fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
     } else {
         text.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
     }
+}
+
+/// A boolean as spreadsheets show it: 是/否 in Chinese tables, TRUE/FALSE in English ones.
+fn yes_no(v: bool, lang: Lang) -> String {
+    match (lang, v) {
+        (Lang::Zh, true) => "是",
+        (Lang::Zh, false) => "否",
+        (Lang::En, true) => "TRUE",
+        (Lang::En, false) => "FALSE",
+    }
+    .to_string()
 }
 
 fn num(v: f64) -> String {
@@ -109,7 +128,7 @@ fn header(lang: Lang) -> Vec<String> {
     out
 }
 
-fn row(m: &Metrics) -> Vec<String> {
+fn row(m: &Metrics, lang: Lang) -> Vec<String> {
     let pbf = m.pbf.as_ref();
     let v = m.violations.as_ref();
     let mut out = vec![field(&m.code), field(&m.name)];
@@ -131,14 +150,11 @@ fn row(m: &Metrics) -> Vec<String> {
     }
     out.push(opt(m.landuse.retention_ratio, ratio));
     out.push(opt(pbf.and_then(|p| p.cultivated_ratio), ratio));
-    out.push(
-        m.balance
-            .as_ref()
-            .map_or_else(String::new, |b| b.balanced().to_string()),
-    );
+    let flag = |b: Option<bool>| b.map_or_else(String::new, |b| yes_no(b, lang));
+    out.push(flag(m.balance.as_ref().map(|b| b.balanced())));
     out.push(opt(v.map(|v| v.illegal_ratio), ratio));
-    out.push(v.map_or_else(String::new, |v| v.interview.to_string()));
-    out.push(v.map_or_else(String::new, |v| v.accountability.to_string()));
+    out.push(flag(v.map(|v| v.interview)));
+    out.push(flag(v.map(|v| v.accountability)));
     out
 }
 
@@ -157,37 +173,46 @@ pub fn townships_csv(outcome: &Outcome, lang: Lang) -> String {
         .townships
         .iter()
         .chain(std::iter::once(&outcome.county))
-        .map(row);
+        .map(|m| row(m, lang));
     lines(std::iter::once(header(lang)).chain(rows))
 }
 
-/// `balance.csv`: the 占补平衡 ledger, a row per township (and the county) and indicator.
+/// `balance.csv`: the 占补平衡 ledger, a row per township and the county row last; for quantity
+/// (m²), paddy (m²) and grain capacity (kg): what was occupied, what was supplemented, the
+/// balance and whether it holds; then the mean grades and 占优补优. Units are in the headers.
 pub fn balance_csv(outcome: &Outcome, lang: Lang) -> String {
-    let head: Vec<String> = match lang {
-        Lang::Zh => [
-            "行政区代码",
-            "行政区名称",
-            "指标",
-            "占用(补出)",
-            "补充(补入)",
-            "平衡",
-            "达标",
-            "占优补优",
-        ],
-        Lang::En => [
-            "code",
-            "name",
-            "indicator",
-            "debit",
-            "credit",
-            "balance",
-            "balanced",
-            "quality_ok",
-        ],
+    let zh = lang == Lang::Zh;
+    let mut head: Vec<String> = vec![
+        if zh { "行政区代码" } else { "code" }.into(),
+        if zh { "行政区名称" } else { "name" }.into(),
+    ];
+    let indicators = [
+        ("数量", "quantity", "平方米", "m2"),
+        ("水田", "paddy", "平方米", "m2"),
+        ("产能", "capacity", "千克", "kg"),
+    ];
+    for (zh_name, en_name, zh_unit, en_unit) in indicators {
+        let parts: [(&str, &str); 4] = [
+            ("占用", "debit"),
+            ("补充", "credit"),
+            ("平衡", "balance"),
+            ("达标", "balanced"),
+        ];
+        for (k, (zh_part, en_part)) in parts.into_iter().enumerate() {
+            head.push(match (zh, k) {
+                (true, 3) => format!("{zh_name}{zh_part}"),
+                (true, _) => format!("{zh_name}{zh_part}({zh_unit})"),
+                (false, 3) => format!("{en_name}_{en_part}"),
+                (false, _) => format!("{en_name}_{en_part}_{en_unit}"),
+            });
+        }
     }
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let tail: [&str; 3] = if zh {
+        ["占用平均等别", "补充平均等别", "占优补优"]
+    } else {
+        ["debit_mean_grade", "credit_mean_grade", "quality_ok"]
+    };
+    head.extend(tail.iter().map(|s| s.to_string()));
     let mut rows = vec![head];
     for m in outcome
         .townships
@@ -197,35 +222,24 @@ pub fn balance_csv(outcome: &Outcome, lang: Lang) -> String {
         let Some(b) = m.balance.as_ref() else {
             continue;
         };
-        let quality = b.quality_ok().map_or_else(String::new, |q| q.to_string());
-        let indicators = [
-            (
-                "quantity_m2",
-                "数量(平方米)",
-                b.debit.quantity,
-                b.credit.quantity,
-            ),
-            ("paddy_m2", "水田(平方米)", b.debit.paddy, b.credit.paddy),
-            (
-                "capacity_kg",
-                "产能(千克)",
-                b.debit.capacity,
-                b.credit.capacity,
-            ),
-        ];
-        for (en, zh, debit, credit) in indicators {
-            let name = if lang == Lang::Zh { zh } else { en };
-            rows.push(vec![
-                field(&m.code),
-                field(&m.name),
-                name.to_string(),
+        let mut row = vec![field(&m.code), field(&m.name)];
+        for (debit, credit) in [
+            (b.debit.quantity, b.credit.quantity),
+            (b.debit.paddy, b.credit.paddy),
+            (b.debit.capacity, b.credit.capacity),
+        ] {
+            row.extend([
                 num(debit),
                 num(credit),
                 num(credit - debit),
-                (credit - debit >= 0.0).to_string(),
-                quality.clone(),
+                yes_no(credit - debit >= 0.0, lang),
             ]);
         }
+        let grade = |g: Option<f64>| g.map_or_else(String::new, |g| format!("{g:.2}"));
+        row.push(grade(b.debit.mean_grade()));
+        row.push(grade(b.credit.mean_grade()));
+        row.push(b.quality_ok().map_or_else(String::new, |q| yes_no(q, lang)));
+        rows.push(row);
     }
     lines(rows.into_iter())
 }
@@ -240,6 +254,19 @@ mod tests {
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn formulas_are_guarded_and_numbers_are_not() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("+1"), "'+1");
+        assert_eq!(field("-2"), "'-2");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("\tx"), "'\tx");
+        assert_eq!(field("镇赉镇"), "镇赉镇");
+        assert_eq!(num(-41_697.505), "-41697.51");
+        assert_eq!(yes_no(true, Lang::Zh), "是");
+        assert_eq!(yes_no(false, Lang::En), "FALSE");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! illegal-occupation ratio (or another ratio, [`MapRatio`]), with the illegal parts of change
 //! patches drawn on top.
 
+use crate::csv::Lang;
 use geo::{BoundingRect, MultiPolygon};
 use redline_geom::units::m2_to_ha;
 use redline_overlay::{County, Metrics, Outcome};
@@ -55,22 +56,26 @@ struct Scale {
 }
 
 impl Scale {
-    fn of(ratio: MapRatio, interview: f64, accountability: f64) -> Scale {
+    fn of(ratio: MapRatio, interview: f64, accountability: f64, lang: Lang) -> Scale {
         let p = |v: f64| format!("{:.0}%", 100.0 * v);
         match ratio {
             MapRatio::Illegal => Scale {
-                title: "违法占用比例 illegal ratio",
+                title: t(lang, "违法占用比例", "illegal ratio"),
                 breaks: [interview / 2.0, interview, accountability],
                 high_is_bad: true,
                 labels: [
                     format!("< {}", p(interview / 2.0)),
                     format!("< {}", p(interview)),
-                    format!("约谈 ≥ {}", p(interview)),
-                    format!("问责 ≥ {}", p(accountability)),
+                    format!("{} ≥ {}", t(lang, "约谈", "interview"), p(interview)),
+                    format!(
+                        "{} ≥ {}",
+                        t(lang, "问责", "accountability"),
+                        p(accountability)
+                    ),
                 ],
             },
             MapRatio::Retention => Scale {
-                title: "耕地保有率 retention",
+                title: t(lang, "耕地保有率", "retention ratio"),
                 breaks: [0.95, 0.98, 1.0],
                 high_is_bad: false,
                 labels: [
@@ -81,7 +86,7 @@ impl Scale {
                 ],
             },
             MapRatio::PbfCultivated => Scale {
-                title: "永久基本农田耕地率 PBF cultivated",
+                title: t(lang, "永久基本农田耕地率", "PBF cultivated ratio"),
                 breaks: [0.8, 0.9, 0.95],
                 high_is_bad: false,
                 labels: [
@@ -169,23 +174,31 @@ fn ha(v: Option<f64>) -> String {
     v.map_or("–".into(), |v| format!("{:.2}", m2_to_ha(v)))
 }
 
-fn table_row(m: &Metrics) -> String {
+fn table_row(m: &Metrics, lang: Lang) -> String {
     let pbf = m.pbf.as_ref();
     let v = m.violations.as_ref();
     let flags = v.map_or(String::new(), |v| {
         let mut f = String::new();
         if v.interview {
-            f.push_str("<span class=\"flag interview\">约谈</span>");
+            let _ = write!(
+                f,
+                "<span class=\"flag interview\">{}</span>",
+                t(lang, "约谈", "interview")
+            );
         }
         if v.accountability {
-            f.push_str("<span class=\"flag accountability\">问责</span>");
+            let _ = write!(
+                f,
+                "<span class=\"flag accountability\">{}</span>",
+                t(lang, "问责", "accountability")
+            );
         }
         f
     });
     let balance = m
         .balance
         .as_ref()
-        .map_or("–", |b| if b.balanced() { "平衡" } else { "缺口" });
+        .map_or("–", |b| balanced(b.balanced(), lang));
     format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
         esc(&m.code),
@@ -200,6 +213,21 @@ fn table_row(m: &Metrics) -> String {
     )
 }
 
+/// A label in the page's language.
+fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+fn balanced(ok: bool, lang: Lang) -> &'static str {
+    match ok {
+        true => t(lang, "平衡", "balanced"),
+        false => t(lang, "缺口", "deficit"),
+    }
+}
+
 /// The whole report, its map coloured by `ratio`; `interview` and `accountability` are the
 /// 约谈 and 问责 lines of the illegal ratio.
 pub fn report_html(
@@ -209,19 +237,20 @@ pub fn report_html(
     interview: f64,
     accountability: f64,
     ratio: MapRatio,
+    lang: Lang,
 ) -> String {
-    let scale = Scale::of(ratio, interview, accountability);
+    let scale = Scale::of(ratio, interview, accountability, lang);
     let svg = map_svg(county, outcome, ratio, &scale);
     let c = &outcome.county;
-    let headline = headline(c);
+    let headline = headline(c, lang);
     let rows: String = outcome
         .townships
         .iter()
         .chain(std::iter::once(c))
-        .map(table_row)
+        .map(|m| table_row(m, lang))
         .collect();
-    let legend = legend(&scale);
-    page(title, &headline, &svg, &legend, &rows)
+    let legend = legend(&scale, lang);
+    page(title, &headline, &svg, &legend, &rows, lang)
 }
 
 /// The SVG map: the townships coloured by `ratio`, the illegal parts on top.
@@ -262,37 +291,65 @@ fn map_svg(county: &County, outcome: &Outcome, ratio: MapRatio, scale: &Scale) -
 }
 
 /// The county's four headline numbers as cards.
-fn headline(c: &Metrics) -> String {
+fn headline(c: &Metrics, lang: Lang) -> String {
     let v = c.violations.as_ref();
     format!(
-        "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>耕地保有率 retention</span></div><div class=\"card\"><b>{}</b><span>永久基本农田耕地率 PBF cultivated</span></div><div class=\"card\"><b>{}</b><span>占补平衡 balance</span></div><div class=\"card{}\"><b>{}</b><span>违法占用比例 illegal ratio{}</span></div></div>",
+        "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card{}\"><b>{}</b><span>{}{}</span></div></div>",
         pct(c.landuse.retention_ratio),
+        t(lang, "耕地保有率", "retention ratio"),
         pct(c.pbf.as_ref().and_then(|p| p.cultivated_ratio)),
-        c.balance.as_ref().map_or("–", |b| if b.balanced() { "平衡 balanced" } else { "缺口 deficit" }),
+        t(lang, "永久基本农田耕地率", "PBF cultivated ratio"),
+        c.balance.as_ref().map_or("–", |b| balanced(b.balanced(), lang)),
+        t(lang, "占补平衡", "occupation/compensation balance"),
         if v.is_some_and(|v| v.accountability) { " alarm" } else { "" },
         pct(v.map(|v| v.illegal_ratio)),
-        v.map_or(String::new(), |v| format!("{}{}", if v.interview { " · 约谈" } else { "" }, if v.accountability { " · 问责" } else { "" }))
+        t(lang, "违法占用比例", "illegal ratio"),
+        v.map_or(String::new(), |v| format!(
+            "{}{}",
+            if v.interview { format!(" · {}", t(lang, "约谈", "interview")) } else { String::new() },
+            if v.accountability { format!(" · {}", t(lang, "问责", "accountability")) } else { String::new() }
+        ))
     )
 }
 
 /// The map's legend: the colour classes and the illegal parts.
-fn legend(scale: &Scale) -> String {
+fn legend(scale: &Scale, lang: Lang) -> String {
     let classes: String = COLOURS
         .iter()
         .zip(&scale.labels)
         .map(|(c, l)| format!("<span style=\"background:{c}\"></span>{} ", esc(l)))
         .collect();
     format!(
-        "<div class=\"legend\">{}: {classes}<span class=\"v\"></span>违法图斑 illegal parts</div>",
-        scale.title
+        "<div class=\"legend\">{}: {classes}<span class=\"v\"></span>{}</div>",
+        scale.title,
+        t(lang, "违法图斑", "illegal parts")
     )
 }
 
 /// The whole page around its parts.
-fn page(title: &str, headline: &str, svg: &str, legend: &str, rows: &str) -> String {
+fn page(title: &str, headline: &str, svg: &str, legend: &str, rows: &str, lang: Lang) -> String {
+    let th: String = [
+        ("代码", "code"),
+        ("乡镇", "township"),
+        ("耕地(净)(公顷)", "cultivated net (ha)"),
+        ("保有率", "retention"),
+        ("基本农田(公顷)", "PBF (ha)"),
+        ("基本农田耕地率", "PBF cultivated"),
+        ("占补平衡", "balance"),
+        ("违法占用比例", "illegal ratio"),
+        ("", ""),
+    ]
+    .iter()
+    .map(|(zh, en)| format!("<th>{}</th>", t(lang, zh, en)))
+    .collect();
+    let footer = t(
+        lang,
+        "面积按 CGCS2000 椭球计算(作业另有规定者除外) · 县级行为正式数据,乡镇标记为内部预警",
+        "areas on the CGCS2000 ellipsoid unless the job says otherwise · the county row is the official one, township flags are internal warnings",
+    );
     format!(
         r#"<!DOCTYPE html>
-<html lang="zh">
+<html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -307,15 +364,16 @@ fn page(title: &str, headline: &str, svg: &str, legend: &str, rows: &str) -> Str
 <div>{svg}
 {legend}</div>
 <div class="table"><table>
-<thead><tr><th>代码</th><th>乡镇</th><th>耕地(净) 公顷</th><th>保有率</th><th>基本农田 公顷</th><th>基本农田耕地率</th><th>占补平衡</th><th>违法占用比例</th><th></th></tr></thead>
+<thead><tr>{th}</tr></thead>
 <tbody>
 {rows}</tbody></table></div>
 </div>
-<p><small>redline {version} · areas on the CGCS2000 ellipsoid unless the job says otherwise · the county row is the official one, township flags are internal warnings</small></p>
+<p><small>redline {version} · {footer}</small></p>
 </body>
 </html>
 "#,
         title = esc(title),
+        html_lang = t(lang, "zh", "en"),
         version = env!("CARGO_PKG_VERSION"),
         css = CSS,
     )
