@@ -112,16 +112,43 @@ fn retention_fill(ratio: f64) -> &'static str {
 }
 
 #[test]
+fn lang_en_labels_the_whole_page_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    run_in(dir.path(), &["--lang", "en", "--map-ratio", "retention"]);
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("retention ratio: "), "legend names the ratio");
+    assert!(html.contains("<th>cultivated net (ha)</th>"));
+    // No Chinese label is left: the only CJK text is the county's and townships' own names.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/report.json")).unwrap(),
+    )
+    .unwrap();
+    let mut names: Vec<String> = report["townships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    names.push(report["job"]["name"].as_str().unwrap().to_string());
+    let mut rest = html.clone();
+    for name in &names {
+        rest = rest.replace(name.as_str(), "");
+    }
+    for label in ["约谈", "问责", "乡镇", "耕地", "平衡", "缺口", "违法"] {
+        assert!(!rest.contains(label), "{label} left in the English page");
+    }
+}
+
+#[test]
 fn map_ratio_recolours_the_map_by_the_chosen_ratio() {
     let dir = tempfile::tempdir().unwrap();
     copy_demo(dir.path(), false);
     let report: serde_json::Value =
         serde_json::from_str(&run_in(dir.path(), &["--map-ratio", "retention"])).unwrap();
     let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
-    assert!(
-        html.contains("耕地保有率 retention: "),
-        "legend names the ratio"
-    );
+    assert!(html.contains("耕地保有率: "), "legend names the ratio");
     let mut fills = std::collections::BTreeSet::new();
     for town in report["townships"].as_array().unwrap() {
         let code = town["code"].as_str().unwrap();

@@ -185,7 +185,9 @@ fn csv_and_geojson_outputs_read_back_and_match_report_json() {
         "行政区代码,行政区名称,耕地面积(净)_平方米,耕地面积(净)_公顷,耕地面积(净)_亩"
     ));
     let county: Vec<&str> = rows[12].split(',').collect();
-    assert_eq!(county[0], "county");
+    // The county row carries the county's own code and name.
+    assert_eq!(county[0], "220821");
+    assert_eq!(county[1], report["job"]["name"].as_str().unwrap());
     let m2: f64 = county[2].parse().unwrap();
     assert_eq!(
         m2,
@@ -195,11 +197,28 @@ fn csv_and_geojson_outputs_read_back_and_match_report_json() {
     );
     let (ha, mu): (f64, f64) = (county[3].parse().unwrap(), county[4].parse().unwrap());
     assert!((ha * 10_000.0 - m2).abs() < 1.0 && (mu * 2000.0 / 3.0 - m2).abs() < 10.0);
+    // balance.csv: a row per township and the county; units in the header; 是/否 flags that
+    // agree with the balance's sign and with report.json.
     let balance = std::fs::read_to_string(out.join("balance.csv")).unwrap();
-    assert_eq!(
-        balance.trim_start_matches('\u{feff}').lines().count(),
-        1 + 12 * 3
-    );
+    let rows: Vec<Vec<&str>> = balance
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 1 + 12);
+    assert_eq!(&rows[0][2..6], ["数量占用(平方米)", "数量补充(平方米)", "数量平衡(平方米)", "数量达标"]);
+    for row in &rows[1..] {
+        let (debit, credit, net): (f64, f64, f64) =
+            (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+        assert!((credit - debit - net).abs() < 0.011, "{row:?}");
+        assert_eq!(row[5], if net >= 0.0 { "是" } else { "否" }, "{row:?}");
+    }
+    let county_balance = &report["county"]["balance"];
+    let last = rows.last().unwrap();
+    assert_eq!(last[2].parse::<f64>().unwrap(), county_balance["debit"]["quantity_m2"].as_f64().unwrap());
+    let quantity_net = county_balance["balance"]["quantity_m2"].as_f64().unwrap();
+    assert_eq!(last[4].parse::<f64>().unwrap(), quantity_net);
+    assert_eq!(last[5] == "是", quantity_net >= 0.0);
 
     // GeoJSON: RFC 7946 lon/lat inside the county's box around 123.2°E 45.8°N.
     let read = |name: &str| -> serde_json::Value {

