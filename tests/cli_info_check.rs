@@ -175,3 +175,145 @@ fn check_a_whole_job() {
         stderr(&out)
     );
 }
+
+const LV95_PRJ: &str = r#"PROJCS["CH1903+_LV95",GEOGCS["GCS_CH1903+",DATUM["D_CH1903+",SPHEROID["Bessel_1841",6377397.155,299.1528128]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Hotine_Oblique_Mercator_Azimuth_Center"],PARAMETER["False_Easting",2600000.0],PARAMETER["False_Northing",1200000.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Azimuth",90.0],PARAMETER["Longitude_Of_Center",7.439583333333333],PARAMETER["Latitude_Of_Center",46.95240555555556],UNIT["Meter",1.0]]"#;
+
+/// A small synthetic county as shapefiles, its townships declared in Swiss LV95.
+fn lv95_county(dir: &Path) {
+    let out = redline(&[
+        "synth",
+        "--parcels",
+        "200",
+        "--townships",
+        "2",
+        "--format",
+        "shp",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(dir.join("townships.prj"), LV95_PRJ).unwrap();
+}
+
+#[cfg(not(feature = "proj"))]
+#[test]
+fn info_describes_a_layer_whose_crs_this_build_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    lv95_county(dir.path());
+    let out = redline(&["info", dir.path().join("townships.shp").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "format:    ESRI Shapefile",
+        "features:  2 (2 valid)",
+        "XZQDM",
+        "not usable in this build",
+        "build with `--features proj`",
+        "crs text:  PROJCS[\"CH1903+_LV95\"",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    // `run` refuses it, saying why once.
+    let out = redline(&[
+        "run",
+        dir.path().join("job.toml").to_str().unwrap(),
+        "-o",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("Hotine_Oblique_Mercator_Azimuth_Center")
+            .count(),
+        1,
+        "{err}"
+    );
+    let missing = redline(&["info", "/no/such/file.shp"]);
+    assert_eq!(
+        stderr(&missing).matches("No such file").count(),
+        1,
+        "{}",
+        stderr(&missing)
+    );
+}
+
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const FIELDS: [&str; 8] = [
+    "severity", "kind", "file", "layer", "feature", "id", "field", "message",
+];
+
+#[test]
+fn issues_as_json_lines_from_run_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    // One unknown class code.
+    let landuse = dir.path().join("landuse.geojson");
+    let text = std::fs::read_to_string(&landuse).unwrap();
+    std::fs::write(
+        &landuse,
+        text.replacen("\"DLBM\":\"0101\"", "\"DLBM\":\"9999\"", 1),
+    )
+    .unwrap();
+    let out = run_job(dir.path(), &["--issues", "issues.jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines = json_lines(&std::fs::read_to_string(dir.path().join("issues.jsonl")).unwrap());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    // The same issues as report.json, with every field present on every line.
+    assert_eq!(lines.len(), report["data_issues"].as_array().unwrap().len());
+    for line in &lines {
+        for field in FIELDS {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+        assert_eq!(line["severity"], "data_issue");
+    }
+    let unknown: Vec<_> = lines
+        .iter()
+        .filter(|l| l["kind"] == "unknown_class_code")
+        .collect();
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(unknown[0]["file"], "landuse.geojson");
+    assert_eq!(unknown[0]["field"], "DLBM");
+    assert_eq!(unknown[0]["layer"], "landuse");
+    // check --json prints the same lines on stdout, nothing else.
+    let check = redline(&[
+        "check",
+        dir.path().join("job.toml").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(json_lines(&stdout(&check)), lines);
+}
+
+#[test]
+fn the_error_that_stops_a_run_is_the_last_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_demo(dir.path(), false);
+    let landuse = dir.path().join("landuse.geojson");
+    let text = std::fs::read_to_string(&landuse).unwrap();
+    std::fs::write(&landuse, &text[..text.len() / 2]).unwrap();
+    let out = run_job(dir.path(), &["--issues", "issues.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let lines = json_lines(&std::fs::read_to_string(dir.path().join("issues.jsonl")).unwrap());
+    let last = lines.last().unwrap();
+    assert_eq!(last["severity"], "error");
+    assert!(
+        last["file"].as_str().unwrap().ends_with("landuse.geojson"),
+        "{last}"
+    );
+    assert!(last["feature"].as_u64().is_some(), "{last}");
+    assert!(
+        last["message"].as_str().unwrap().contains("truncated"),
+        "{last}"
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed run writes no outputs"
+    );
+}

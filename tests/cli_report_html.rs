@@ -121,10 +121,9 @@ fn lang_en_labels_the_whole_page_in_english() {
     assert!(html.contains("retention ratio: "), "legend names the ratio");
     assert!(html.contains("<th>cultivated net (ha)</th>"));
     // No Chinese label is left: the only CJK text is the county's and townships' own names.
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("out/report.json")).unwrap(),
-    )
-    .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
     let mut names: Vec<String> = report["townships"]
         .as_array()
         .unwrap()

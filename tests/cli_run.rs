@@ -206,16 +206,30 @@ fn csv_and_geojson_outputs_read_back_and_match_report_json() {
         .map(|l| l.split(',').collect())
         .collect();
     assert_eq!(rows.len(), 1 + 12);
-    assert_eq!(&rows[0][2..6], ["数量占用(平方米)", "数量补充(平方米)", "数量平衡(平方米)", "数量达标"]);
+    assert_eq!(
+        &rows[0][2..6],
+        [
+            "数量占用(平方米)",
+            "数量补充(平方米)",
+            "数量平衡(平方米)",
+            "数量达标"
+        ]
+    );
     for row in &rows[1..] {
-        let (debit, credit, net): (f64, f64, f64) =
-            (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+        let (debit, credit, net): (f64, f64, f64) = (
+            row[2].parse().unwrap(),
+            row[3].parse().unwrap(),
+            row[4].parse().unwrap(),
+        );
         assert!((credit - debit - net).abs() < 0.011, "{row:?}");
         assert_eq!(row[5], if net >= 0.0 { "是" } else { "否" }, "{row:?}");
     }
     let county_balance = &report["county"]["balance"];
     let last = rows.last().unwrap();
-    assert_eq!(last[2].parse::<f64>().unwrap(), county_balance["debit"]["quantity_m2"].as_f64().unwrap());
+    assert_eq!(
+        last[2].parse::<f64>().unwrap(),
+        county_balance["debit"]["quantity_m2"].as_f64().unwrap()
+    );
     let quantity_net = county_balance["balance"]["quantity_m2"].as_f64().unwrap();
     assert_eq!(last[4].parse::<f64>().unwrap(), quantity_net);
     assert_eq!(last[5] == "是", quantity_net >= 0.0);

@@ -301,3 +301,32 @@ fn dash_as_the_output_folder_is_refused_with_a_reason() {
     );
     assert!(!Path::new("-").exists());
 }
+
+#[test]
+fn a_real_geoparquet_file_from_another_writer_reads_with_its_crs_and_areas() {
+    // fiboa's Japanese field polygons (GeoParquet 1.1, WKB, PROJJSON JGD2011 without an EPSG
+    // code redline's pure table knows): read by its definition.
+    let Some(path) = common::shared_data("parcels-fiboa/jp/jp_field_polygons_2024.parquet") else {
+        return;
+    };
+    let read = read_layer(&path, &ReadOptions::default()).unwrap();
+    assert!(read.issues.is_empty(), "{:?}", read.issues);
+    let layer = read.layer;
+    assert_eq!(layer.features.len(), 100);
+    assert_eq!(layer.fields.len(), 14);
+    let crs = layer.crs.clone().unwrap();
+    assert_eq!(crs.name, "JGD2011");
+    assert!(crs.is_geographic());
+    let area = redline_geom::EllipsoidalArea::for_crs(&crs).unwrap();
+    let total: f64 = layer
+        .features
+        .iter()
+        .map(|f| area.area(&f.geometry).unwrap())
+        .sum();
+    // pyproj 3.7 Geod(ellps="GRS80").geometry_area_perimeter over the same 100 polygons,
+    // read by GeoPandas 1.2: 1 189 690.8966872632 m².
+    assert!(
+        (total - 1_189_690.896_687_263_2).abs() < 1e-6 * total,
+        "{total}"
+    );
+}

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The file could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// JSON that does not parse: malformed or truncated.
     #[error("{path}: {what} at line {line}, column {column}{}: {message}", feature_suffix(*feature))]
@@ -67,12 +67,12 @@ pub enum IngestError {
         layer: String,
     },
     /// The declared CRS is not one redline can use.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Crs {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: redline_geom::CrsError,
+        cause: redline_geom::CrsError,
     },
     /// A broken .shp/.shx file.
     #[error("{path}{}: {message}", feature_suffix(*feature))]
@@ -196,7 +196,7 @@ impl IngestError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         IngestError::Io {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         }
     }
 }

@@ -361,8 +361,8 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
     (layer.crs, layer.crs_source) =
         match determine_crs(&layer, declared.crs.as_deref(), options.crs.clone()) {
             Ok(found) => found,
-            Err(IngestError::Crs { source, .. }) if options.describe_only => {
-                (None, format!("not usable in this build: {source}"))
+            Err(IngestError::Crs { cause, .. }) if options.describe_only => {
+                (None, format!("not usable in this build: {cause}"))
             }
             Err(e) => return Err(e),
         };
@@ -430,7 +430,7 @@ fn determine_crs(
     if let Some(text) = declared.filter(|t| !t.trim().is_empty()) {
         let crs = Crs::from_user(text).map_err(|source| IngestError::Crs {
             path: layer.path.clone(),
-            source,
+            cause: source,
         })?;
         return Ok((Some(crs), "declared".into()));
     }

@@ -12,7 +12,7 @@ use redline_index::EnvelopeIndex;
 /// method (a planar area is up to 560 ppm off in Gauss–Krüger and must never pass for the
 /// ellipsoidal one).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{layer} feature #{feature}: the {method} area cannot be measured: {source}")]
+#[error("{layer} feature #{feature}: the {method} area cannot be measured: {cause}")]
 pub struct AreaFailure {
     /// The layer (`landuse`, `basic_farmland`, `supplements`, `changes`).
     pub layer: &'static str,
@@ -21,7 +21,7 @@ pub struct AreaFailure {
     /// The area method asked for.
     pub method: &'static str,
     /// Why (boxed: the error travels through every `Result` of the engine).
-    pub source: Box<redline_geom::AreaError>,
+    pub cause: Box<redline_geom::AreaError>,
 }
 
 /// Area per unit of planar area of each feature, by the job's method: the scale that turns a
@@ -38,7 +38,7 @@ fn scales(
         layer,
         feature,
         method: "ellipsoidal",
-        source: Box::new(source),
+        cause: Box::new(source),
     };
     let measure = match settings.area {
         AreaMethod::Planar => None,

@@ -81,19 +81,19 @@ pub enum OutputError {
         lock: PathBuf,
     },
     /// A file-system operation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// What was being done to.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 

@@ -49,12 +49,12 @@ pub struct Summary {
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     /// Writing failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The folder or file.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A configuration that cannot be generated.
     #[error("{0}")]
@@ -167,7 +167,10 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
     check_size(config)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| SynthError::Io { path, source }
+        move |source| SynthError::Io {
+            path,
+            cause: source,
+        }
     };
     // ~2.2 cells per parcel and ~70 % of the lattice inside the outline.
     let cells = config.parcels as f64 * 2.3 / 0.62;
