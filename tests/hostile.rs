@@ -736,3 +736,24 @@ fn grades_out_of_range_or_missing_where_capacity_needs_them_are_data_issues() {
     assert!(report.contains("quality grade missing; grain capacity takes the worst grade"));
     assert_eq!(report_issue_count(dir.path()), 2);
 }
+
+#[test]
+fn an_undated_conversion_is_a_data_issue_not_a_silently_smaller_debit() {
+    let dir = county();
+    let path = dir.path().join("approvals.geojson");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The first 农用地转用 (a conversion: its date places its debit in the period) loses its date.
+    let at = text.find("\"PZLX\":\"农用地转用\"").unwrap();
+    let date = at + text[at..].find("\"PZRQ\":\"").unwrap();
+    let end = date + text[date..].find("\"}").unwrap() + 1;
+    let edited = format!("{}\"PZRQ\":\"\"{}", &text[..date], &text[end..]);
+    std::fs::write(&path, edited).unwrap();
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    assert!(
+        report.contains("has no date: it cannot be placed in the job's period"),
+        "{report}"
+    );
+    assert!(report.contains("\"field\": \"PZRQ\""));
+}

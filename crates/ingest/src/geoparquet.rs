@@ -9,11 +9,12 @@ use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
-    UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, GenericListArray, RecordBatch};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 use geo::{Coord, Rect};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -300,6 +301,8 @@ fn field_type(t: &DataType) -> Option<FieldType> {
         DataType::Float32 | DataType::Float64 => FieldType::Number,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => FieldType::Text,
         DataType::Dictionary(_, v) if field_type(v) == Some(FieldType::Text) => FieldType::Text,
+        // Dates and timestamps as ISO dates (what the 三调 date fields hold).
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => FieldType::Text,
         DataType::Null => FieldType::Null,
         _ => return None,
     })
@@ -326,6 +329,27 @@ fn value(a: &ArrayRef, k: usize) -> Value {
         DataType::Utf8 => Value::Text(a.as_string::<i32>().value(k).into()),
         DataType::LargeUtf8 => Value::Text(a.as_string::<i64>().value(k).into()),
         DataType::Utf8View => Value::Text(a.as_string_view().value(k).into()),
+        DataType::Date32 => iso_date(i64::from(a.as_primitive::<Date32Type>().value(k))),
+        DataType::Date64 => iso_date(
+            a.as_primitive::<Date64Type>()
+                .value(k)
+                .div_euclid(MS_PER_DAY),
+        ),
+        DataType::Timestamp(unit, _) => {
+            let per_day = match unit {
+                TimeUnit::Second => 86_400,
+                TimeUnit::Millisecond => MS_PER_DAY,
+                TimeUnit::Microsecond => MS_PER_DAY * 1_000,
+                TimeUnit::Nanosecond => MS_PER_DAY * 1_000_000,
+            };
+            let raw = match unit {
+                TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(k),
+                TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(k),
+                TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(k),
+                TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().value(k),
+            };
+            iso_date(raw.div_euclid(per_day))
+        }
         DataType::Dictionary(_, _) => {
             let Some(d) = a.as_any_dictionary_opt() else {
                 return Value::Null;
@@ -335,6 +359,23 @@ fn value(a: &ArrayRef, k: usize) -> Value {
         }
         _ => Value::Null,
     }
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Days since 1970-01-01 as `YYYY-MM-DD` (the proleptic Gregorian calendar; H. Hinnant's
+/// civil-from-days).
+fn iso_date(days: i64) -> Value {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Value::Text(format!("{year:04}-{month:02}-{day:02}").as_str().into())
 }
 
 /// The geometry column of a batch, row by row.
@@ -433,5 +474,20 @@ fn coords(a: &ArrayRef) -> Result<Vec<Coord<f64>>, String> {
                 .collect())
         }
         t => Err(format!("GeoArrow coordinates of type {t}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_since_the_epoch_become_iso_dates() {
+        let text = |d| iso_date(d).as_text().unwrap();
+        assert_eq!(text(0), "1970-01-01");
+        assert_eq!(text(-1), "1969-12-31");
+        // 2024-02-29: 19 782 days after the epoch (Python: date(2024,2,29) - date(1970,1,1)).
+        assert_eq!(text(19_782), "2024-02-29");
+        assert_eq!(text(20_088), "2024-12-31");
     }
 }

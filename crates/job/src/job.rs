@@ -711,7 +711,9 @@ impl Job {
                     ));
                     return None;
                 };
-                let date = dated(&layer, &feature, f, "date", issues);
+                // A conversion's date places its debit in the period.
+                let needed = kind == redline_overlay::ApprovalKind::Conversion;
+                let date = dated(&layer, &feature, f, "date", needed, issues);
                 Some(Approval {
                     number: f
                         .value(a, "number")
@@ -768,10 +770,24 @@ fn dated(
     feature: &redline_ingest::Feature,
     f: &ResolvedFields,
     key: &str,
+    needed: bool,
     issues: &mut Vec<DataIssue>,
 ) -> Option<Date> {
     let value = f.value(&feature.attrs, key);
-    let text = value.as_text()?;
+    let Some(text) = value.as_text().filter(|t| !t.trim().is_empty()) else {
+        if !needed {
+            return None;
+        }
+        // Undated, it cannot be placed in the period: left out of the balance, which is then
+        // short of it — said, so that the run does not end clean.
+        issues.push(issue(
+            layer,
+            feature,
+            f.field_name(key),
+            "has no date: it cannot be placed in the job's period and is left out".into(),
+        ));
+        return None;
+    };
     let date = Date::parse(&text);
     if date.is_none() {
         issues.push(issue(
@@ -889,7 +905,8 @@ fn supplements(
                 new_area: f.value(a, "new_area").as_number(),
                 new_paddy: f.value(a, "new_paddy").as_number().unwrap_or(0.0),
                 grade: grade(&layer, &feature, f, accepted, issues),
-                date: dated(&layer, &feature, f, "date", issues),
+                // Only an accepted project's date places its credit in the period.
+                date: dated(&layer, &feature, f, "date", accepted, issues),
                 geometry: feature.geometry,
             })
         })
