@@ -130,7 +130,7 @@ fn meets(raw: &RawGeometry, r: Rect<f64>) -> bool {
 /// Rings of one polygon: `xy` split at `ends` (one ring when `ends` is absent).
 fn polygon(g: &Geometry<'_>) -> Result<Vec<Vec<Coord<f64>>>, String> {
     let xy: Vec<f64> = g.xy().map(|v| v.iter().collect()).unwrap_or_default();
-    if xy.len() % 2 != 0 {
+    if !xy.len().is_multiple_of(2) {
         return Err("an odd number of ordinates".into());
     }
     let n = xy.len() / 2;
