@@ -151,47 +151,34 @@ fn region_reads_take_the_features_that_meet_the_rectangle() {
         use geo::{BoundingRect, Intersects};
         f.geometry.bounding_rect().unwrap().intersects(&region)
     };
-    let expected: Vec<String> = all
-        .features
-        .iter()
-        .filter(|f| meets(f))
-        .map(|f| f.label())
-        .collect();
-    assert!(expected.len() > 10 && expected.len() < all.features.len());
-    let options = ReadOptions {
-        region: Some(region),
-        id_field: Some("BSM".into()),
-        ..Default::default()
+    let ids = |path: &Path,
+               region: Option<geo::Rect<f64>>,
+               keep: &dyn Fn(&redline_ingest::Feature) -> bool| {
+        let options = ReadOptions {
+            region,
+            id_field: Some("BSM".into()),
+            ..Default::default()
+        };
+        let layer = read_layer(path, &options).unwrap().layer;
+        let mut ids: Vec<String> = layer
+            .features
+            .iter()
+            .filter(|f| keep(f))
+            .map(|f| f.id.clone().unwrap())
+            .collect();
+        ids.sort();
+        ids
     };
-    let mut parquet_ids: Vec<String> = read_layer(&dir.join("landuse.parquet"), &options)
-        .unwrap()
-        .layer
-        .features
-        .iter()
-        .map(|f| f.id.clone().unwrap())
-        .collect();
-    let mut fgb_ids: Vec<String> = read_layer(&fgb.join("landuse.fgb"), &options)
-        .unwrap()
-        .layer
-        .features
-        .iter()
-        .map(|f| f.id.clone().unwrap())
-        .collect();
-    let all_ids = ReadOptions {
-        id_field: Some("BSM".into()),
-        ..Default::default()
-    };
-    let mut want: Vec<String> = read_layer(&dir.join("landuse.parquet"), &all_ids)
-        .unwrap()
-        .layer
-        .features
-        .iter()
-        .filter(|f| meets(f))
-        .map(|f| f.id.clone().unwrap())
-        .collect();
-    want.sort();
-    parquet_ids.sort();
-    fgb_ids.sort();
+    let want = ids(&dir.join("landuse.parquet"), None, &meets);
+    assert!(want.len() > 10 && want.len() < all.features.len());
+    let parquet_ids = ids(&dir.join("landuse.parquet"), Some(region), &|_| true);
+    let fgb_ids = ids(&fgb.join("landuse.fgb"), Some(region), &|_| true);
+    let geojson = tmp.path().join("j");
+    synth(&geojson, "geojson");
+    assert_eq!(
+        ids(&geojson.join("landuse.geojson"), Some(region), &|_| true),
+        want
+    );
     assert_eq!(parquet_ids, want);
     // The R-tree tests feature extents, the same test as above.
     assert_eq!(fgb_ids, want);

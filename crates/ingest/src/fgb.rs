@@ -96,7 +96,7 @@ pub(crate) fn read_fgb(
             None => RawGeometry::Null,
             Some(g) => raw_geometry(&g, layer_type),
         };
-        if region.is_some_and(|r| !indexed && !meets(&raw, r)) {
+        if region.is_some_and(|r| !indexed && !raw.meets(r)) {
             index += 1;
             continue;
         }
@@ -114,17 +114,6 @@ pub(crate) fn read_fgb(
     }
     collector.accept_batch(batch);
     Ok(declared)
-}
-
-fn meets(raw: &RawGeometry, r: Rect<f64>) -> bool {
-    let RawGeometry::Polygons(p) = raw else {
-        return true;
-    };
-    p.iter()
-        .flatten()
-        .flatten()
-        .any(|c| r.min().x <= c.x && c.x <= r.max().x && r.min().y <= c.y && c.y <= r.max().y)
-        || p.iter().flatten().flatten().next().is_none()
 }
 
 /// Rings of one polygon: `xy` split at `ends` (one ring when `ends` is absent).

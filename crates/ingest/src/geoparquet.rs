@@ -250,7 +250,7 @@ fn read_group(
         })?;
         for (k, raw) in geometries.into_iter().enumerate() {
             let at = index + k;
-            if region.is_some_and(|r| !meets(&raw, r)) {
+            if region.is_some_and(|r| !raw.meets(r)) {
                 continue;
             }
             let attrs = columns
@@ -266,28 +266,6 @@ fn read_group(
         index += batch.num_rows();
     }
     Ok(out)
-}
-
-/// Whether any position of a raw geometry's extent meets the region (null geometries are kept,
-/// so that they are reported).
-fn meets(raw: &RawGeometry, r: Rect<f64>) -> bool {
-    let RawGeometry::Polygons(p) = raw else {
-        return true;
-    };
-    let mut coords = p.iter().flatten().flatten();
-    let Some(first) = coords.next() else {
-        return true;
-    };
-    let (mut min, mut max) = (*first, *first);
-    for c in coords {
-        (min.x, min.y, max.x, max.y) = (
-            min.x.min(c.x),
-            min.y.min(c.y),
-            max.x.max(c.x),
-            max.y.max(c.y),
-        );
-    }
-    min.x <= r.max().x && max.x >= r.min().x && min.y <= r.max().y && max.y >= r.min().y
 }
 
 /// The attribute types redline reads; other columns (dates, nested types) are left out.

@@ -331,6 +331,17 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         Format::Ogr => read_ogr(path, source_layer.as_deref(), options, &mut collector)?,
     };
     collector.finish();
+    if let Some(region) = options.region {
+        // The binary readers chose their features already; the others drop the rest now.
+        if !matches!(format, Format::GeoParquet | Format::FlatGeobuf) {
+            use geo::Intersects;
+            collector.features.retain(|f| {
+                f.geometry
+                    .bounding_rect()
+                    .is_some_and(|b| b.intersects(&region))
+            });
+        }
+    }
     let name = options
         .display_name
         .clone()

@@ -1,7 +1,7 @@
 //! Geometry as a reader found it, before validation: what every reader (GeoJSON, shapefile,
 //! OGR) hands the collector.
 
-use geo::Coord;
+use geo::{Coord, Rect};
 
 /// Raw polygons: polygon → rings → positions, as the file has them.
 pub(crate) type RawPolygons = Vec<Vec<Vec<Coord<f64>>>>;
@@ -17,4 +17,27 @@ pub(crate) enum RawGeometry {
     Other(String),
     /// A Polygon/MultiPolygon whose coordinates have the wrong nesting.
     Malformed(String),
+}
+
+impl RawGeometry {
+    /// Whether the extent of the positions meets `region` (null, empty and non-polygon
+    /// geometries are kept, so that a region read still reports them).
+    pub fn meets(&self, region: Rect<f64>) -> bool {
+        let RawGeometry::Polygons(p) = self else {
+            return true;
+        };
+        let mut coords = p.iter().flatten().flatten();
+        let Some(first) = coords.next() else {
+            return true;
+        };
+        let (mut min, mut max) = (*first, *first);
+        for c in coords {
+            (min.x, min.y) = (min.x.min(c.x), min.y.min(c.y));
+            (max.x, max.y) = (max.x.max(c.x), max.y.max(c.y));
+        }
+        min.x <= region.max().x
+            && max.x >= region.min().x
+            && min.y <= region.max().y
+            && max.y >= region.min().y
+    }
 }
