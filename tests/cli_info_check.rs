@@ -204,7 +204,10 @@ fn info_describes_a_layer_whose_crs_this_build_cannot_use() {
     let text = stdout(&out);
     if cfg!(feature = "proj") {
         // PROJ reads the oblique Mercator: the CRS is usable, and named.
-        assert!(text.contains("CH1903+") && !text.contains("not usable"), "{text}");
+        assert!(
+            text.contains("CH1903+") && !text.contains("not usable"),
+            "{text}"
+        );
         return;
     }
     for expected in [
