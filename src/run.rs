@@ -203,7 +203,7 @@ fn print_summary(townships: &[Metrics], county: &Metrics, lang: Lang) -> Result<
             .collect::<Vec<_>>()
             .join(" ")
         });
-        out!(
+        let line = format!(
             "{:<10} {} {:>11.2} {:>11} {:>7} {:>10} {:>10} {} {:>8} {}",
             m.code,
             pad(&m.name, 24),
@@ -216,6 +216,7 @@ fn print_summary(townships: &[Metrics], county: &Metrics, lang: Lang) -> Result<
             ratio(v.map(|v| v.illegal_ratio)),
             flags
         );
+        out!("{}", line.trim_end());
     }
     Ok(())
 }

@@ -86,6 +86,7 @@ pub fn write_outputs(
                 &outcome.county.name,
                 county,
                 outcome,
+                &settings.crs,
                 thresholds.interview_ratio,
                 thresholds.accountability_ratio,
                 options.map_ratio,

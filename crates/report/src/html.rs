@@ -1,20 +1,31 @@
-//! `report.html`: one self-contained file (no external resources, opens offline) with the
-//! county's headline, the township table, and an SVG choropleth of the townships coloured by the
-//! illegal-occupation ratio (or another ratio, [`MapRatio`]), with the illegal parts of change
-//! patches drawn on top.
+//! `report.html`: one self-contained file (no external resources, no network: a Content
+//! Security Policy forbids it) for a bureau director: the county's headline numbers, a map that
+//! pans and zooms with township names, tooltips, layer toggles and a choice of ratio, and the
+//! township table (sortable; cards on a phone; an A4 print layout). Labels follow `--lang`.
 
 use crate::csv::Lang;
-use geo::{BoundingRect, MultiPolygon};
+use crate::html_map::{map_furniture, map_svg};
 use redline_geom::units::m2_to_ha;
+use redline_geom::Crs;
 use redline_overlay::{County, Metrics, Outcome};
+use serde_json::json;
 use std::fmt::Write as _;
 
 /// Escapes text for HTML.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+}
+
+/// A label in the page's language.
+pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
 }
 
 /// Which ratio colours the map.
@@ -29,26 +40,42 @@ pub enum MapRatio {
     PbfCultivated,
 }
 
-impl std::str::FromStr for MapRatio {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "illegal" => Ok(MapRatio::Illegal),
-            "retention" => Ok(MapRatio::Retention),
-            "pbf" => Ok(MapRatio::PbfCultivated),
-            other => Err(format!(
-                "unknown map ratio {other:?} (illegal, retention or pbf)"
-            )),
+impl MapRatio {
+    const ALL: [MapRatio; 3] = [
+        MapRatio::Illegal,
+        MapRatio::Retention,
+        MapRatio::PbfCultivated,
+    ];
+
+    /// The name the page and the command line use.
+    fn key(self) -> &'static str {
+        match self {
+            MapRatio::Illegal => "illegal",
+            MapRatio::Retention => "retention",
+            MapRatio::PbfCultivated => "pbf",
         }
     }
 }
 
-/// Colours from good to bad.
-const COLOURS: [&str; 4] = ["#7fb77e", "#c9d66b", "#e67e22", "#c0392b"];
+impl std::str::FromStr for MapRatio {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        MapRatio::ALL
+            .into_iter()
+            .find(|r| r.key() == s)
+            .ok_or_else(|| format!("unknown map ratio {s:?} (illegal, retention or pbf)"))
+    }
+}
+
+/// Township fills from good to bad.
+pub(crate) const COLOURS: [&str; 4] = ["#7fb77e", "#c9d66b", "#e67e22", "#c0392b"];
+/// A township without the ratio.
+pub(crate) const NO_VALUE: &str = "#dddddd";
 
 /// Four classes of one ratio: ascending breaks, whether high is bad, a label per class (good
 /// to bad).
-struct Scale {
+pub(crate) struct Scale {
+    ratio: MapRatio,
     title: &'static str,
     breaks: [f64; 3],
     high_is_bad: bool,
@@ -60,6 +87,7 @@ impl Scale {
         let p = |v: f64| format!("{:.0}%", 100.0 * v);
         match ratio {
             MapRatio::Illegal => Scale {
+                ratio,
                 title: t(lang, "违法占用比例", "illegal ratio"),
                 breaks: [interview / 2.0, interview, accountability],
                 high_is_bad: true,
@@ -75,6 +103,7 @@ impl Scale {
                 ],
             },
             MapRatio::Retention => Scale {
+                ratio,
                 title: t(lang, "耕地保有率", "retention ratio"),
                 breaks: [0.95, 0.98, 1.0],
                 high_is_bad: false,
@@ -86,6 +115,7 @@ impl Scale {
                 ],
             },
             MapRatio::PbfCultivated => Scale {
+                ratio,
                 title: t(lang, "永久基本农田耕地率", "PBF cultivated ratio"),
                 breaks: [0.8, 0.9, 0.95],
                 high_is_bad: false,
@@ -99,126 +129,42 @@ impl Scale {
         }
     }
 
-    fn colour(&self, value: Option<f64>) -> &'static str {
-        let Some(v) = value else { return "#dddddd" };
+    /// The fill of a value (the page's script applies the same rule when the ratio changes).
+    pub fn colour(&self, value: Option<f64>) -> &'static str {
+        let Some(v) = value else { return NO_VALUE };
         let above = self.breaks.iter().filter(|b| v >= **b).count();
         COLOURS[if self.high_is_bad { above } else { 3 - above }]
     }
 
-    fn value(ratio: MapRatio, m: &Metrics) -> Option<f64> {
-        match ratio {
-            MapRatio::Illegal => m.violations.as_ref().map(|v| v.illegal_ratio),
-            MapRatio::Retention => m.landuse.retention_ratio,
-            MapRatio::PbfCultivated => m.pbf.as_ref().and_then(|p| p.cultivated_ratio),
-        }
+    /// The three ratios of a row, in [`MapRatio::ALL`]'s order.
+    pub fn values(m: &Metrics) -> [Option<f64>; 3] {
+        [
+            m.violations.as_ref().map(|v| v.illegal_ratio),
+            m.landuse.retention_ratio,
+            m.pbf.as_ref().and_then(|p| p.cultivated_ratio),
+        ]
     }
-}
 
-/// SVG path data of a multipolygon in the map's frame.
-fn path(mp: &MultiPolygon<f64>, frame: &Frame) -> String {
-    let mut d = String::new();
-    for polygon in mp {
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            for (k, c) in ring.0.iter().enumerate() {
-                let (x, y) = frame.map(c.x, c.y);
-                let _ = write!(d, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
-            }
-            d.push('Z');
-        }
-    }
-    d
-}
-
-/// Working-CRS coordinates to SVG units (y down), 1000 units across.
-struct Frame {
-    x0: f64,
-    y1: f64,
-    scale: f64,
-    height: f64,
-}
-
-impl Frame {
-    fn new(county: &County) -> Frame {
-        let boxes = county
-            .townships
+    /// This scale's ratio of a row.
+    pub fn value(&self, m: &Metrics) -> Option<f64> {
+        let k = MapRatio::ALL
             .iter()
-            .filter_map(|t| t.geometry.bounding_rect());
-        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for b in boxes {
-            (x0, y0, x1, y1) = (
-                x0.min(b.min().x),
-                y0.min(b.min().y),
-                x1.max(b.max().x),
-                y1.max(b.max().y),
-            );
-        }
-        let scale = 1000.0 / (x1 - x0).max(1e-9);
-        Frame {
-            x0,
-            y1,
-            scale,
-            height: (y1 - y0) * scale,
-        }
+            .position(|r| *r == self.ratio)
+            .unwrap_or(0);
+        Scale::values(m)[k]
     }
 
-    fn map(&self, x: f64, y: f64) -> (f64, f64) {
-        ((x - self.x0) * self.scale, (self.y1 - y) * self.scale)
+    fn json(&self) -> serde_json::Value {
+        json!({"title": self.title, "breaks": self.breaks, "highIsBad": self.high_is_bad, "labels": self.labels})
     }
 }
 
-fn pct(v: Option<f64>) -> String {
+pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("–".into(), |r| format!("{:.1}%", 100.0 * r))
 }
 
 fn ha(v: Option<f64>) -> String {
     v.map_or("–".into(), |v| format!("{:.2}", m2_to_ha(v)))
-}
-
-fn table_row(m: &Metrics, lang: Lang) -> String {
-    let pbf = m.pbf.as_ref();
-    let v = m.violations.as_ref();
-    let flags = v.map_or(String::new(), |v| {
-        let mut f = String::new();
-        if v.interview {
-            let _ = write!(
-                f,
-                "<span class=\"flag interview\">{}</span>",
-                t(lang, "约谈", "interview")
-            );
-        }
-        if v.accountability {
-            let _ = write!(
-                f,
-                "<span class=\"flag accountability\">{}</span>",
-                t(lang, "问责", "accountability")
-            );
-        }
-        f
-    });
-    let balance = m
-        .balance
-        .as_ref()
-        .map_or("–", |b| balanced(b.balanced(), lang));
-    format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-        esc(&m.code),
-        esc(&m.name),
-        ha(Some(m.landuse.cultivated_net)),
-        pct(m.landuse.retention_ratio),
-        ha(pbf.map(|p| p.area)),
-        pct(pbf.and_then(|p| p.cultivated_ratio)),
-        balance,
-        pct(v.map(|v| v.illegal_ratio)),
-        flags
-    )
-}
-
-/// A label in the page's language.
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
-    }
 }
 
 fn balanced(ok: bool, lang: Lang) -> &'static str {
@@ -228,156 +174,285 @@ fn balanced(ok: bool, lang: Lang) -> &'static str {
     }
 }
 
-/// The whole report, its map coloured by `ratio`; `interview` and `accountability` are the
-/// 约谈 and 问责 lines of the illegal ratio.
-pub fn report_html(
-    title: &str,
-    county: &County,
-    outcome: &Outcome,
-    interview: f64,
-    accountability: f64,
-    ratio: MapRatio,
-    lang: Lang,
-) -> String {
-    let scale = Scale::of(ratio, interview, accountability, lang);
-    let svg = map_svg(county, outcome, ratio, &scale);
-    let c = &outcome.county;
-    let headline = headline(c, lang);
-    let rows: String = outcome
-        .townships
-        .iter()
-        .chain(std::iter::once(c))
-        .map(|m| table_row(m, lang))
-        .collect();
-    let legend = legend(&scale, lang);
-    page(title, &headline, &svg, &legend, &rows, lang)
+/// The table's columns: header label and whether it sorts as a number.
+fn columns(lang: Lang) -> [(&'static str, bool); 9] {
+    [
+        (t(lang, "代码", "code"), false),
+        (t(lang, "乡镇", "township"), false),
+        (t(lang, "耕地(净)(公顷)", "cultivated net (ha)"), true),
+        (t(lang, "耕地保有率", "retention"), true),
+        (t(lang, "基本农田(公顷)", "PBF (ha)"), true),
+        (t(lang, "基本农田耕地率", "PBF cultivated"), true),
+        (t(lang, "占补平衡", "balance"), false),
+        (t(lang, "违法占用比例", "illegal ratio"), true),
+        (t(lang, "预警", "flags"), false),
+    ]
 }
 
-/// The SVG map: the townships coloured by `ratio`, the illegal parts on top.
-fn map_svg(county: &County, outcome: &Outcome, ratio: MapRatio, scale: &Scale) -> String {
-    let frame = Frame::new(county);
-    let mut svg = format!(
-        "<svg viewBox=\"0 0 1000 {:.0}\" role=\"img\" aria-label=\"township map\">\n",
-        frame.height
-    );
-    for m in &outcome.townships {
-        let Some(town) = county.townships.iter().find(|t| t.code == m.code) else {
-            continue;
-        };
-        let value = Scale::value(ratio, m);
-        let _ = writeln!(
-            svg,
-            "<path class=\"township\" data-code=\"{}\" fill=\"{}\" d=\"{}\"><title>{} {} {} {}</title></path>",
-            esc(&m.code),
-            scale.colour(value),
-            path(&town.geometry, &frame),
-            esc(&m.code),
-            esc(&m.name),
-            scale.title,
-            pct(value)
-        );
+fn table_row(m: &Metrics, lang: Lang) -> String {
+    let pbf = m.pbf.as_ref();
+    let v = m.violations.as_ref();
+    let mut flags = String::new();
+    if let Some(v) = v {
+        if v.interview {
+            let _ = write!(
+                flags,
+                "<span class=\"flag interview\">{}</span>",
+                t(lang, "约谈", "interview")
+            );
+        }
+        if v.accountability {
+            let _ = write!(
+                flags,
+                "<span class=\"flag accountability\">{}</span>",
+                t(lang, "问责", "accountability")
+            );
+        }
     }
-    for v in &outcome.violations {
-        let _ = writeln!(
-            svg,
-            "<path class=\"violation\" d=\"{}\"><title>{} {:.0} m²</title></path>",
-            path(&v.geometry, &frame),
-            esc(&v.patch),
-            v.area
-        );
+    let cells = [
+        esc(&m.code),
+        esc(&m.name),
+        ha(Some(m.landuse.cultivated_net)),
+        pct(m.landuse.retention_ratio),
+        ha(pbf.map(|p| p.area)),
+        pct(pbf.and_then(|p| p.cultivated_ratio)),
+        m.balance
+            .as_ref()
+            .map_or("–", |b| balanced(b.balanced(), lang))
+            .to_string(),
+        pct(v.map(|v| v.illegal_ratio)),
+        flags,
+    ];
+    let mut row = format!("<tr data-code=\"{}\">", esc(&m.code));
+    for ((label, _), cell) in columns(lang).iter().zip(cells) {
+        let _ = write!(row, "<td data-label=\"{}\">{cell}</td>", esc(label));
     }
-    svg.push_str("</svg>");
-    svg
+    row.push_str("</tr>\n");
+    row
 }
 
 /// The county's four headline numbers as cards.
 fn headline(c: &Metrics, lang: Lang) -> String {
     let v = c.violations.as_ref();
-    format!(
-        "<div class=\"cards\"><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card\"><b>{}</b><span>{}</span></div><div class=\"card{}\"><b>{}</b><span>{}{}</span></div></div>",
-        pct(c.landuse.retention_ratio),
-        t(lang, "耕地保有率", "retention ratio"),
-        pct(c.pbf.as_ref().and_then(|p| p.cultivated_ratio)),
-        t(lang, "永久基本农田耕地率", "PBF cultivated ratio"),
-        c.balance.as_ref().map_or("–", |b| balanced(b.balanced(), lang)),
-        t(lang, "占补平衡", "occupation/compensation balance"),
-        if v.is_some_and(|v| v.accountability) { " alarm" } else { "" },
-        pct(v.map(|v| v.illegal_ratio)),
-        t(lang, "违法占用比例", "illegal ratio"),
-        v.map_or(String::new(), |v| format!(
-            "{}{}",
-            if v.interview { format!(" · {}", t(lang, "约谈", "interview")) } else { String::new() },
-            if v.accountability { format!(" · {}", t(lang, "问责", "accountability")) } else { String::new() }
-        ))
-    )
+    let flags = v.map_or(String::new(), |v| {
+        let mut f = String::new();
+        if v.interview {
+            f.push_str(&format!(" · {}", t(lang, "约谈", "interview")));
+        }
+        if v.accountability {
+            f.push_str(&format!(" · {}", t(lang, "问责", "accountability")));
+        }
+        f
+    });
+    let card = |value: String, label: &str, alarm: bool| {
+        format!(
+            "<div class=\"card{}\"><b>{value}</b><span>{label}</span></div>",
+            if alarm { " alarm" } else { "" }
+        )
+    };
+    [
+        card(
+            pct(c.landuse.retention_ratio),
+            t(lang, "耕地保有率", "retention ratio"),
+            false,
+        ),
+        card(
+            pct(c.pbf.as_ref().and_then(|p| p.cultivated_ratio)),
+            t(lang, "永久基本农田耕地率", "PBF cultivated ratio"),
+            false,
+        ),
+        card(
+            c.balance
+                .as_ref()
+                .map_or("–", |b| balanced(b.balanced(), lang))
+                .to_string(),
+            t(lang, "占补平衡", "occupation/compensation balance"),
+            false,
+        ),
+        card(
+            pct(v.map(|v| v.illegal_ratio)),
+            &format!("{}{flags}", t(lang, "违法占用比例", "illegal ratio")),
+            v.is_some_and(|v| v.accountability),
+        ),
+    ]
+    .concat()
 }
 
-/// The map's legend: the colour classes and the illegal parts.
+/// The legend: the colour classes of the current ratio and the overlays.
 fn legend(scale: &Scale, lang: Lang) -> String {
     let classes: String = COLOURS
         .iter()
         .zip(&scale.labels)
-        .map(|(c, l)| format!("<span style=\"background:{c}\"></span>{} ", esc(l)))
+        .map(|(c, l)| format!("<span class=\"key\" style=\"background:{c}\"></span><span class=\"class\">{}</span> ", esc(l)))
         .collect();
     format!(
-        "<div class=\"legend\">{}: {classes}<span class=\"v\"></span>{}</div>",
+        "<div class=\"legend\"><b id=\"legend-title\">{}</b>: <span id=\"legend-classes\">{classes}</span><span class=\"key none\"></span>{} <span class=\"key v\"></span>{} <span class=\"key p\"></span>{}</div>",
         scale.title,
-        t(lang, "违法图斑", "illegal parts")
+        t(lang, "无数据", "no data"),
+        t(lang, "违法占用", "illegal parts"),
+        t(lang, "基本农田变建设用地", "PBF now construction"),
     )
 }
 
-/// The whole page around its parts.
-fn page(title: &str, headline: &str, svg: &str, legend: &str, rows: &str, lang: Lang) -> String {
-    let th: String = [
-        ("代码", "code"),
-        ("乡镇", "township"),
-        ("耕地(净)(公顷)", "cultivated net (ha)"),
-        ("保有率", "retention"),
-        ("基本农田(公顷)", "PBF (ha)"),
-        ("基本农田耕地率", "PBF cultivated"),
-        ("占补平衡", "balance"),
-        ("违法占用比例", "illegal ratio"),
-        ("", ""),
-    ]
-    .iter()
-    .map(|(zh, en)| format!("<th>{}</th>", t(lang, zh, en)))
-    .collect();
-    let footer = t(
-        lang,
-        "面积按 CGCS2000 椭球计算(作业另有规定者除外) · 县级行为正式数据,乡镇标记为内部预警",
-        "areas on the CGCS2000 ellipsoid unless the job says otherwise · the county row is the official one, township flags are internal warnings",
-    );
+/// The controls over the map: ratio choice, layer toggles, zoom buttons.
+fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang) -> String {
+    let options: String = MapRatio::ALL
+        .iter()
+        .zip(scales)
+        .map(|(r, s)| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                r.key(),
+                if *r == ratio { " selected" } else { "" },
+                s.title
+            )
+        })
+        .collect();
+    let toggle = |id: &str, label: &str| {
+        format!("<label><input type=\"checkbox\" data-layer=\"{id}\" checked> {label}</label>")
+    };
     format!(
-        r#"<!DOCTYPE html>
+        "<div class=\"controls\"><label>{} <select id=\"ratio\">{options}</select></label>{}{}{}{}<span class=\"zoom\"><button type=\"button\" data-zoom=\"in\" aria-label=\"zoom in\">+</button><button type=\"button\" data-zoom=\"out\" aria-label=\"zoom out\">−</button><button type=\"button\" data-zoom=\"reset\">{}</button></span></div>",
+        t(lang, "着色", "colour by"),
+        toggle("l-townships", t(lang, "乡镇", "townships")),
+        toggle("l-labels", t(lang, "名称", "names")),
+        toggle("l-violations", t(lang, "违法占用", "illegal parts")),
+        toggle("l-pbf", t(lang, "基本农田损失", "PBF loss")),
+        t(lang, "复位", "reset"),
+    )
+}
+
+/// The whole report, its map coloured by `ratio` at first; `interview` and `accountability` are
+/// the 约谈 and 问责 lines of the illegal ratio; `crs` the working CRS (scale bar, north arrow).
+#[allow(clippy::too_many_arguments)]
+pub fn report_html(
+    title: &str,
+    county: &County,
+    outcome: &Outcome,
+    crs: &Crs,
+    interview: f64,
+    accountability: f64,
+    ratio: MapRatio,
+    lang: Lang,
+) -> String {
+    let scales: Vec<Scale> = MapRatio::ALL
+        .iter()
+        .map(|r| Scale::of(*r, interview, accountability, lang))
+        .collect();
+    let scale = &scales[MapRatio::ALL.iter().position(|r| *r == ratio).unwrap_or(0)];
+    let c = &outcome.county;
+    let rows: String = outcome
+        .townships
+        .iter()
+        .map(|m| table_row(m, lang))
+        .collect();
+    let scales_json = json!({
+        "colours": COLOURS, "none": NO_VALUE,
+        "scales": MapRatio::ALL.iter().zip(&scales).map(|(r, s)| (r.key().to_string(), s.json())).collect::<serde_json::Map<_, _>>(),
+    });
+    let head: String = columns(lang)
+        .iter()
+        .enumerate()
+        .map(|(k, (label, numeric))| {
+            format!("<th data-col=\"{k}\" data-numeric=\"{numeric}\" tabindex=\"0\" aria-sort=\"none\">{label}</th>")
+        })
+        .collect();
+    Page {
+        title,
+        lang,
+        headline: headline(c, lang),
+        controls: controls(ratio, &scales, lang),
+        svg: map_svg(county, outcome, scale, lang),
+        furniture: map_furniture(county, crs),
+        legend: legend(scale, lang),
+        head,
+        rows,
+        county_row: table_row(c, lang),
+        scales_json: scales_json.to_string().replace("</", "<\\/"),
+    }
+    .render()
+}
+
+/// The parts of the page.
+struct Page<'a> {
+    title: &'a str,
+    lang: Lang,
+    headline: String,
+    controls: String,
+    svg: String,
+    furniture: String,
+    legend: String,
+    head: String,
+    rows: String,
+    county_row: String,
+    scales_json: String,
+}
+
+impl Page<'_> {
+    fn render(&self) -> String {
+        let lang = self.lang;
+        let footer = t(
+            lang,
+            "面积按 CGCS2000 椭球计算(作业另有规定者除外) · 县级行为正式数据,乡镇标记为内部预警 · 地图几何仅为显示而简化",
+            "areas on the CGCS2000 ellipsoid unless the job says otherwise · the county row is the official one, township flags are internal warnings · map geometry simplified for display only",
+        );
+        format!(
+            r#"<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>{title}</title>
 <style>
 {css}</style>
 </head>
 <body>
 <h1>{title}</h1>
-{headline}
-<div class="layout">
-<div>{svg}
-{legend}</div>
-<div class="table"><table>
-<thead><tr>{th}</tr></thead>
-<tbody>
-{rows}</tbody></table></div>
+<div class="cards">{headline}</div>
+<section class="mapbox">
+{controls}
+<div class="map">{svg}
+{furniture}
+<div class="tooltip" id="tooltip" role="tooltip" hidden></div>
 </div>
-<p><small>redline {version} · {footer}</small></p>
+{legend}
+</section>
+<section class="tablebox">
+<table id="townships">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{rows}</tbody>
+<tfoot>
+{county_row}</tfoot></table>
+</section>
+<p class="footer"><small>redline {version} · {footer}</small></p>
+<script type="application/json" id="scales">{scales}</script>
+<script>
+{js}</script>
 </body>
 </html>
 "#,
-        title = esc(title),
-        html_lang = t(lang, "zh", "en"),
-        version = env!("CARGO_PKG_VERSION"),
-        css = CSS,
-    )
+            html_lang = t(lang, "zh", "en"),
+            title = esc(self.title),
+            css = CSS,
+            headline = self.headline,
+            controls = self.controls,
+            svg = self.svg,
+            furniture = self.furniture,
+            legend = self.legend,
+            head = self.head,
+            rows = self.rows,
+            county_row = self.county_row,
+            version = env!("CARGO_PKG_VERSION"),
+            scales = self.scales_json,
+            js = JS,
+        )
+    }
 }
 
 /// The page's style sheet, inlined so that the file opens offline.
 const CSS: &str = include_str!("report.css");
+/// The page's script (hand-written, no library): pan and zoom, tooltips, layer toggles, the
+/// ratio choice, sorting, and the `#selftest` checks the browser tests read.
+const JS: &str = include_str!("report.js");

@@ -25,6 +25,7 @@ mod geojson;
 #[cfg(feature = "gdal")]
 mod gpkg;
 mod html;
+mod html_map;
 mod json;
 mod output;
 
