@@ -148,6 +148,17 @@ fn report_html_is_one_offline_file_that_fits_pans_zooms_and_explains_itself() {
         assert!(tip.contains(&names[0]) && tip.contains('%'), "{tip}");
         assert!(result["violationTooltip"].as_str().unwrap().contains("m²"));
         assert_eq!(result["zoomed"], true, "the wheel zooms");
+        assert_eq!(result["dragged"], true, "a drag pans");
+        assert_eq!(result["pinched"], true, "two fingers spreading zoom in");
+        assert_eq!(
+            result["mapVisible"], true,
+            "the whole map is in view at {width} px"
+        );
+        assert_eq!(
+            result["cards"],
+            width < 640,
+            "cards on a phone only ({width} px)"
+        );
         assert_eq!(
             result["violationsHidden"], true,
             "the toggle hides the layer"

@@ -185,6 +185,26 @@
         v.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: rv.left + rv.width / 2, clientY: rv.top + rv.height / 2 }));
         result.violationTooltip = tooltip.hidden ? null : tooltip.textContent;
       }
+      var mapRect = svg.getBoundingClientRect();
+      result.mapVisible = mapRect.top >= 0 && mapRect.bottom <= window.innerHeight && mapRect.right <= window.innerWidth;
+      result.cards = getComputedStyle(table.tHead).display === 'none';
+      function pointer(type, id, x, y) {
+        svg.dispatchEvent(new PointerEvent(type, { bubbles: true, pointerId: id, clientX: x, clientY: y }));
+      }
+      var cx = mapRect.left + mapRect.width / 2, cy = mapRect.top + mapRect.height / 2;
+      var start = svg.getAttribute('viewBox');
+      pointer('pointerdown', 1, cx, cy);
+      pointer('pointermove', 1, cx + 40, cy + 10);
+      pointer('pointerup', 1, cx + 40, cy + 10);
+      result.dragged = svg.getAttribute('viewBox') !== start && view.w === full.w;
+      pointer('pointerdown', 2, cx - 20, cy);
+      pointer('pointerdown', 3, cx + 20, cy);
+      pointer('pointermove', 3, cx + 60, cy);
+      pointer('pointerup', 2, cx - 20, cy);
+      pointer('pointerup', 3, cx + 60, cy);
+      result.pinched = view.w < full.w;
+      view = { x: full.x, y: full.y, w: full.w, h: full.h };
+      draw();
       var before = svg.getAttribute('viewBox');
       svg.dispatchEvent(new WheelEvent('wheel', { bubbles: true, cancelable: true, deltaY: -100, clientX: r.left + 5, clientY: r.top + 5 }));
       result.zoomed = svg.getAttribute('viewBox') !== before;
