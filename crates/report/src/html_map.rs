@@ -269,35 +269,27 @@ mod tests {
         // atan(tan(1°)·sin(45.8°)) ≈ 0.717°: east of the central meridian true north leans west
         // of grid north, counter-clockwise (negative).
         let gk = Crs::from_epsg(4529).unwrap();
-        let wgs84 = Crs::from_epsg(4326).unwrap();
-        let (x, y) = Transformer::new(&wgs84, &gk)
-            .unwrap()
-            .point(124.0, 45.8)
-            .unwrap();
-        let frame = Frame {
-            x0: x - 500.0,
-            y1: y + 500.0,
-            scale: 1.0,
-            height: 1000.0,
-            centre: (x, y),
+        // A map centred on a lon/lat point.
+        let centred_on = |lon: f64, lat: f64| {
+            let wgs84 = Crs::from_epsg(4326).unwrap();
+            let (x, y) = Transformer::new(&wgs84, &gk)
+                .unwrap()
+                .point(lon, lat)
+                .unwrap();
+            Frame {
+                x0: x - 500.0,
+                y1: y + 500.0,
+                scale: 1.0,
+                height: 1000.0,
+                centre: (x, y),
+            }
         };
-        let angle = north_angle(&gk, &frame);
+        let angle = north_angle(&gk, &centred_on(124.0, 45.8));
         let expected = -(1f64.to_radians().tan() * 45.8f64.to_radians().sin())
             .atan()
             .to_degrees();
         assert!((angle - expected).abs() < 0.01, "{angle} vs {expected}");
         // On the central meridian there is none.
-        let (x, y) = Transformer::new(&wgs84, &gk)
-            .unwrap()
-            .point(123.0, 45.8)
-            .unwrap();
-        let frame = Frame {
-            x0: x - 500.0,
-            y1: y + 500.0,
-            scale: 1.0,
-            height: 1000.0,
-            centre: (x, y),
-        };
-        assert!(north_angle(&gk, &frame).abs() < 1e-6);
+        assert!(north_angle(&gk, &centred_on(123.0, 45.8)).abs() < 1e-6);
     }
 }
