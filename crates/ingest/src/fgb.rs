@@ -81,6 +81,7 @@ pub(crate) fn read_fgb(
             })
             .collect(),
     );
+    check_sizes(path, &header)?;
     let layer_type = header.geometry_type();
     let indexed =
         header.index_node_size() == PackedRTree::DEFAULT_NODE_SIZE && header.features_count() > 0;
@@ -114,6 +115,75 @@ pub(crate) fn read_fgb(
     }
     collector.accept_batch(batch);
     Ok(declared)
+}
+
+/// Checks every size the file declares against its length before the crate reads it: the
+/// crate allocates a feature's buffer from its size prefix, so a 700-byte file claiming a
+/// 4 GB feature would make it allocate 4 GB (found by fuzzing), and an index node size of 1
+/// trips an assertion.
+fn check_sizes(path: &Path, header: &Header<'_>) -> Result<(), IngestError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = BufReader::new(File::open(path).map_err(|e| IngestError::io(path, e))?);
+    let len = file
+        .get_ref()
+        .metadata()
+        .map_err(|e| IngestError::io(path, e))?
+        .len();
+    let mut word = [0u8; 4];
+    file.seek(SeekFrom::Start(8))
+        .and_then(|_| file.read_exact(&mut word))
+        .map_err(|e| IngestError::io(path, e))?;
+    let header_size = u64::from(u32::from_le_bytes(word));
+    let (count, node) = (header.features_count(), header.index_node_size());
+    if node == 1 {
+        return Err(error(path, None, "an index node size of 1 (at least 2)"));
+    }
+    if count > len {
+        return Err(error(
+            path,
+            None,
+            format!("the header claims {count} features in {len} bytes"),
+        ));
+    }
+    let index = match (node, count) {
+        (0, _) | (_, 0) => 0,
+        _ => PackedRTree::index_size(count as usize, node) as u64,
+    };
+    let mut at = 12 + header_size + index;
+    if at > len {
+        return Err(error(
+            path,
+            None,
+            format!("the header and index claim {at} bytes of {len}"),
+        ));
+    }
+    file.seek(SeekFrom::Start(at))
+        .map_err(|e| IngestError::io(path, e))?;
+    let mut k = 0usize;
+    while at < len {
+        if at + 4 > len {
+            return Err(error(
+                path,
+                Some(k),
+                "a size prefix cut short at the end of the file",
+            ));
+        }
+        file.read_exact(&mut word)
+            .map_err(|e| IngestError::io(path, e))?;
+        let size = u64::from(u32::from_le_bytes(word));
+        if at + 4 + size > len {
+            return Err(error(
+                path,
+                Some(k),
+                format!("a feature of {size} bytes runs past the end of the file"),
+            ));
+        }
+        file.seek_relative(size as i64)
+            .map_err(|e| IngestError::io(path, e))?;
+        at += 4 + size;
+        k += 1;
+    }
+    Ok(())
 }
 
 /// Rings of one polygon: `xy` split at `ends` (one ring when `ends` is absent).

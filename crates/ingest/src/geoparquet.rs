@@ -116,7 +116,16 @@ pub(crate) fn read_geoparquet(
     collector: &mut Collector,
 ) -> Result<ParquetDeclared, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+    // The Parquet crate asserts on some malformed footers: its panics become errors here.
+    let load = || ArrowReaderMetadata::load(&file, ArrowReaderOptions::new());
+    let meta = std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
+        .map_err(|_| {
+            error(
+                path,
+                None,
+                "the Parquet decoder failed on the file's metadata",
+            )
+        })?
         .map_err(|e| error(path, None, e.to_string()))?;
     let geo = geo_meta(path, &meta)?;
     let schema = meta.schema().clone();

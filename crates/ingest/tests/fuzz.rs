@@ -125,3 +125,95 @@ fn crs_text_never_panics() {
         parse,
     );
 }
+
+/// A small valid layer in a binary format (GeoParquet or FlatGeobuf): two squares, one with a
+/// hole, with text, number and missing values.
+fn binary_layer(format: redline_ingest::Format) -> Vec<u8> {
+    use geo::{polygon, MultiPolygon};
+    use redline_ingest::{Field, FieldType, LayerSink, SinkLayer, Value};
+    let crs = Crs::from_epsg(4529).unwrap();
+    let fields = [
+        Field {
+            name: "BSM".into(),
+            field_type: FieldType::Text,
+        },
+        Field {
+            name: "DLBM".into(),
+            field_type: FieldType::Text,
+        },
+        Field {
+            name: "KCXS".into(),
+            field_type: FieldType::Number,
+        },
+    ];
+    let layer = SinkLayer {
+        name: "DLTB",
+        crs: Some(&crs),
+        fields: &fields,
+    };
+    let mut sink = LayerSink::create(format, Vec::new(), layer).unwrap();
+    let square = |x: f64| {
+        MultiPolygon(vec![polygon![
+            (x: 41_500_000.0 + x, y: 5_080_000.0), (x: 41_500_010.0 + x, y: 5_080_000.0),
+            (x: 41_500_010.0 + x, y: 5_080_010.0), (x: 41_500_000.0 + x, y: 5_080_010.0),
+        ]])
+    };
+    sink.write(
+        &square(0.0),
+        &[
+            Value::Text("1".into()),
+            Value::Text("0101".into()),
+            Value::Number(0.05),
+        ],
+    )
+    .unwrap();
+    sink.write(
+        &square(10.0),
+        &[Value::Text("2".into()), Value::Null, Value::Null],
+    )
+    .unwrap();
+    sink.finish().unwrap()
+}
+
+#[test]
+fn geoparquet_files_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layer.parquet");
+    let valid = binary_layer(redline_ingest::Format::GeoParquet);
+    fuzz("GeoParquet", 11, 300 * scale(), &valid, |b| {
+        std::fs::write(&path, b).unwrap();
+        read(&path);
+    });
+}
+
+#[test]
+fn flatgeobuf_files_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layer.fgb");
+    let valid = binary_layer(redline_ingest::Format::FlatGeobuf);
+    fuzz("FlatGeobuf", 12, 600 * scale(), &valid, |b| {
+        std::fs::write(&path, b).unwrap();
+        read(&path);
+    });
+}
+
+#[test]
+fn a_flatgeobuf_size_prefix_past_the_end_is_refused_before_any_allocation() {
+    // The crate allocates a feature's buffer from its size prefix: a 4 GB claim in a tiny file
+    // made it allocate 4 GB (found by the fuzzer above). The first feature follows the index.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layer.fgb");
+    let mut bytes = binary_layer(redline_ingest::Format::FlatGeobuf);
+    let header = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    // Two features, node size 16: a root and two leaves of 40 bytes each.
+    let first = 12 + header + 3 * 40;
+    bytes[first..first + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_layer(&path, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("runs past the end of the file") && err.contains("feature #0"),
+        "{err}"
+    );
+}
