@@ -4,7 +4,7 @@
 //! width), never for numbers.
 
 use crate::csv::Lang;
-use crate::html::{esc, pct, t, Scale};
+use crate::html_scale::{esc, pct, t, Scale};
 use geo::{BoundingRect, InteriorPoint, MultiPolygon, Simplify};
 use redline_geom::{Crs, Transformer};
 use redline_overlay::{County, Outcome};

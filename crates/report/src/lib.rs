@@ -26,6 +26,7 @@ mod geojson;
 mod gpkg;
 mod html;
 mod html_map;
+mod html_scale;
 mod json;
 mod output;
 
