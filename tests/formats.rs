@@ -317,3 +317,30 @@ fn a_real_geoparquet_file_from_another_writer_reads_with_its_crs_and_areas() {
         "{total}"
     );
 }
+
+#[test]
+fn geoparquet_and_flatgeobuf_outputs_are_byte_identical_whatever_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("county");
+    synth(&dir, "geojson");
+    for (format, ext) in [("geoparquet", "parquet"), ("fgb", "fgb")] {
+        let bytes = |threads: &str| {
+            let out = dir.join(format!("out-{format}-{threads}"));
+            let done = redline(&[
+                "run",
+                dir.join("job.toml").to_str().unwrap(),
+                "--quiet",
+                "--format",
+                format,
+                "--threads",
+                threads,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+            ["townships", "violations", "pbf_loss"]
+                .map(|layer| std::fs::read(out.join(format!("{layer}.{ext}"))).unwrap())
+        };
+        assert_eq!(bytes("1"), bytes("2"), "{format}");
+    }
+}
