@@ -344,3 +344,35 @@ fn geoparquet_and_flatgeobuf_outputs_are_byte_identical_whatever_the_thread_coun
         assert_eq!(bytes("1"), bytes("2"), "{format}");
     }
 }
+
+#[test]
+fn geoparquet_reads_only_the_columns_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    synth(&dir, "geoparquet");
+    let path = dir.join("landuse.parquet");
+    let all = read_layer(&path, &ReadOptions::default()).unwrap().layer;
+    assert!(all.fields.len() > 3, "{:?}", all.fields);
+    let options = ReadOptions {
+        columns: Some(vec!["dlbm".into(), "BSM".into(), "NO_SUCH".into()]),
+        ..Default::default()
+    };
+    let some = read_layer(&path, &options).unwrap().layer;
+    let names: Vec<&str> = some.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["BSM", "DLBM"],
+        "in file order, matched without regard to case"
+    );
+    assert_eq!(some.features.len(), all.features.len());
+    let column = |layer: &redline_ingest::Layer, name: &str| -> Vec<String> {
+        let k = layer.fields.iter().position(|f| f.name == name).unwrap();
+        layer
+            .features
+            .iter()
+            .map(|f| f.attrs[k].as_text().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(column(&some, "DLBM"), column(&all, "DLBM"));
+    assert_eq!(column(&some, "BSM"), column(&all, "BSM"));
+}

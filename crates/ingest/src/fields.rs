@@ -166,6 +166,21 @@ pub struct ResolvedFields {
 }
 
 impl ResolvedFields {
+    /// Every field name [`ResolvedFields::resolve`] may look for in a layer of `role`: what a
+    /// reader that can skip columns needs to read.
+    pub fn names_tried(role: LayerRole, overrides: &BTreeMap<String, String>) -> Vec<String> {
+        role.fields()
+            .iter()
+            .flat_map(|spec| match overrides.get(spec.key) {
+                Some(name) => vec![name.clone()],
+                None => std::iter::once(spec.default)
+                    .chain(spec.aliases.iter().copied())
+                    .map(String::from)
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// Finds the role's fields in `layer`: an override from the job first, else the default,
     /// else the aliases, compared without regard to ASCII case. A missing required field is an
     /// error naming the file, the layer and every name tried.

@@ -19,6 +19,7 @@ use geo::{Coord, Rect};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+use parquet::arrow::ProjectionMask;
 use parquet::file::statistics::Statistics;
 use rayon::prelude::*;
 use redline_geom::{read_wkb, WkbGeometry};
@@ -113,6 +114,7 @@ pub(crate) struct ParquetDeclared {
 pub(crate) fn read_geoparquet(
     path: &Path,
     region: Option<Rect<f64>>,
+    wanted_fields: Option<&[String]>,
     collector: &mut Collector,
 ) -> Result<ParquetDeclared, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
@@ -141,6 +143,9 @@ pub(crate) fn read_geoparquet(
         .iter()
         .enumerate()
         .filter(|(i, f)| *i != geometry_at && Some(f.name()) != geo.bbox.as_ref())
+        .filter(|(_, f)| {
+            wanted_fields.is_none_or(|w| w.iter().any(|n| n.eq_ignore_ascii_case(f.name())))
+        })
         .filter_map(|(i, f)| {
             Some((
                 i,
@@ -152,6 +157,18 @@ pub(crate) fn read_geoparquet(
         })
         .collect();
     collector.set_schema(columns.iter().map(|(_, f)| f.clone()).collect());
+    // Only the geometry and the wanted columns are decoded (Parquet's column projection).
+    let mut projected: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
+    projected.push(geometry_at);
+    projected.sort_unstable();
+    let layout = Layout {
+        mask: ProjectionMask::roots(meta.parquet_schema(), projected.iter().copied()),
+        geometry: projected.binary_search(&geometry_at).unwrap_or(0),
+        attributes: columns
+            .iter()
+            .map(|(i, _)| projected.binary_search(i).unwrap_or(0))
+            .collect(),
+    };
     let groups = meta.metadata().row_groups();
     let mut first_row = Vec::with_capacity(groups.len());
     let mut rows = 0usize;
@@ -168,18 +185,7 @@ pub(crate) fn read_geoparquet(
     let decoded: Vec<Result<Vec<Row>, IngestError>> = wanted
         .par_iter()
         .map(|&g| {
-            let job = || {
-                read_group(
-                    path,
-                    &meta,
-                    g,
-                    geometry_at,
-                    &columns,
-                    geo.encoding,
-                    first_row[g],
-                    region,
-                )
-            };
+            let job = || read_group(path, &meta, g, &layout, geo.encoding, first_row[g], region);
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|_| {
                 Err(error(
                     path,
@@ -229,13 +235,18 @@ fn group_may_meet(meta: &ArrowReaderMetadata, g: usize, bbox: &str, r: Rect<f64>
         || miss(stat("ymax", false).map(|v| v < r.min().y)))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Which columns are decoded, and where the geometry and each attribute sit in a batch.
+struct Layout {
+    mask: ProjectionMask,
+    geometry: usize,
+    attributes: Vec<usize>,
+}
+
 fn read_group(
     path: &Path,
     meta: &ArrowReaderMetadata,
     g: usize,
-    geometry_at: usize,
-    columns: &[(usize, Field)],
+    layout: &Layout,
     encoding: Encoding,
     first_row: usize,
     region: Option<Rect<f64>>,
@@ -243,6 +254,7 @@ fn read_group(
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
         .with_row_groups(vec![g])
+        .with_projection(layout.mask.clone())
         .with_batch_size(8192)
         .build()
         .map_err(|e| error(path, Some(first_row), e.to_string()))?;
@@ -250,11 +262,14 @@ fn read_group(
     let mut index = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| error(path, Some(index), e.to_string()))?;
-        let geometries = geometries(&batch, geometry_at, encoding).map_err(|m| {
+        let geometries = geometries(&batch, layout.geometry, encoding).map_err(|m| {
             error(
                 path,
                 Some(index),
-                format!("column {}: {m}", batch.schema().field(geometry_at).name()),
+                format!(
+                    "column {}: {m}",
+                    batch.schema().field(layout.geometry).name()
+                ),
             )
         })?;
         for (k, raw) in geometries.into_iter().enumerate() {
@@ -262,9 +277,10 @@ fn read_group(
             if region.is_some_and(|r| !raw.meets(r)) {
                 continue;
             }
-            let attrs = columns
+            let attrs = layout
+                .attributes
                 .iter()
-                .map(|(c, _)| value(batch.column(*c), k))
+                .map(|c| value(batch.column(*c), k))
                 .collect();
             out.push(Row {
                 index: at,

@@ -247,6 +247,10 @@ pub struct ReadOptions {
     /// The reader to use instead of the one the extension picks (`Format::Ogr` reads any file
     /// GDAL opens, a shapefile included).
     pub format: Option<Format>,
+    /// Read only these attribute fields (names matched without regard to ASCII case) where the
+    /// format can skip the others (GeoParquet reads only those columns); `None` reads every
+    /// field. Formats that store rows read every field whatever this says.
+    pub columns: Option<Vec<String>>,
     /// Describe rather than use: a declared CRS this build cannot use leaves `crs` unknown
     /// (with the reason in `crs_source`) instead of failing the read (`redline info`).
     pub describe_only: bool,
@@ -311,8 +315,12 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
             Declared { crs, name: None }
         }
         Format::GeoParquet => {
-            let declared =
-                crate::geoparquet::read_geoparquet(path, options.region, &mut collector)?;
+            let declared = crate::geoparquet::read_geoparquet(
+                path,
+                options.region,
+                options.columns.as_deref(),
+                &mut collector,
+            )?;
             Declared {
                 // No `crs` key means OGC:CRS84; `null` means unknown.
                 crs: match declared.crs {

@@ -608,10 +608,14 @@ impl Job {
                 .unwrap_or_else(|| f.default.to_string())
         });
         let datum = &self.datums[&role];
+        // The role's fields (and the id field) are all a job reads: GeoParquet skips the rest.
+        let mut columns = ResolvedFields::names_tried(role, &spec.fields);
+        columns.extend(id_field.clone());
         let options = ReadOptions {
             display_name: Some(role.name().to_string()),
             dbf_encoding: spec.dbf_encoding.clone(),
             crs: datum.crs.clone().or_else(|| self.crs.clone()),
+            columns: Some(columns),
             id_field,
             source_layer: spec.layer.clone(),
             ..Default::default()
