@@ -37,11 +37,11 @@ pub(crate) fn record(issues: &[DataIssue]) {
     }
 }
 
+/// An issue as report.json lists it, marked as a data issue.
 fn issue_line(i: &DataIssue) -> Value {
-    json!({
-        "severity": "data_issue", "kind": i.kind.name(), "file": i.file, "layer": i.layer,
-        "feature": i.feature, "id": i.id, "field": i.field, "message": i.message,
-    })
+    let mut line = redline_report::issue_json(i);
+    line["severity"] = json!("data_issue");
+    line
 }
 
 /// The error as a line: the file and feature where a reader's error names them.
@@ -60,7 +60,7 @@ fn error_line(err: &anyhow::Error) -> Value {
 }
 
 /// The JSON Lines text: every recorded issue, then the error.
-pub(crate) fn lines(error: Option<&anyhow::Error>) -> String {
+fn lines(error: Option<&anyhow::Error>) -> String {
     let issues = ISSUES.lock().map(|i| i.clone()).unwrap_or_default();
     let mut text = String::new();
     for line in issues.iter().map(issue_line).chain(error.map(error_line)) {

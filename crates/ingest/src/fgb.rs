@@ -4,6 +4,7 @@
 
 use crate::collector::{Collector, BATCH};
 use crate::error::IngestError;
+use crate::feature_collection::Declared;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use flatgeobuf::packed_r_tree::PackedRTree;
@@ -21,12 +22,6 @@ fn error(path: &Path, feature: Option<usize>, message: impl std::fmt::Display) -
         feature,
         message: format!("FlatGeobuf: {message}"),
     }
-}
-
-/// What a FlatGeobuf header declared.
-pub(crate) struct FgbDeclared {
-    pub crs: Option<String>,
-    pub name: Option<String>,
 }
 
 /// The header's CRS as text redline reads: `EPSG:code`, else its WKT.
@@ -50,17 +45,18 @@ fn column_type(t: ColumnType) -> FieldType {
     }
 }
 
-/// Reads a FlatGeobuf file into `collector`.
+/// Reads a FlatGeobuf file into `collector`; with `region` and a packed R-tree, only the features
+/// whose boxes meet it (without an index, every feature: `read_layer` drops the rest).
 pub(crate) fn read_fgb(
     path: &Path,
     region: Option<Rect<f64>>,
     collector: &mut Collector,
-) -> Result<FgbDeclared, IngestError> {
+) -> Result<Declared, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let reader = FgbReader::open(BufReader::with_capacity(1 << 20, file))
         .map_err(|e| error(path, None, e))?;
     let header = reader.header();
-    let declared = FgbDeclared {
+    let declared = Declared {
         crs: crs_text(&header),
         name: header.name().filter(|n| !n.is_empty()).map(str::to_string),
     };
@@ -97,10 +93,6 @@ pub(crate) fn read_fgb(
             None => RawGeometry::Null,
             Some(g) => raw_geometry(&g, layer_type),
         };
-        if region.is_some_and(|r| !indexed && !raw.meets(r)) {
-            index += 1;
-            continue;
-        }
         let bytes = feature
             .fbs_feature()
             .properties()

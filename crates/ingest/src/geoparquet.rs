@@ -5,6 +5,7 @@
 
 use crate::collector::{convert_geometry, Collector, Converted};
 use crate::error::IngestError;
+use crate::feature_collection::Declared;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use arrow_array::cast::AsArray;
@@ -41,8 +42,9 @@ enum Encoding {
 struct GeoMeta {
     column: String,
     encoding: Encoding,
-    /// PROJJSON text; `None` when the key is absent (OGC:CRS84 by the specification).
-    crs: Option<String>,
+    /// The CRS text: PROJJSON, `OGC:CRS84` when the key is absent (the specification's
+    /// default), empty for an explicit `null` (unknown).
+    crs: String,
     /// The bbox covering column's name, when there is one.
     bbox: Option<String>,
 }
@@ -87,10 +89,10 @@ fn geo_meta(path: &Path, meta: &ArrowReaderMetadata) -> Result<GeoMeta, IngestEr
         }
     };
     let crs = match spec.get("crs") {
-        None => None,
-        Some(Json::Null) => Some(String::new()),
-        Some(Json::String(s)) => Some(s.clone()),
-        Some(v) => Some(v.to_string()),
+        None => "OGC:CRS84".to_string(),
+        Some(Json::Null) => String::new(),
+        Some(Json::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
     };
     let bbox = spec["covering"]["bbox"]["xmin"][0]
         .as_str()
@@ -103,10 +105,21 @@ fn geo_meta(path: &Path, meta: &ArrowReaderMetadata) -> Result<GeoMeta, IngestEr
     })
 }
 
-/// What a GeoParquet file declared: its CRS text (`""` for an explicit null, which means
-/// unknown) and the primary geometry column.
-pub(crate) struct ParquetDeclared {
-    pub crs: Option<String>,
+/// Runs the Parquet crate on hostile bytes: it asserts on some malformed footers and column
+/// chunks, and its panics become errors naming the file and `what` was being read.
+fn guarded<T>(
+    path: &Path,
+    feature: Option<usize>,
+    what: &str,
+    decode: impl FnOnce() -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|_| {
+        Err(error(
+            path,
+            feature,
+            format!("the Parquet decoder failed on {what}"),
+        ))
+    })
 }
 
 /// Reads a GeoParquet file into `collector`, row groups in parallel; with `region`, row groups
@@ -116,21 +129,58 @@ pub(crate) fn read_geoparquet(
     region: Option<Rect<f64>>,
     wanted_fields: Option<&[String]>,
     collector: &mut Collector,
-) -> Result<ParquetDeclared, IngestError> {
+) -> Result<Declared, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-    // The Parquet crate asserts on some malformed footers: its panics become errors here.
-    let load = || ArrowReaderMetadata::load(&file, ArrowReaderOptions::new());
-    let meta = std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
-        .map_err(|_| {
-            error(
-                path,
-                None,
-                "the Parquet decoder failed on the file's metadata",
-            )
-        })?
-        .map_err(|e| error(path, None, e.to_string()))?;
+    let meta = guarded(path, None, "the file's metadata", || {
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+            .map_err(|e| error(path, None, e.to_string()))
+    })?;
     let geo = geo_meta(path, &meta)?;
-    let schema = meta.schema().clone();
+    let (fields, layout) = layout(path, &meta, &geo, wanted_fields)?;
+    collector.set_schema(fields);
+    let groups = meta.metadata().row_groups();
+    let mut first_row = Vec::with_capacity(groups.len());
+    let mut rows = 0usize;
+    for g in groups {
+        first_row.push(rows);
+        rows += usize::try_from(g.num_rows()).unwrap_or(0);
+    }
+    let wanted: Vec<usize> = (0..groups.len())
+        .filter(|&g| match (region, &geo.bbox) {
+            (Some(r), Some(bbox)) => group_may_meet(&meta, g, bbox, r),
+            _ => true,
+        })
+        .collect();
+    let decoded: Vec<Result<Vec<Row>, IngestError>> = wanted
+        .par_iter()
+        .map(|&g| {
+            guarded(path, Some(first_row[g]), &format!("row group {g}"), || {
+                read_group(path, &meta, g, &layout, geo.encoding, first_row[g], region)
+            })
+        })
+        .collect();
+    for group in decoded {
+        for row in group? {
+            collector.count = row.index;
+            collector.accept(None, row.converted, row.attrs);
+        }
+    }
+    collector.count = rows;
+    Ok(Declared {
+        crs: Some(geo.crs),
+        name: None,
+    })
+}
+
+/// The attribute fields to read (the wanted ones of the types redline reads) and where they and
+/// the geometry sit in the projected batches.
+fn layout(
+    path: &Path,
+    meta: &ArrowReaderMetadata,
+    geo: &GeoMeta,
+    wanted_fields: Option<&[String]>,
+) -> Result<(Vec<Field>, Layout), IngestError> {
+    let schema = meta.schema();
     let geometry_at = schema.index_of(&geo.column).map_err(|_| {
         error(
             path,
@@ -156,7 +206,6 @@ pub(crate) fn read_geoparquet(
             ))
         })
         .collect();
-    collector.set_schema(columns.iter().map(|(_, f)| f.clone()).collect());
     // Only the geometry and the wanted columns are decoded (Parquet's column projection).
     let mut projected: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
     projected.push(geometry_at);
@@ -169,40 +218,7 @@ pub(crate) fn read_geoparquet(
             .map(|(i, _)| projected.binary_search(i).unwrap_or(0))
             .collect(),
     };
-    let groups = meta.metadata().row_groups();
-    let mut first_row = Vec::with_capacity(groups.len());
-    let mut rows = 0usize;
-    for g in groups {
-        first_row.push(rows);
-        rows += usize::try_from(g.num_rows()).unwrap_or(0);
-    }
-    let wanted: Vec<usize> = (0..groups.len())
-        .filter(|&g| match (region, &geo.bbox) {
-            (Some(r), Some(bbox)) => group_may_meet(&meta, g, bbox, r),
-            _ => true,
-        })
-        .collect();
-    let decoded: Vec<Result<Vec<Row>, IngestError>> = wanted
-        .par_iter()
-        .map(|&g| {
-            let job = || read_group(path, &meta, g, &layout, geo.encoding, first_row[g], region);
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).unwrap_or_else(|_| {
-                Err(error(
-                    path,
-                    Some(first_row[g]),
-                    format!("the Parquet decoder failed in row group {g}"),
-                ))
-            })
-        })
-        .collect();
-    for group in decoded {
-        for row in group? {
-            collector.count = row.index;
-            collector.accept(None, row.converted, row.attrs);
-        }
-    }
-    collector.count = rows;
-    Ok(ParquetDeclared { crs: geo.crs })
+    Ok((columns.into_iter().map(|(_, f)| f).collect(), layout))
 }
 
 /// One decoded, validated row.
@@ -228,11 +244,10 @@ fn group_may_meet(meta: &ArrowReaderMetadata, g: usize, bbox: &str, r: Rect<f64>
             _ => None,
         }
     };
-    let miss = |v: Option<bool>| v == Some(true);
-    !(miss(stat("xmin", true).map(|v| v > r.max().x))
-        || miss(stat("ymin", true).map(|v| v > r.max().y))
-        || miss(stat("xmax", false).map(|v| v < r.min().x))
-        || miss(stat("ymax", false).map(|v| v < r.min().y)))
+    !(stat("xmin", true).is_some_and(|v| v > r.max().x)
+        || stat("ymin", true).is_some_and(|v| v > r.max().y)
+        || stat("xmax", false).is_some_and(|v| v < r.min().x)
+        || stat("ymax", false).is_some_and(|v| v < r.min().y))
 }
 
 /// Which columns are decoded, and where the geometry and each attribute sit in a batch.

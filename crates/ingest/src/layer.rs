@@ -314,42 +314,25 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
             encoding = Some(enc);
             Declared { crs, name: None }
         }
-        Format::GeoParquet => {
-            let declared = crate::geoparquet::read_geoparquet(
-                path,
-                options.region,
-                options.columns.as_deref(),
-                &mut collector,
-            )?;
-            Declared {
-                // No `crs` key means OGC:CRS84; `null` means unknown.
-                crs: match declared.crs {
-                    None => Some("OGC:CRS84".into()),
-                    Some(text) => Some(text),
-                },
-                name: None,
-            }
-        }
-        Format::FlatGeobuf => {
-            let declared = crate::fgb::read_fgb(path, options.region, &mut collector)?;
-            Declared {
-                crs: declared.crs,
-                name: declared.name,
-            }
-        }
+        Format::GeoParquet => crate::geoparquet::read_geoparquet(
+            path,
+            options.region,
+            options.columns.as_deref(),
+            &mut collector,
+        )?,
+        Format::FlatGeobuf => crate::fgb::read_fgb(path, options.region, &mut collector)?,
         Format::Ogr => read_ogr(path, source_layer.as_deref(), options, &mut collector)?,
     };
     collector.finish();
     if let Some(region) = options.region {
-        // The binary readers chose their features already; the others drop the rest now.
-        if !matches!(format, Format::GeoParquet | Format::FlatGeobuf) {
-            use geo::Intersects;
-            collector.features.retain(|f| {
-                f.geometry
-                    .bounding_rect()
-                    .is_some_and(|b| b.intersects(&region))
-            });
-        }
+        // GeoParquet and an indexed FlatGeobuf read only what meets the region; every other
+        // read drops the rest now (for those two, a test that keeps everything).
+        use geo::Intersects;
+        collector.features.retain(|f| {
+            f.geometry
+                .bounding_rect()
+                .is_some_and(|b| b.intersects(&region))
+        });
     }
     let name = options
         .display_name

@@ -4,7 +4,7 @@
 //! township table (sortable; cards on a phone; an A4 print layout). Labels follow `--lang`.
 
 use crate::csv::Lang;
-use crate::html_map::{map_furniture, map_svg};
+use crate::html_map::{map_furniture, map_svg, Frame};
 pub use crate::html_scale::MapRatio;
 use crate::html_scale::{esc, pct, t, Scale, COLOURS, NO_VALUE};
 use redline_geom::units::m2_to_ha;
@@ -191,6 +191,7 @@ pub fn report_html(
         .collect();
     let scale = &scales[MapRatio::ALL.iter().position(|r| *r == ratio).unwrap_or(0)];
     let c = &outcome.county;
+    let frame = Frame::new(county);
     let rows: String = outcome
         .townships
         .iter()
@@ -212,8 +213,8 @@ pub fn report_html(
         lang,
         headline: headline(c, lang),
         controls: controls(ratio, &scales, lang),
-        svg: map_svg(county, outcome, scale, lang),
-        furniture: map_furniture(county, crs),
+        svg: map_svg(county, outcome, &frame, scale, lang),
+        furniture: map_furniture(&frame, crs),
         legend: legend(scale, lang),
         head,
         rows,

@@ -127,14 +127,66 @@ pub(crate) fn north_angle(crs: &Crs, frame: &Frame) -> f64 {
 
 /// The map's SVG: a group to pan and zoom holding the township, PBF-loss, violation and label
 /// layers.
-pub(crate) fn map_svg(county: &County, outcome: &Outcome, scale: &Scale, lang: Lang) -> String {
-    let frame = Frame::new(county);
+pub(crate) fn map_svg(
+    county: &County,
+    outcome: &Outcome,
+    frame: &Frame,
+    scale: &Scale,
+    lang: Lang,
+) -> String {
     let mut svg = format!(
         "<svg id=\"map\" viewBox=\"0 0 1000 {:.0}\" data-height=\"{:.0}\" role=\"img\" aria-label=\"{}\">\n<g id=\"zoom\">\n<g id=\"l-townships\">\n",
         frame.height,
         frame.height,
         t(lang, "乡镇地图", "township map")
     );
+    let labels = townships(&mut svg, county, outcome, frame, scale, lang);
+    svg.push_str("</g>\n<g id=\"l-pbf\">\n");
+    for l in &outcome.pbf_loss {
+        let tip = format!(
+            "{}\n{} {} · {} {}\n{:.0} m²",
+            t(
+                lang,
+                "永久基本农田变为建设用地",
+                "basic farmland now construction land"
+            ),
+            t(lang, "图斑", "PBF"),
+            l.pbf_id,
+            t(lang, "地类", "class"),
+            l.class,
+            l.area
+        );
+        overlay(&mut svg, "pbf-loss", &tip, &l.geometry, frame);
+    }
+    svg.push_str("</g>\n<g id=\"l-violations\">\n");
+    for v in &outcome.violations {
+        let tip = format!(
+            "{} {}\n{}: {:.0} m²\n{}: {:.0} m²\n{}: {:.0} m²",
+            t(lang, "卫片图斑", "change patch"),
+            v.patch,
+            t(lang, "违法占用", "illegal"),
+            v.area,
+            t(lang, "其中耕地", "of it cultivated"),
+            v.cultivated,
+            t(lang, "其中永久基本农田", "of it basic farmland"),
+            v.pbf
+        );
+        overlay(&mut svg, "violation", &tip, &v.geometry, frame);
+    }
+    let _ = write!(svg, "</g>\n<g id=\"l-labels\">\n{labels}</g>\n</g>\n</svg>");
+    svg
+}
+
+/// The township paths (filled by `scale`, carrying all three ratios for the page's menu);
+/// returns their name labels, drawn above every other layer.
+fn townships(
+    svg: &mut String,
+    county: &County,
+    outcome: &Outcome,
+    frame: &Frame,
+    scale: &Scale,
+    lang: Lang,
+) -> String {
     let mut labels = String::new();
     let font = (frame.height.max(1000.0) / 60.0).clamp(8.0, 24.0);
     for m in &outcome.townships {
@@ -174,50 +226,17 @@ pub(crate) fn map_svg(county: &County, outcome: &Outcome, scale: &Scale, lang: L
             );
         }
     }
-    svg.push_str("</g>\n<g id=\"l-pbf\">\n");
-    for l in &outcome.pbf_loss {
-        let tip = format!(
-            "{}\n{} {} · {} {}\n{:.0} m²",
-            t(
-                lang,
-                "永久基本农田变为建设用地",
-                "basic farmland now construction land"
-            ),
-            t(lang, "图斑", "PBF"),
-            l.pbf_id,
-            t(lang, "地类", "class"),
-            l.class,
-            l.area
-        );
-        let _ = writeln!(
-            svg,
-            "<path class=\"pbf-loss\" data-tip=\"{}\" d=\"{}\"/>",
-            esc(&tip),
-            frame.path(&l.geometry)
-        );
-    }
-    svg.push_str("</g>\n<g id=\"l-violations\">\n");
-    for v in &outcome.violations {
-        let tip = format!(
-            "{} {}\n{}: {:.0} m²\n{}: {:.0} m²\n{}: {:.0} m²",
-            t(lang, "卫片图斑", "change patch"),
-            v.patch,
-            t(lang, "违法占用", "illegal"),
-            v.area,
-            t(lang, "其中耕地", "of it cultivated"),
-            v.cultivated,
-            t(lang, "其中永久基本农田", "of it basic farmland"),
-            v.pbf
-        );
-        let _ = writeln!(
-            svg,
-            "<path class=\"violation\" data-tip=\"{}\" d=\"{}\"/>",
-            esc(&tip),
-            frame.path(&v.geometry)
-        );
-    }
-    let _ = write!(svg, "</g>\n<g id=\"l-labels\">\n{labels}</g>\n</g>\n</svg>");
-    svg
+    labels
+}
+
+/// One overlay path (an illegal part or a PBF loss) with its tooltip.
+fn overlay(svg: &mut String, class: &str, tip: &str, geometry: &MultiPolygon<f64>, frame: &Frame) {
+    let _ = writeln!(
+        svg,
+        "<path class=\"{class}\" data-tip=\"{}\" d=\"{}\"/>",
+        esc(tip),
+        frame.path(geometry)
+    );
 }
 
 fn data(v: Option<f64>) -> String {
@@ -225,10 +244,9 @@ fn data(v: Option<f64>) -> String {
 }
 
 /// The scale bar and north arrow (HTML over the map: the bar's width follows the zoom).
-pub(crate) fn map_furniture(county: &County, crs: &Crs) -> String {
-    let frame = Frame::new(county);
-    let (length, share) = scale_bar(crs, &frame);
-    let angle = north_angle(crs, &frame);
+pub(crate) fn map_furniture(frame: &Frame, crs: &Crs) -> String {
+    let (length, share) = scale_bar(crs, frame);
+    let angle = north_angle(crs, frame);
     format!(
         "<div class=\"scalebar\" data-metres=\"{length}\" data-share=\"{share:.6}\"><div class=\"bar\" style=\"width:{:.3}%\"></div><span>{}</span></div>\
 <div class=\"north\" title=\"{angle:.2}°\"><svg viewBox=\"-12 -16 24 32\" style=\"transform:rotate({angle:.2}deg)\"><path d=\"M0,-14 L8,10 L0,5 L-8,10 Z\"/></svg><span>N</span></div>",

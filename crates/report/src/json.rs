@@ -169,7 +169,8 @@ fn metrics(m: &Metrics, keys: &ClassKeys) -> Value {
     })
 }
 
-fn issue(i: &DataIssue) -> Value {
+/// A data issue as report.json lists it (and the JSON Lines diagnostics, with a severity).
+pub fn issue_json(i: &DataIssue) -> Value {
     json!({"file": i.file, "layer": i.layer, "feature": i.feature, "id": i.id, "field": i.field, "kind": i.kind.name(), "message": i.message})
 }
 
@@ -206,7 +207,7 @@ pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> St
             "new_land_m2": m2(p.new_land), "legal_m2": m2(p.legal), "other_m2": m2(p.other), "illegal_m2": m2(p.illegal),
             "illegal_cultivated_m2": m2(p.illegal_cultivated), "illegal_pbf_m2": m2(p.illegal_pbf),
         })).collect::<Vec<_>>(),
-        "data_issues": issues.iter().map(issue).collect::<Vec<_>>(),
+        "data_issues": issues.iter().map(issue_json).collect::<Vec<_>>(),
         "notes": outcome.notes,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

@@ -40,5 +40,5 @@ pub use geojson::{
 #[cfg(feature = "gdal")]
 pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};
-pub use json::{report_json, JobEcho, SCHEMA_VERSION};
+pub use json::{issue_json, report_json, JobEcho, SCHEMA_VERSION};
 pub use output::{lock_path, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};

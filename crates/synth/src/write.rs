@@ -89,7 +89,7 @@ pub(crate) struct LayerWriter {
     fields: &'static [FieldDef],
     /// The text formats' file (GeoJSON, GeoJSONSeq, .shp).
     main: Option<(Pending, BufWriter<File>)>,
-    /// GeoParquet and FlatGeobuf go through the shared writer (its output is `main`'s file).
+    /// GeoParquet and FlatGeobuf: the shared writer, which owns the file (`main` is `None`).
     sink: Option<(Pending, LayerSink<BufWriter<File>>)>,
     shp: Option<ShpState>,
     count: usize,
