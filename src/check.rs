@@ -84,7 +84,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit> {
         issues.extend(fields.check(layer, LandClassTable::builtin()));
         if matches!(
             role,
-            LayerRole::Landuse | LayerRole::Townships | LayerRole::BasicFarmland
+            LayerRole::Landuse
+                | LayerRole::LandusePrevious
+                | LayerRole::Townships
+                | LayerRole::BasicFarmland
         ) {
             issues.extend(redline_job::coverage_overlaps(layer));
         }

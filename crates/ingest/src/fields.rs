@@ -14,6 +14,8 @@ pub enum LayerRole {
     Townships,
     /// Land-use survey parcels (DLTB, 地类图斑).
     Landuse,
+    /// The previous vintage of the land-use survey (last year's 变更调查), same fields.
+    LandusePrevious,
     /// Permanent basic farmland (YJJBNTTB).
     BasicFarmland,
     /// Approved land use (批次, 供地, 临时用地 …).
@@ -62,6 +64,7 @@ const LANDUSE_FIELDS: &[FieldSpec] = &[
     spec("deduction", "KCXS", &["TKXS"], false),
     spec("deduction_area", "KCMJ", &[], false),
     spec("location", "ZLDWDM", &[], false),
+    spec("location_name", "ZLDWMC", &[], false),
     spec("grade", "GDDB", &[], false),
 ];
 const BASIC_FARMLAND_FIELDS: &[FieldSpec] = &[
@@ -90,9 +93,10 @@ const CHANGES_FIELDS: &[FieldSpec] = &[
 
 impl LayerRole {
     /// Every role, in job-file order.
-    pub const ALL: [LayerRole; 6] = [
+    pub const ALL: [LayerRole; 7] = [
         LayerRole::Townships,
         LayerRole::Landuse,
+        LayerRole::LandusePrevious,
         LayerRole::BasicFarmland,
         LayerRole::Approvals,
         LayerRole::Supplements,
@@ -104,6 +108,7 @@ impl LayerRole {
         match self {
             LayerRole::Townships => "townships",
             LayerRole::Landuse => "landuse",
+            LayerRole::LandusePrevious => "landuse_previous",
             LayerRole::BasicFarmland => "basic_farmland",
             LayerRole::Approvals => "approvals",
             LayerRole::Supplements => "supplements",
@@ -130,12 +135,17 @@ impl LayerRole {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
             LayerRole::Townships => TOWNSHIPS_FIELDS,
-            LayerRole::Landuse => LANDUSE_FIELDS,
+            LayerRole::Landuse | LayerRole::LandusePrevious => LANDUSE_FIELDS,
             LayerRole::BasicFarmland => BASIC_FARMLAND_FIELDS,
             LayerRole::Approvals => APPROVALS_FIELDS,
             LayerRole::Supplements => SUPPLEMENTS_FIELDS,
             LayerRole::Changes => CHANGES_FIELDS,
         }
+    }
+
+    /// Either vintage of the land-use survey.
+    pub fn is_landuse(self) -> bool {
+        matches!(self, LayerRole::Landuse | LayerRole::LandusePrevious)
     }
 
     /// Guesses the role of a layer from its field names (for `redline check FILE`).
@@ -242,7 +252,7 @@ impl ResolvedFields {
     /// The per-role attribute checks: unknown class codes and bad deduction coefficients in
     /// `landuse`. Each problem is a data issue naming the feature, its id and the field.
     pub fn check(&self, layer: &Layer, classes: &LandClassTable) -> Vec<DataIssue> {
-        if self.role != LayerRole::Landuse {
+        if !self.role.is_landuse() {
             return Vec::new();
         }
         let mut issues = Vec::new();

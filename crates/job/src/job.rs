@@ -8,8 +8,8 @@ use redline_ingest::{
     ReadOptions, ResolvedFields,
 };
 use redline_overlay::{
-    Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,
-    Supplement, Targets, Thresholds, Township, YieldTable,
+    Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, County, Date, Parcel, Period,
+    Settings, Supplement, Targets, Thresholds, Township, YieldTable,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,6 +42,7 @@ pub struct LayerSpec {
 struct LayerSpecs {
     townships: LayerSpec,
     landuse: LayerSpec,
+    landuse_previous: Option<LayerSpec>,
     basic_farmland: Option<LayerSpec>,
     approvals: Option<LayerSpec>,
     supplements: Option<LayerSpec>,
@@ -70,6 +71,30 @@ struct ThresholdSpec {
     min_illegal_m2: Option<f64>,
 }
 
+/// `[change]`: what the vintage comparison counts (docs/change.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeSpec {
+    facility_land: Option<bool>,
+    adjustable: Option<bool>,
+    ridges: Option<bool>,
+    min_uncovered_m2: Option<f64>,
+}
+
+fn change_rules(c: ChangeSpec) -> Result<ChangeRules> {
+    let d = ChangeRules::default();
+    let min = c.min_uncovered_m2.unwrap_or(d.min_uncovered_m2);
+    if !(min.is_finite() && min >= 0.0) {
+        bail!("change.min_uncovered_m2 = {min}: an area of 0 m² or more");
+    }
+    Ok(ChangeRules {
+        facility_land: c.facility_land.unwrap_or(d.facility_land),
+        adjustable: c.adjustable.unwrap_or(d.adjustable),
+        ridges: c.ridges.unwrap_or(d.ridges),
+        min_uncovered_m2: min,
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CapacitySpec {
@@ -90,6 +115,7 @@ struct JobFile {
     targets: Option<TargetsSpec>,
     thresholds: Option<ThresholdSpec>,
     capacity: Option<CapacitySpec>,
+    change: Option<ChangeSpec>,
     /// Land-class overrides: code → C, N, J or W.
     classes: Option<BTreeMap<String, String>>,
 }
@@ -109,6 +135,7 @@ pub struct Job {
     crs: Option<Crs>,
     thresholds: Thresholds,
     yields: YieldTable,
+    change: ChangeRules,
     classes: LandClassTable,
     layers: Vec<(LayerRole, LayerSpec)>,
     /// Each layer's `crs` and `towgs84`, parsed when the job is loaded.
@@ -242,6 +269,7 @@ fn layer_list(l: LayerSpecs) -> Vec<(LayerRole, LayerSpec)> {
         (LayerRole::Landuse, l.landuse),
     ];
     for (role, spec) in [
+        (LayerRole::LandusePrevious, l.landuse_previous),
         (LayerRole::BasicFarmland, l.basic_farmland),
         (LayerRole::Approvals, l.approvals),
         (LayerRole::Supplements, l.supplements),
@@ -417,6 +445,7 @@ impl Job {
             None => YieldTable::default(),
         };
         let classes = classes(file.classes.unwrap_or_default())?;
+        let change = change_rules(file.change.unwrap_or_default())?;
         let kinds = kinds(file.layers.approvals.as_ref().and_then(|a| a.kinds.clone()))?;
         let mut layers = layer_list(file.layers);
         let mut datums = BTreeMap::new();
@@ -447,6 +476,7 @@ impl Job {
             crs,
             thresholds,
             yields,
+            change,
             classes,
             layers,
             datums,
@@ -550,7 +580,12 @@ impl Job {
         }
         if let Some(l) = take(LayerRole::Landuse) {
             let f = fields(&l, LayerRole::Landuse)?;
+            county.village_names = village_names(&l, &f);
             county.landuse = self.parcels(l, &f, &mut issues);
+        }
+        if let Some(l) = take(LayerRole::LandusePrevious) {
+            let f = fields(&l, LayerRole::LandusePrevious)?;
+            county.landuse_previous = Some(self.parcels(l, &f, &mut issues));
         }
         if let Some(mut l) = take(LayerRole::BasicFarmland) {
             // Overlapping basic farmland would count its overlap twice in every PBF number.
@@ -596,6 +631,7 @@ impl Job {
             crs,
             thresholds: self.thresholds,
             yields: self.yields.clone(),
+            change: self.change,
         };
         Ok((county, settings, issues))
     }
@@ -687,6 +723,11 @@ impl Job {
                         weighs_capacity && class.category == LandCategory::Cultivated,
                         issues,
                     ),
+                    village: f
+                        .value(a, "location")
+                        .as_text()
+                        .map(|t| t.trim().chars().take(VILLAGE_CODE_LEN).collect())
+                        .filter(|t: &String| !t.is_empty()),
                     geometry: feature.geometry,
                 })
             })
@@ -805,6 +846,29 @@ fn dated(
 }
 
 /// The XZQDM values as read (empty where missing: the preflight refuses that).
+/// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
+const VILLAGE_CODE_LEN: usize = 12;
+
+/// Village names (ZLDWMC) by village code, the first name met for each code.
+fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    if f.column("location_name").is_none() {
+        return names;
+    }
+    for feature in &layer.features {
+        let code = f.value(&feature.attrs, "location").as_text();
+        let name = f.value(&feature.attrs, "location_name").as_text();
+        if let (Some(code), Some(name)) = (code, name) {
+            let code: String = code.trim().chars().take(VILLAGE_CODE_LEN).collect();
+            let name = name.trim();
+            if !code.is_empty() && !name.is_empty() {
+                names.entry(code).or_insert_with(|| name.to_string());
+            }
+        }
+    }
+    names
+}
+
 fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
     layer
         .features

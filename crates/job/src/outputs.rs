@@ -7,9 +7,8 @@ use anyhow::{Context, Result};
 use redline_geom::DataIssue;
 use redline_ingest::Format;
 use redline_report::{
-    balance_csv, layer_bytes, pbf_loss_features, pbf_loss_geojson, report_html, report_json,
-    township_features, townships_csv, townships_geojson, violation_features, violations_geojson,
-    write_atomic, JobEcho, OutputSet,
+    balance_csv, layer_bytes, layer_geojson, output_layers, report_html, report_json,
+    townships_csv, write_atomic, JobEcho, OutputSet,
 };
 use std::path::{Path, PathBuf};
 
@@ -140,29 +139,19 @@ fn write_layers(dir: &Path, run: &Run, format: LayerFormat) -> Result<()> {
         LayerFormat::GeoParquet => Some(Format::GeoParquet),
         LayerFormat::FlatGeobuf => Some(Format::FlatGeobuf),
     };
-    if let Some(format) = columnar {
-        let layers = [
-            ("townships", township_features(county, outcome)),
-            ("violations", violation_features(outcome)),
-            ("pbf_loss", pbf_loss_features(outcome)),
-        ];
-        for (name, features) in layers {
-            let bytes = layer_bytes(format, name, features, crs)
-                .with_context(|| format!("encoding the {name} layer"))?;
-            write(dir, &format!("{name}.{}", format.extension()), &bytes)?;
-        }
-        return Ok(());
-    }
-    let files = [
-        (
-            "townships.geojson",
-            townships_geojson(county, outcome, crs)?,
-        ),
-        ("violations.geojson", violations_geojson(outcome, crs)?),
-        ("pbf_loss.geojson", pbf_loss_geojson(outcome, crs)?),
-    ];
-    for (name, text) in files {
-        write(dir, name, text.as_bytes())?;
+    for (name, features) in output_layers(county, outcome) {
+        let (file, bytes) = match columnar {
+            Some(format) => (
+                format!("{name}.{}", format.extension()),
+                layer_bytes(format, name, features, crs)
+                    .with_context(|| format!("encoding the {name} layer"))?,
+            ),
+            None => (
+                format!("{name}.geojson"),
+                layer_geojson(name, features, crs)?.into_bytes(),
+            ),
+        };
+        write(dir, &file, &bytes)?;
     }
     Ok(())
 }

@@ -107,6 +107,7 @@ pub(crate) fn township_balance(
 ) -> Balance {
     let LandusePieces {
         county,
+        parcels,
         pieces,
         near: piece_near,
         landuse,
@@ -125,7 +126,7 @@ pub(crate) fn township_balance(
     under.dedup();
     for k in under {
         let piece = &pieces[k];
-        let parcel = &county.landuse[piece.source];
+        let parcel = &parcels[piece.source];
         if parcel.category != LandCategory::Cultivated {
             continue;
         }
@@ -168,6 +169,7 @@ mod tests {
             crs: redline_geom::Crs::from_epsg(4529).unwrap(),
             thresholds: Thresholds::default(),
             yields: YieldTable::default(),
+            change: Default::default(),
         }
     }
 

@@ -66,7 +66,7 @@ fn share(
     pbf_layer: &[crate::model::BasicFarmland],
 ) -> Share {
     let LandusePieces {
-        county,
+        parcels,
         code,
         pieces,
         landuse,
@@ -96,8 +96,8 @@ fn share(
         if planar <= SLIVER_M2 {
             continue;
         }
-        let (gross, net) = gross_net(county, landuse, piece.source, planar);
-        let parcel = &county.landuse[piece.source];
+        let (gross, net) = gross_net(parcels, landuse, piece.source, planar);
+        let parcel = &parcels[piece.source];
         match parcel.category {
             LandCategory::Cultivated => {
                 p.cultivated += net;

@@ -2,15 +2,18 @@
 //! neighbourhood and the prepared land-use layer they were cut from — one struct instead of
 //! the same five arguments to every family.
 
-use crate::model::County;
+use crate::model::{County, Parcel};
 use crate::pieces::Piece;
 use crate::prepared::{Near, Prepared};
 
 /// One township's land-use pieces, as the families see them.
 #[derive(Clone, Copy)]
 pub(crate) struct LandusePieces<'p, 'a> {
-    /// The county model (parcel attributes by piece source).
+    /// The county model.
     pub county: &'p County,
+    /// The parcels the pieces were cut from (attributes by piece source): the current land
+    /// use, or the previous vintage where a family measures the land as it was.
+    pub parcels: &'p [Parcel],
     /// The township's code (for the output pieces).
     pub code: &'p str,
     /// Its land-use pieces, in land-use layer order.

@@ -6,7 +6,7 @@
 //! costs one addition per piece. Only a township whose sums disagree pays for finding where:
 //! the gaps as the township minus the union of its pieces, the overlaps as pairs of pieces.
 
-use crate::model::{County, Township};
+use crate::model::{Parcel, Township};
 use crate::pieces::Piece;
 use geo::{Area, BooleanOps, InteriorPoint, MultiPolygon};
 use redline_geom::{DataIssue, IssueKind};
@@ -14,7 +14,7 @@ use redline_geom::{DataIssue, IssueKind};
 /// The discrepancy below which a township counts as covered: 1 m² plus 1e-7 of its area.
 /// Clipping snaps intersection points to a grid, so pieces sum to their parcels to about 1e-9
 /// (docs/metrics.md §6); a real gap or overlap of a square metre is reported.
-fn tolerance(area: f64) -> f64 {
+pub(crate) fn tolerance(area: f64) -> f64 {
     1.0 + 1e-7 * area
 }
 
@@ -30,7 +30,12 @@ pub(crate) fn pieces_by_parcel(pieces: &[Piece]) -> Vec<(usize, f64)> {
 /// Land-use parcels that lie partly or wholly outside every township (the 三调 rule: inside
 /// XZQ): one data issue for the layer, with how many, how much and the first few ids. Their
 /// outside parts count nowhere, so a county's totals would quietly miss them.
-pub(crate) fn outside_issue(county: &County, planar: &[f64], held: &[f64]) -> Option<DataIssue> {
+pub(crate) fn outside_issue(
+    parcels: &[Parcel],
+    layer: &str,
+    planar: &[f64],
+    held: &[f64],
+) -> Option<DataIssue> {
     let outside: Vec<(usize, f64)> = planar
         .iter()
         .zip(held)
@@ -45,17 +50,17 @@ pub(crate) fn outside_issue(county: &County, planar: &[f64], held: &[f64]) -> Op
     let first: Vec<&str> = outside
         .iter()
         .take(5)
-        .map(|(k, _)| county.landuse[*k].id.as_str())
+        .map(|(k, _)| parcels[*k].id.as_str())
         .collect();
     Some(DataIssue {
         file: String::new(),
-        layer: "landuse".into(),
+        layer: layer.into(),
         feature: None,
         id: None,
         field: None,
         kind: IssueKind::Gap,
         message: format!(
-            "{} land-use parcels lie partly or wholly outside the townships, {area:.2} m² \
+            "{} {layer} parcels lie partly or wholly outside the townships, {area:.2} m² \
              (planar) in all, which no township counts (first: {})",
             outside.len(),
             first.join(", ")
@@ -63,9 +68,18 @@ pub(crate) fn outside_issue(county: &County, planar: &[f64], held: &[f64]) -> Op
     })
 }
 
-/// Data issues for the gaps and overlaps of the land-use coverage in one township.
+/// A land-use layer (either vintage) as the coverage checks name it.
+#[derive(Clone, Copy)]
+pub(crate) struct Coverage<'a> {
+    /// Its parcels.
+    pub parcels: &'a [Parcel],
+    /// Its role name (`landuse`, `landuse_previous`).
+    pub layer: &'static str,
+}
+
+/// Data issues for the gaps and overlaps of a land-use coverage in one township.
 pub(crate) fn coverage_issues(
-    county: &County,
+    coverage: Coverage,
     town: &Township,
     pieces: &[Piece],
 ) -> Vec<DataIssue> {
@@ -74,11 +88,12 @@ pub(crate) fn coverage_issues(
     if (covered - area).abs() <= tolerance(area) {
         return Vec::new();
     }
-    let mut issues = overlaps(county, town, pieces);
-    issues.extend(gaps(town, pieces, area));
+    let mut issues = overlaps(coverage, town, pieces);
+    issues.extend(gaps(coverage.layer, town, pieces, area));
     if issues.is_empty() {
         // Gaps and overlaps that each stay under the tolerance but add up past it.
         issues.push(issue(
+            coverage.layer,
             town,
             IssueKind::Gap,
             None,
@@ -91,10 +106,16 @@ pub(crate) fn coverage_issues(
     issues
 }
 
-fn issue(town: &Township, kind: IssueKind, id: Option<String>, message: String) -> DataIssue {
+fn issue(
+    layer: &str,
+    town: &Township,
+    kind: IssueKind,
+    id: Option<String>,
+    message: String,
+) -> DataIssue {
     DataIssue {
         file: String::new(),
-        layer: "landuse".into(),
+        layer: layer.into(),
         feature: None,
         id,
         field: None,
@@ -104,15 +125,16 @@ fn issue(town: &Township, kind: IssueKind, id: Option<String>, message: String) 
 }
 
 /// Pairs of parcels that overlap inside the township.
-fn overlaps(county: &County, town: &Township, pieces: &[Piece]) -> Vec<DataIssue> {
+fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> Vec<DataIssue> {
     let geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|p| p.geometry.as_ref()).collect();
     let pairs = redline_index::overlapping_pairs(&geoms, 0.01);
-    let id = |k: usize| &county.landuse[pieces[k].source].id;
+    let id = |k: usize| &coverage.parcels[pieces[k].source].id;
     let mut issues: Vec<DataIssue> = pairs
         .iter()
         .take(LISTED_OVERLAPS)
         .map(|o| {
             issue(
+                coverage.layer,
                 town,
                 IssueKind::Overlap,
                 Some(id(o.b).clone()),
@@ -128,6 +150,7 @@ fn overlaps(county: &County, town: &Township, pieces: &[Piece]) -> Vec<DataIssue
     if pairs.len() > LISTED_OVERLAPS {
         let rest: f64 = pairs[LISTED_OVERLAPS..].iter().map(|o| o.area).sum();
         issues.push(issue(
+            coverage.layer,
             town,
             IssueKind::Overlap,
             None,
@@ -141,7 +164,7 @@ fn overlaps(county: &County, town: &Township, pieces: &[Piece]) -> Vec<DataIssue
 }
 
 /// The parts of the township no parcel covers: how many, how large, and where the largest is.
-fn gaps(town: &Township, pieces: &[Piece], area: f64) -> Option<DataIssue> {
+fn gaps(layer: &str, town: &Township, pieces: &[Piece], area: f64) -> Option<DataIssue> {
     let covered = geo::unary_union(pieces.iter().map(|p| p.geometry.as_ref()));
     let gaps = town.geometry.difference(&covered);
     let total = gaps.unsigned_area();
@@ -154,11 +177,12 @@ fn gaps(town: &Township, pieces: &[Piece], area: f64) -> Option<DataIssue> {
         .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     let at = largest.interior_point()?;
     Some(issue(
+        layer,
         town,
         IssueKind::Gap,
         None,
         format!(
-            "{} gaps in the land-use coverage, {total:.2} m² (planar) in all; the largest, \
+            "{} gaps in the {layer} coverage, {total:.2} m² (planar) in all; the largest, \
              {:.2} m², is at ({:.3}, {:.3}) in the working CRS",
             gaps.0.len(),
             largest.unsigned_area(),

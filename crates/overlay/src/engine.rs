@@ -3,12 +3,15 @@
 
 use crate::balance::{township_balance, SupplementShare};
 use crate::basic_farmland::{basic_farmland, PbfLoss};
+use crate::change::{township_change, Explained, UncoveredConstruction};
 use crate::context::{Cover, LandusePieces, LayerPieces};
-use crate::coverage::{coverage_issues, outside_issue, pieces_by_parcel};
-use crate::landuse::land_use;
+use crate::coverage::{
+    coverage_issues, outside_issue, pieces_by_parcel, tolerance as coverage_tolerance, Coverage,
+};
+use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
-use crate::model::{County, Settings};
-use crate::pieces::{Cells, Cutter, Tiles};
+use crate::model::{County, Settings, Township};
+use crate::pieces::{Cells, Cutter, Piece, Tiles};
 use crate::prepared::{AreaFailure, Near, Prepared};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
 use geo::MultiPolygon;
@@ -75,17 +78,27 @@ pub struct Outcome {
     pub county: Metrics,
     /// PBF pieces that are construction now, by township then ids.
     pub pbf_loss: Vec<PbfLoss>,
+    /// New construction since the previous vintage that no change patch and no approval
+    /// covers, by township then parcel id (empty without a previous vintage).
+    pub uncovered: Vec<UncoveredConstruction>,
     /// Notes for the report (skipped families, default tables).
     pub notes: Vec<String>,
     /// Seconds spent per stage, summed over the townships (townships run in parallel, so the sum
     /// can exceed the wall time):
-    /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, plus `prepare` and `judge`.
+    /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, `change` (with a previous
+    /// vintage), plus `prepare` and `judge`.
     pub stage_seconds: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// The layers of a run, prepared once.
 struct PreparedLayers<'a> {
     landuse: Prepared<'a>,
+    /// The previous vintage, when the job has it.
+    previous: Option<Prepared<'a>>,
+    /// Every change patch, whatever its date, and every approval in force by the period's
+    /// end, of any kind: what explains new construction between the vintages.
+    all_patches: Near<'a>,
+    all_approvals: Near<'a>,
     pbf: Option<Prepared<'a>>,
     supplements: Option<Prepared<'a>>,
     changes: Option<Prepared<'a>>,
@@ -138,19 +151,39 @@ pub fn run_with_progress(
     let mut parts: Vec<Vec<PatchPart>> = Vec::new();
     let mut issues = Vec::new();
     let mut held = vec![0.0; county.landuse.len()];
-    for (m, losses, p, stages, (coverage, pieces)) in results {
-        issues.extend(coverage);
-        for (parcel, planar) in pieces {
+    let mut uncovered = Vec::new();
+    let previous_count = county.landuse_previous.as_ref().map_or(0, Vec::len);
+    let mut held_previous = vec![0.0; previous_count];
+    for r in results {
+        issues.extend(r.issues);
+        for (parcel, planar) in r.held {
             held[parcel] += planar;
         }
-        for (k, v) in stages.0 {
+        for (parcel, planar) in r.held_previous {
+            held_previous[parcel] += planar;
+        }
+        for (k, v) in r.stages.0 {
             *stage_seconds.entry(k).or_insert(0.0) += v;
         }
-        townships.push(m);
-        pbf_loss.extend(losses);
-        parts.push(p);
+        townships.push(r.metrics);
+        pbf_loss.extend(r.losses);
+        parts.push(r.parts);
+        uncovered.extend(r.uncovered);
     }
-    issues.extend(outside_issue(county, &layers.landuse.planar, &held));
+    issues.extend(outside_issue(
+        &county.landuse,
+        "landuse",
+        &layers.landuse.planar,
+        &held,
+    ));
+    if let (Some(parcels), Some(p)) = (&county.landuse_previous, &layers.previous) {
+        issues.extend(outside_issue(
+            parcels,
+            "landuse_previous",
+            &p.planar,
+            &held_previous,
+        ));
+    }
     let judging = std::time::Instant::now();
     let (patches, violations) = judge(county, settings, &mut townships, &parts);
     stage_seconds.insert("judge", judging.elapsed().as_secs_f64());
@@ -188,6 +221,7 @@ pub fn run_with_progress(
         townships,
         county: county_row,
         pbf_loss,
+        uncovered,
         patches,
         violations,
         issues: {
@@ -207,6 +241,15 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         Some(&official),
         settings,
     )?;
+    let previous = county
+        .landuse_previous
+        .as_ref()
+        .map(|parcels| {
+            let official: Vec<Option<f64>> = parcels.iter().map(|p| p.official_area).collect();
+            let geoms = parcels.iter().map(|p| &p.geometry).collect();
+            Prepared::new("landuse_previous", geoms, Some(&official), settings)
+        })
+        .transpose()?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
     let other = Settings {
         area: if settings.area == AreaMethod::Planar {
@@ -277,8 +320,23 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
             .map(|a| &a.geometry)
             .collect(),
     );
+    let previous_given = previous.is_some();
+    let patches_or_none = |on: bool| {
+        let all = county.changes.as_deref().unwrap_or_default();
+        Near::new(all.iter().filter(|_| on).map(|c| &c.geometry).collect())
+    };
+    let all_approvals = Near::new(
+        in_force
+            .iter()
+            .filter(|_| previous_given)
+            .map(|a| &a.geometry)
+            .collect(),
+    );
     Ok(PreparedLayers {
         landuse,
+        previous,
+        all_patches: patches_or_none(previous_given),
+        all_approvals,
         pbf,
         supplements,
         changes,
@@ -328,15 +386,19 @@ impl Stages {
     }
 }
 
-/// One township's metrics, PBF losses, patch parts, stage times, and its coverage issues with
-/// the planar area of its land-use pieces by parcel.
-type TownshipResult = (
-    Metrics,
-    Vec<PbfLoss>,
-    Vec<PatchPart>,
-    Stages,
-    (Vec<DataIssue>, Vec<(usize, f64)>),
-);
+/// What one township gives the county: its metrics, PBF losses, patch parts, uncovered new
+/// construction, stage times, coverage issues, and the planar area of its pieces by parcel of
+/// each vintage.
+struct TownshipResult {
+    metrics: Metrics,
+    losses: Vec<PbfLoss>,
+    parts: Vec<PatchPart>,
+    uncovered: Vec<UncoveredConstruction>,
+    stages: Stages,
+    issues: Vec<DataIssue>,
+    held: Vec<(usize, f64)>,
+    held_previous: Vec<(usize, f64)>,
+}
 
 fn township(
     county: &County,
@@ -358,18 +420,51 @@ fn township(
     };
     let landuse = &layers.landuse;
     let (pieces, clipped) = cutter.pieces(landuse);
-    let coverage = (
-        coverage_issues(county, town, &pieces),
-        pieces_by_parcel(&pieces),
-    );
+    let current = Coverage {
+        parcels: &county.landuse,
+        layer: "landuse",
+    };
+    let mut issues = coverage_issues(current, town, &pieces);
+    let held = pieces_by_parcel(&pieces);
     let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
     let township = LandusePieces {
         county,
+        parcels: &county.landuse,
         code: &town.code,
         pieces: &pieces,
         near: &piece_near,
         landuse,
     };
+    // The previous vintage, when given, is the land as it was before the period: what
+    // conversions debit and what change patches newly took.
+    let previous_pieces = layers
+        .previous
+        .as_ref()
+        .map_or_else(Vec::new, |p| cutter.pieces(p).0);
+    let previous_near = Near::new(
+        previous_pieces
+            .iter()
+            .map(|x| x.geometry.as_ref())
+            .collect(),
+    );
+    let previous = match (&layers.previous, &county.landuse_previous) {
+        (Some(prepared), Some(parcels)) => {
+            let coverage = Coverage {
+                parcels,
+                layer: "landuse_previous",
+            };
+            issues.extend(coverage_issues(coverage, town, &previous_pieces));
+            Some(LandusePieces {
+                parcels,
+                pieces: &previous_pieces,
+                near: &previous_near,
+                landuse: prepared,
+                ..township
+            })
+        }
+        _ => None,
+    };
+    let base = previous.as_ref().unwrap_or(&township);
     stages.lap("cut", &mut clock);
     let targets = county.targets.get(&town.code).copied().unwrap_or_default();
     let mut m = Metrics {
@@ -379,9 +474,10 @@ fn township(
         clipped,
         ..Default::default()
     };
-    m.landuse = land_use(county, &pieces, landuse);
+    m.landuse = land_use(&county.landuse, &pieces, landuse);
     m.landuse.cultivated_target = targets.cultivated;
     m.landuse.finish();
+    m.villages = by_village(&county.landuse, &pieces, landuse);
     stages.lap("landuse", &mut clock);
     let mut losses = Vec::new();
     let pbf_pieces = layers
@@ -408,7 +504,7 @@ fn township(
                 .collect()
         });
         m.balance = Some(township_balance(
-            &township,
+            base,
             settings,
             &town.geometry,
             &layers.conversions,
@@ -426,10 +522,60 @@ fn township(
             legal: &layers.legal,
             other: &layers.other_cover,
         };
-        township_parts(&township, &patches, &pbf, &cover)
+        township_parts(base, &patches, &pbf, &cover)
     });
     stages.lap("violations", &mut clock);
-    (m, losses, parts, stages, coverage)
+    let mut uncovered = Vec::new();
+    if let Some(previous) = &previous {
+        let explained = Explained {
+            patches: &layers.all_patches,
+            approvals: &layers.all_approvals,
+        };
+        let (change, found, matched) =
+            township_change(&township, previous, &settings.change, &explained);
+        issues.extend(vintages_mismatch(town, &pieces, &previous_pieces, matched));
+        m.change = Some(change);
+        uncovered = found;
+        stages.lap("change", &mut clock);
+    }
+    TownshipResult {
+        metrics: m,
+        losses,
+        parts,
+        uncovered,
+        stages,
+        issues,
+        held,
+        held_previous: pieces_by_parcel(&previous_pieces),
+    }
+}
+
+/// The two vintages must cover the same ground for the matrix to hold every square metre: a
+/// data issue when the area they share differs from either vintage's pieces by more than the
+/// coverage tolerance.
+fn vintages_mismatch(
+    town: &Township,
+    current: &[Piece],
+    previous: &[Piece],
+    matched: f64,
+) -> Option<DataIssue> {
+    let sum = |p: &[Piece]| p.iter().map(|x| x.planar).sum::<f64>();
+    let (now, before) = (sum(current), sum(previous));
+    let off = (now - matched).abs().max((before - matched).abs());
+    (off > coverage_tolerance(now)).then(|| DataIssue {
+        file: String::new(),
+        layer: "landuse_previous".into(),
+        feature: None,
+        id: None,
+        field: None,
+        kind: IssueKind::Gap,
+        message: format!(
+            "in township {} {}: the two vintages share {matched:.2} m² (planar) of the current \
+             land use's {now:.2} m² and the previous one's {before:.2} m²; the transition \
+             matrix misses the difference",
+            town.code, town.name
+        ),
+    })
 }
 
 /// Verdicts per patch from its parts in every township, then the townships' §5.4 numbers.

@@ -2,14 +2,20 @@
 //! field-ridge deduction, and the retention ratio.
 
 use crate::metrics::{GrossNet, LandUse};
-use crate::model::County;
+use crate::model::Parcel;
 use crate::pieces::Piece;
 use crate::prepared::Prepared;
 use redline_geom::LandCategory;
+use std::collections::BTreeMap;
 
 /// Gross and net area of a piece of parcel `k`.
-pub(crate) fn gross_net(county: &County, landuse: &Prepared, k: usize, planar: f64) -> (f64, f64) {
-    let parcel = &county.landuse[k];
+pub(crate) fn gross_net(
+    parcels: &[Parcel],
+    landuse: &Prepared,
+    k: usize,
+    planar: f64,
+) -> (f64, f64) {
+    let parcel = &parcels[k];
     let gross = planar * landuse.scale[k];
     let net = if parcel.category == LandCategory::Cultivated {
         gross * (1.0 - parcel.deduction)
@@ -19,12 +25,16 @@ pub(crate) fn gross_net(county: &County, landuse: &Prepared, k: usize, planar: f
     (gross, net)
 }
 
-pub(crate) fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) -> LandUse {
+pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared) -> LandUse {
     let mut lu = LandUse::default();
     for piece in pieces {
-        let parcel = &county.landuse[piece.source];
-        let (gross, net) = gross_net(county, landuse, piece.source, piece.planar);
+        let parcel = &parcels[piece.source];
+        let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
         lu.total += gross;
+        *lu.by_class.entry(parcel.code.clone()).or_default() += net;
+        if gross > net {
+            *lu.by_class.entry(crate::change::RIDGE.into()).or_default() += gross - net;
+        }
         let group = lu.by_group.entry(first_level(&parcel.code)).or_default();
         group.gross += gross;
         group.net += net;
@@ -58,4 +68,26 @@ pub(crate) fn land_use(county: &County, pieces: &[Piece], landuse: &Prepared) ->
 /// than a panic.
 fn first_level(code: &str) -> String {
     code.chars().take(2).collect()
+}
+
+/// Net area by village (the first 12 characters of ZLDWDM; `""` where a parcel has none) and
+/// second-level class, the deducted ridges under 1203: the rows of the 汇总表.
+pub(crate) fn by_village(
+    parcels: &[Parcel],
+    pieces: &[Piece],
+    landuse: &Prepared,
+) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let mut villages: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for piece in pieces {
+        let parcel = &parcels[piece.source];
+        let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
+        let row = villages
+            .entry(parcel.village.clone().unwrap_or_default())
+            .or_default();
+        *row.entry(parcel.code.clone()).or_default() += net;
+        if gross > net {
+            *row.entry(crate::change::RIDGE.into()).or_default() += gross - net;
+        }
+    }
+    villages
 }

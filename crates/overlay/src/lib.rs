@@ -23,6 +23,7 @@
 //!     official_area: None,
 //!     deduction: 0.1,
 //!     grade: None,
+//!     village: None,
 //!     geometry: square(50.0, 0.0, 100.0),
 //! });
 //! let settings = Settings {
@@ -31,6 +32,7 @@
 //!     crs: Crs::from_epsg(4529).unwrap(),
 //!     thresholds: Thresholds::default(),
 //!     yields: YieldTable::default(),
+//!     change: ChangeRules::default(),
 //! };
 //! let outcome = run(&county, &settings, "example").unwrap();
 //! // Half the parcel lies in the township: 5 000 m² gross, 4 500 m² net of field ridges.
@@ -43,6 +45,7 @@
 
 mod balance;
 mod basic_farmland;
+mod change;
 mod clip;
 mod context;
 mod coverage;
@@ -56,12 +59,13 @@ mod violations;
 
 pub use balance::{Balance, Ledger};
 pub use basic_farmland::PbfLoss;
+pub use change::{ClassSide, Flows, InOut, UncoveredConstruction, VintageChange, RIDGE};
 pub use clip::intersect_with_large as clip_intersection;
 pub use engine::{run, run_with_progress, Outcome, PatchVerdict, ViolationPiece};
 pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
 pub use model::{
-    Approval, ApprovalKind, BasicFarmland, Change, County, Date, Parcel, Period, Settings,
-    Supplement, Targets, Thresholds, Township, YieldTable,
+    Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, County, Date, Parcel, Period,
+    Settings, Supplement, Targets, Thresholds, Township, YieldTable,
 };
 pub use prepared::AreaFailure;
 pub use violations::{Verdict, Violations};

@@ -26,6 +26,9 @@ pub struct LandUse {
     pub by_group: BTreeMap<String, GrossNet>,
     /// By cultivated sub-class (`0101`, `0102`, `0103`).
     pub cultivated_by_class: BTreeMap<String, GrossNet>,
+    /// Net area by second-level class code as in the data; the deducted ridges of cultivated
+    /// land count as `1203`.
+    pub by_class: BTreeMap<String, f64>,
     /// Agricultural land (农用地), net: cultivated net + other agricultural + deducted ridges.
     pub agricultural: f64,
     /// Construction land (建设用地).
@@ -48,6 +51,9 @@ impl LandUse {
     pub(crate) fn add(&mut self, o: &LandUse) {
         for (k, v) in &o.by_group {
             self.by_group.entry(k.clone()).or_default().add(v);
+        }
+        for (k, v) in &o.by_class {
+            *self.by_class.entry(k.clone()).or_default() += v;
         }
         for (k, v) in &o.cultivated_by_class {
             self.cultivated_by_class
@@ -124,6 +130,11 @@ pub struct Metrics {
     pub balance: Option<crate::balance::Balance>,
     /// §5.4, when the job has change patches.
     pub violations: Option<crate::violations::Violations>,
+    /// The vintage comparison, when the job has the previous land use.
+    pub change: Option<crate::change::VintageChange>,
+    /// Net area by village and second-level class (township rows only; the county row leaves
+    /// it empty).
+    pub villages: BTreeMap<String, BTreeMap<String, f64>>,
     /// Land-use parcels cut into this township's pieces.
     pub pieces: usize,
     /// Of those, pieces that needed exact clipping.
@@ -167,6 +178,9 @@ impl Metrics {
             }
             if let Some(v) = &t.violations {
                 c.violations.get_or_insert_with(Default::default).add(v);
+            }
+            if let Some(v) = &t.change {
+                c.change.get_or_insert_with(Default::default).add(v);
             }
             c.pieces += t.pieces;
             c.clipped += t.clipped;

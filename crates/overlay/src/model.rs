@@ -92,6 +92,8 @@ pub struct Parcel {
     pub deduction: f64,
     /// Quality grade 1–15 (GDDB), when given.
     pub grade: Option<u8>,
+    /// The village (村) it lies in: the first 12 characters of ZLDWDM, when given.
+    pub village: Option<String>,
     /// Geometry.
     pub geometry: MultiPolygon<f64>,
 }
@@ -221,8 +223,12 @@ pub struct Targets {
 pub struct County {
     /// Townships.
     pub townships: Vec<Township>,
-    /// Land-use parcels (a coverage).
+    /// Land-use parcels (a coverage): the current vintage.
     pub landuse: Vec<Parcel>,
+    /// The previous vintage of the land-use survey, when the job has it (年度变更).
+    pub landuse_previous: Option<Vec<Parcel>>,
+    /// Village names (ZLDWMC) by 12-character village code, where the land use gives them.
+    pub village_names: std::collections::BTreeMap<String, String>,
     /// Basic farmland, when the job has the layer.
     pub basic_farmland: Option<Vec<BasicFarmland>>,
     /// Approvals, when the job has the layer.
@@ -243,6 +249,9 @@ impl County {
         // Stable parallel sorts: ties (duplicate ids) keep their input order.
         use rayon::slice::ParallelSliceMut;
         self.landuse.par_sort_by(|a, b| a.id.cmp(&b.id));
+        if let Some(v) = self.landuse_previous.as_mut() {
+            v.par_sort_by(|a, b| a.id.cmp(&b.id));
+        }
         if let Some(v) = self.basic_farmland.as_mut() {
             v.par_sort_by(|a, b| a.id.cmp(&b.id));
         }
@@ -324,6 +333,36 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// Grain capacity per grade.
     pub yields: YieldTable,
+    /// What the vintage comparison counts (docs/change.md).
+    pub change: ChangeRules,
+}
+
+/// The debatable choices of the vintage comparison's 进出平衡 ledger and its cross-check
+/// (docs/change.md), set in the job's `[change]` table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChangeRules {
+    /// Count 1202 设施农用地 as other agricultural land (自然资发〔2021〕166号 names
+    /// 农业设施建设用地 beside forest, grassland and garden): default true.
+    pub facility_land: bool,
+    /// Count the K codes (可调整地类: 0201K, 0202K, 0203K, 0204K, 0301K, 0302K, 0307K,
+    /// 0404K, 1104K) as other agricultural land: default true.
+    pub adjustable: bool,
+    /// Count 1203 田坎 — ridge parcels and changes of the deduction coefficient — in the
+    /// ledger: default false (a new coefficient is a survey correction, not a land change).
+    pub ridges: bool,
+    /// New construction smaller than this (m²) is not listed as uncovered (default 1).
+    pub min_uncovered_m2: f64,
+}
+
+impl Default for ChangeRules {
+    fn default() -> Self {
+        ChangeRules {
+            facility_land: true,
+            adjustable: true,
+            ridges: false,
+            min_uncovered_m2: 1.0,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ pub(crate) fn township_parts(
     cover: &Cover,
 ) -> Vec<PatchPart> {
     let LandusePieces {
-        county,
+        parcels,
         pieces,
         near: piece_near,
         landuse,
@@ -118,7 +118,7 @@ pub(crate) fn township_parts(
                 .map(|k| &pieces[k])
                 .filter(|n| n.geometry.intersects(p))
             {
-                let parcel = &county.landuse[piece.source];
+                let parcel = &parcels[piece.source];
                 if parcel.category == LandCategory::Construction {
                     continue;
                 }

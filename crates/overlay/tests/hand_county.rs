@@ -48,6 +48,7 @@ fn parcel(
         official_area: None,
         deduction,
         grade,
+        village: None,
         geometry,
     }
 }
@@ -294,6 +295,7 @@ fn county() -> County {
         supplements: Some(supplements),
         changes: Some(changes),
         targets,
+        ..Default::default()
     }
 }
 
@@ -307,6 +309,7 @@ fn settings() -> Settings {
         crs: Crs::from_epsg(4529).unwrap(),
         thresholds: Thresholds::default(),
         yields: YieldTable::default(),
+        change: Default::default(),
     }
 }
 

@@ -157,6 +157,42 @@ pub fn pbf_loss_features(outcome: &Outcome) -> Features {
         .collect()
 }
 
+/// New construction since the previous vintage that no change patch and no approval covers.
+pub fn uncovered_features(outcome: &Outcome) -> Features {
+    outcome
+        .uncovered
+        .iter()
+        .map(|u| {
+            let mut p = Map::new();
+            p.insert("township".into(), json!(u.township));
+            p.insert("landuse_id".into(), json!(u.landuse_id));
+            p.insert("class".into(), json!(u.class));
+            p.insert("previous_classes".into(), json!(u.previous.join(",")));
+            p.insert("area_m2".into(), round(u.area, 2));
+            (redline_geom::valid_for_output(u.geometry.clone(), None), p)
+        })
+        .collect()
+}
+
+/// The output layers of a run, by name: townships, violations, pbf_loss, and — with a previous
+/// vintage — uncovered_construction. Every format writes this list.
+pub fn output_layers(county: &County, outcome: &Outcome) -> Vec<(&'static str, Features)> {
+    let mut layers = vec![
+        ("townships", township_features(county, outcome)),
+        ("violations", violation_features(outcome)),
+        ("pbf_loss", pbf_loss_features(outcome)),
+    ];
+    if county.landuse_previous.is_some() {
+        layers.push(("uncovered_construction", uncovered_features(outcome)));
+    }
+    layers
+}
+
+/// A layer as a GeoJSON FeatureCollection in lon/lat.
+pub fn layer_geojson(name: &str, features: Features, crs: &Crs) -> Result<String, TransformError> {
+    lonlat_collection(name, features, crs)
+}
+
 /// `features` moved from the working CRS to lon/lat.
 pub(crate) fn lonlat_features(features: Features, crs: &Crs) -> Result<Features, TransformError> {
     let t = to_wgs84(crs)?;

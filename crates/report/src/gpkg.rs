@@ -1,8 +1,9 @@
-//! `layers.gpkg` (feature `gdal`): the three output layers — townships, violations, pbf_loss —
+//! `layers.gpkg` (feature `gdal`): the output layers — townships, violations, pbf_loss and, with
+//! a previous vintage, uncovered_construction —
 //! in one GeoPackage for ArcGIS and QGIS users, in the working CRS (not lon/lat like the GeoJSON
 //! files), with the same fields.
 
-use crate::geojson::{pbf_loss_features, township_features, violation_features, Features};
+use crate::geojson::{output_layers, Features};
 use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
 use gdal::DriverManager;
@@ -33,11 +34,7 @@ fn create_gpkg(path: &Path, county: &County, outcome: &Outcome, crs: &Crs) -> Re
         Some(code) => Some(SpatialRef::from_epsg(code).map_err(|e| e.to_string())?),
         None => None,
     };
-    let layers = [
-        ("townships", township_features(county, outcome)),
-        ("violations", violation_features(outcome)),
-        ("pbf_loss", pbf_loss_features(outcome)),
-    ];
+    let layers = output_layers(county, outcome);
     let mut transaction = dataset.start_transaction().map_err(|e| e.to_string())?;
     for (name, features) in layers {
         write_layer(&mut transaction, name, srs.as_ref(), &features)

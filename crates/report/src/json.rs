@@ -4,14 +4,15 @@
 
 use redline_geom::DataIssue;
 use redline_overlay::{
-    Balance, GrossNet, LandUse, Ledger, Metrics, Outcome, Pbf, Settings, Violations,
+    Balance, Flows, GrossNet, LandUse, Ledger, Metrics, Outcome, Pbf, Settings, VintageChange,
+    Violations,
 };
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The version of report.json's layout (`schema/report.schema.json`): the major number changes
 /// when a key is removed or changes meaning, the minor when keys are added.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// What the report repeats of the job.
 pub struct JobEcho<'a> {
@@ -64,6 +65,7 @@ fn gross_net(map: &BTreeMap<String, GrossNet>, keys: &BTreeSet<String>) -> Value
 struct ClassKeys {
     groups: BTreeSet<String>,
     cultivated: BTreeSet<String>,
+    classes: BTreeSet<String>,
 }
 
 impl ClassKeys {
@@ -78,6 +80,7 @@ impl ClassKeys {
         ClassKeys {
             groups: with(&GROUPS, &county.by_group),
             cultivated: with(&CULTIVATED, &county.cultivated_by_class),
+            classes: county.by_class.keys().cloned().collect(),
         }
     }
 }
@@ -86,6 +89,7 @@ fn land_use(l: &LandUse, keys: &ClassKeys) -> Value {
     json!({
         "by_group": gross_net(&l.by_group, &keys.groups),
         "cultivated_by_class": gross_net(&l.cultivated_by_class, &keys.cultivated),
+        "by_class": areas(&l.by_class, &keys.classes),
         "agricultural_m2": m2(l.agricultural),
         "construction_m2": m2(l.construction),
         "unused_m2": m2(l.unused),
@@ -94,6 +98,61 @@ fn land_use(l: &LandUse, keys: &ClassKeys) -> Value {
         "cultivated_net_m2": m2(l.cultivated_net),
         "cultivated_target_m2": opt_m2(l.cultivated_target),
         "retention_ratio": ratio(l.retention_ratio),
+    })
+}
+
+/// `{key: m²}` with every key of `keys` present (zeros where the map lacks it).
+fn areas<'k>(map: &BTreeMap<String, f64>, keys: impl IntoIterator<Item = &'k String>) -> Value {
+    Value::Object(
+        keys.into_iter()
+            .map(|k| (k.clone(), m2(map.get(k).copied().unwrap_or(0.0))))
+            .collect(),
+    )
+}
+
+fn flows(f: &Flows) -> Value {
+    json!({
+        "construction_m2": m2(f.construction),
+        "other_agri_m2": m2(f.other_agri),
+        "unused_m2": m2(f.unused),
+    })
+}
+
+/// The vintage comparison: the matrix keyed `FROM>TO` (non-zero cells only), the flows of
+/// cultivated land and the 进出平衡 ledger.
+fn change(c: &VintageChange) -> Value {
+    let mut transitions: BTreeMap<String, f64> = BTreeMap::new();
+    for ((from, to), area) in &c.transitions {
+        *transitions
+            .entry(format!("{}>{}", from.code, to.code))
+            .or_default() += area;
+    }
+    let transitions: Map<String, Value> = transitions
+        .into_iter()
+        .filter(|(_, a)| (a * 100.0).round() != 0.0)
+        .map(|(k, a)| (k, m2(a)))
+        .collect();
+    let groups: Vec<String> = GROUPS.iter().map(|g| g.to_string()).collect();
+    json!({
+        "transitions": transitions,
+        "cultivated_previous_m2": m2(c.cultivated_previous),
+        "cultivated_current_m2": m2(c.cultivated_current),
+        "cultivated_out_m2": m2(c.cultivated_out()),
+        "cultivated_in_m2": m2(c.cultivated_in()),
+        "net_change_m2": m2(c.net_change()),
+        "out": flows(&c.out),
+        "in": flows(&c.inflow),
+        "out_by_group": areas(&c.out_by_group, &groups),
+        "in_by_group": areas(&c.in_by_group, &groups),
+        "in_out": {
+            "out_m2": m2(c.in_out.out),
+            "in_m2": m2(c.in_out.inflow),
+            "balance_m2": m2(c.in_out.balance()),
+            "deficit": c.in_out.deficit(),
+        },
+        "new_construction_m2": m2(c.new_construction),
+        "uncovered_construction_m2": m2(c.uncovered),
+        "uncovered_construction_count": c.uncovered_count,
     })
 }
 
@@ -164,6 +223,7 @@ fn metrics(m: &Metrics, keys: &ClassKeys) -> Value {
         "basic_farmland": m.pbf.as_ref().map_or(Value::Null, pbf),
         "balance": m.balance.as_ref().map_or(Value::Null, balance),
         "violations": m.violations.as_ref().map_or(Value::Null, violations),
+        "change": m.change.as_ref().map_or(Value::Null, change),
         "pieces": m.pieces,
         "clipped_pieces": m.clipped,
     })
@@ -195,12 +255,22 @@ pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> St
                 "min_illegal_m2": t.min_illegal_m2,
             },
             "yield_kg_per_mu": {"per_grade": s.yields.per_grade, "is_default": s.yields.is_default},
+            "change": {
+                "facility_land": s.change.facility_land,
+                "adjustable": s.change.adjustable,
+                "ridges": s.change.ridges,
+                "min_uncovered_m2": s.change.min_uncovered_m2,
+            },
             "text": job.text,
         },
         "county": metrics(&outcome.county, &keys),
         "townships": outcome.townships.iter().map(|m| metrics(m, &keys)).collect::<Vec<_>>(),
         "pbf_loss": outcome.pbf_loss.iter().map(|l| json!({
             "township": l.township, "pbf_id": l.pbf_id, "landuse_id": l.landuse_id, "class": l.class, "area_m2": m2(l.area)
+        })).collect::<Vec<_>>(),
+        "uncovered_construction": outcome.uncovered.iter().map(|u| json!({
+            "township": u.township, "landuse_id": u.landuse_id, "class": u.class,
+            "previous_classes": u.previous, "area_m2": m2(u.area),
         })).collect::<Vec<_>>(),
         "patches": outcome.patches.iter().map(|p| json!({
             "id": p.id, "verdict": p.verdict.name(), "townships": p.townships,

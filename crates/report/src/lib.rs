@@ -34,8 +34,8 @@ pub use atomic::write_atomic;
 pub use columnar::{layer_bytes, ColumnarError};
 pub use csv::{balance_csv, townships_csv, Lang};
 pub use geojson::{
-    pbf_loss_features, pbf_loss_geojson, to_wgs84, township_features, townships_geojson,
-    violation_features, violations_geojson, Features,
+    layer_geojson, output_layers, pbf_loss_features, pbf_loss_geojson, to_wgs84, township_features,
+    townships_geojson, uncovered_features, violation_features, violations_geojson, Features,
 };
 #[cfg(feature = "gdal")]
 pub use gpkg::write_gpkg;

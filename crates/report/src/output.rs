@@ -39,6 +39,10 @@ pub const OUTPUT_FILES: &[&str] = &[
     "townships.fgb",
     "violations.fgb",
     "pbf_loss.fgb",
+    "uncovered_construction.geojson",
+    "uncovered_construction.parquet",
+    "uncovered_construction.fgb",
+    "汇总表.xlsx",
     "layers.gpkg",
 ];
 
