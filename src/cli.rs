@@ -165,6 +165,10 @@ pub struct SynthArgs {
     /// Layer format: geojson, geojsonseq, shp, geoparquet or fgb.
     #[arg(long, default_value = "geojson")]
     pub format: String,
+    /// Also write last year's land use (landuse_previous) for the 年度变更 comparison; landuse
+    /// is then this year's, changed by the year's conversions and change patches.
+    #[arg(long)]
+    pub previous_vintage: bool,
 }
 
 /// A layer file and how to read it.

@@ -47,6 +47,7 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Exit> {
         townships: 11,
         seed: 1,
         format: redline_synth::Format::GeoJson,
+        previous: true,
     };
     redline_synth::generate(&config, &data)
         .with_context(|| format!("writing the demo county to {}", data.display()))?;

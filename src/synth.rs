@@ -13,6 +13,7 @@ pub(crate) fn run(args: &SynthArgs) -> Result<Exit> {
         townships: args.townships,
         seed: args.seed,
         format,
+        previous: args.previous_vintage,
     };
     let started = Instant::now();
     let summary = generate(&config, &args.output)
@@ -29,6 +30,12 @@ pub(crate) fn run(args: &SynthArgs) -> Result<Exit> {
         summary.changes,
         started.elapsed().as_secs_f64()
     );
+    if args.previous_vintage {
+        eprintln!(
+            "the current vintage has {} parcels more than the previous one (cut by the year's changes)",
+            summary.changed_parcels
+        );
+    }
     for file in &summary.files {
         let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         out!("{:>12}  {}", size, file.display());

@@ -20,6 +20,10 @@ pub struct Config {
     pub seed: u64,
     /// The layers' file format.
     pub format: Format,
+    /// Also write the previous vintage of the land use (`landuse_previous`): `landuse` is then
+    /// the current vintage, changed from it by the year's conversions and change patches,
+    /// some 非粮化, some land brought back to cultivation and some unreported construction.
+    pub previous: bool,
 }
 
 /// What was generated.
@@ -39,6 +43,8 @@ pub struct Summary {
     pub supplements: usize,
     /// Change patches.
     pub changes: usize,
+    /// Parcels the current vintage has beyond the previous one's (cut by the year's changes).
+    pub changed_parcels: usize,
     /// Share of the parcels' area that is cultivated.
     pub cultivated_share: f64,
     /// Every file written, main files first.
@@ -104,16 +110,23 @@ const CHANGE_FIELDS: &[FieldDef] = &[
     number("JCMJ", 16, 2),
 ];
 
+/// Where a parcel is: its first vertex (for the slope and grade fields) and its ZLDWDM.
+struct Site {
+    at: Coord<f64>,
+    zldwdm: String,
+}
+
 /// Township, village and land class of a cell: what parcels are made of.
 type CellKey = (u16, u16, &'static str);
 
 /// A vertical run under way in a thin column: first row, length, its cells' key.
 type OpenRun = (usize, usize, CellKey);
 
-/// The two parcel layers and the running area totals.
+/// The parcel layers and the running area totals (no basic farmland in the current-vintage
+/// pass: it is drawn from the previous vintage).
 struct ParcelOut {
     dltb: LayerWriter,
-    pbf: LayerWriter,
+    pbf: Option<LayerWriter>,
     cultivated: f64,
     total: f64,
 }
@@ -198,10 +211,20 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
     g.summary.townships = plan.towns.len();
     g.summary.villages = plan.village_count();
     g.write_townships().map_err(io(dir))?;
-    g.write_parcels().map_err(io(dir))?;
+    let base = if config.previous {
+        "landuse_previous"
+    } else {
+        "landuse"
+    };
+    g.write_parcels(base).map_err(io(dir))?;
     g.write_approvals().map_err(io(dir))?;
     g.write_supplements().map_err(io(dir))?;
     g.write_changes().map_err(io(dir))?;
+    if config.previous {
+        g.write_unreported();
+        g.current = Some(Current::new(std::mem::take(&mut g.regions)));
+        g.write_parcels("landuse").map_err(io(dir))?;
+    }
     g.write_targets().map_err(io(dir))?;
     g.write_job().map_err(io(dir))?;
     Ok(g.summary)
@@ -217,7 +240,65 @@ struct Generator<'a> {
     totals: Vec<Totals>,
     /// Conversion approvals: centre, radius, dated on or before the period's end.
     conversions: Vec<(Coord<f64>, f64)>,
+    /// What the year changed (with a previous vintage): regions and the class they became.
+    regions: Vec<(MultiPolygon<f64>, &'static str)>,
+    /// The current-vintage pass, when under way.
+    current: Option<Current>,
     summary: Summary,
+}
+
+/// The current-vintage pass: the year's changes, indexed, and the parcel counters.
+struct Current {
+    regions: Vec<(MultiPolygon<f64>, &'static str)>,
+    index: rstar::RTree<
+        rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>,
+    >,
+    /// Parcels of the previous vintage met so far (the same order as its pass).
+    met: usize,
+    /// Parcels written so far.
+    written: usize,
+}
+
+impl Current {
+    fn new(regions: Vec<(MultiPolygon<f64>, &'static str)>) -> Current {
+        use geo::BoundingRect;
+        let boxes = regions
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (g, _))| {
+                let r = g.bounding_rect()?;
+                Some(rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners(
+                        [r.min().x, r.min().y],
+                        [r.max().x, r.max().y],
+                    ),
+                    k,
+                ))
+            })
+            .collect();
+        Current {
+            regions,
+            index: rstar::RTree::bulk_load(boxes),
+            met: 0,
+            written: 0,
+        }
+    }
+
+    /// The regions whose box meets `g`'s, in the order they were made.
+    fn around(&self, g: &MultiPolygon<f64>) -> Vec<usize> {
+        use geo::BoundingRect;
+        let Some(r) = g.bounding_rect() else {
+            return Vec::new();
+        };
+        let envelope = rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        let mut found: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|b| b.data)
+            .collect();
+        found.sort_unstable();
+        found
+    }
 }
 
 /// The period the synthetic data is dated around.
@@ -240,6 +321,8 @@ impl<'a> Generator<'a> {
             classes: LandClassTable::builtin(),
             totals: vec![Totals::default(); plan.towns.len()],
             conversions: Vec::new(),
+            regions: Vec::new(),
+            current: None,
             summary: Summary::default(),
         }
     }
@@ -280,10 +363,14 @@ impl<'a> Generator<'a> {
 
     /// Land use and basic farmland, row by row: horizontal runs of like cells in every row,
     /// vertical runs in thin columns (ditches and field roads), kept open across rows.
-    fn write_parcels(&mut self) -> std::io::Result<()> {
+    fn write_parcels(&mut self, name: &str) -> std::io::Result<()> {
+        let pbf = match self.current {
+            Some(_) => None,
+            None => Some(self.writer("basic_farmland", "YJJBNTTB", PBF_FIELDS)?),
+        };
         let mut out = ParcelOut {
-            dltb: self.writer("landuse", "DLTB", DLTB_FIELDS)?,
-            pbf: self.writer("basic_farmland", "YJJBNTTB", PBF_FIELDS)?,
+            dltb: self.writer(name, "DLTB", DLTB_FIELDS)?,
+            pbf,
             cultivated: 0.0,
             total: 0.0,
         };
@@ -297,13 +384,16 @@ impl<'a> Generator<'a> {
                 self.parcel(&mut out, Lattice::column_run(i, j0, j0 + len - 1), key)?;
             }
         }
+        self.finish(out.dltb)?;
+        let Some(pbf) = out.pbf else {
+            return Ok(());
+        };
         self.summary.cultivated_share = if out.total > 0.0 {
             out.cultivated / out.total
         } else {
             0.0
         };
-        self.finish(out.dltb)?;
-        self.finish(out.pbf)
+        self.finish(pbf)
     }
 
     /// Township, village and class of a cell, or `None` outside the county.
@@ -377,12 +467,76 @@ impl<'a> Generator<'a> {
         path: Vec<(usize, usize)>,
         (town, village, code): CellKey,
     ) -> std::io::Result<()> {
-        let s = self.config.seed;
-        let n = self.summary.parcels;
+        let n = match self.current.as_mut() {
+            Some(c) => {
+                c.met += 1;
+                c.met - 1
+            }
+            None => self.summary.parcels,
+        };
         let ring = self.lattice.ring(&path);
-        let (cx, cy) = (ring[0].x, ring[0].y);
         let geometry = MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]);
-        let tbmj = (self.ellipsoidal(&geometry) * 100.0).round() / 100.0;
+        let site = Site {
+            at: geometry.0[0].exterior().0[0],
+            zldwdm: self.plan.zldwdm(town, village),
+        };
+        if self.current.is_some() {
+            return self.changed_parcel(out, n, geometry, code, &site);
+        }
+        let id = format!("{COUNTY_CODE}{:012}", n + 1);
+        let values = self.dltb_values(id, code, &geometry, &site);
+        let cultivated = self.is(code, LandCategory::Cultivated);
+        let (tbmj, kcxs) = match (&values[3], &values[4]) {
+            (Val::Num(t), Val::Num(k)) => (*t, *k),
+            _ => (0.0, 0.0),
+        };
+        out.dltb.write(&geometry, &values)?;
+        out.total += tbmj;
+        if cultivated {
+            out.cultivated += tbmj;
+        }
+        self.summary.parcels += 1;
+        let totals = &mut self.totals[town as usize];
+        if cultivated {
+            totals.cultivated_net += tbmj * (1.0 - kcxs);
+        }
+        // Basic farmland: most cultivated parcels, with identical geometry; a few parcels that
+        // are garden, forest or construction now (the losses a bureau must act on).
+        let draw = rng::unit(self.config.seed, 52, n as i64, 0);
+        let loss_class = matches!(code, "0201" | "0204" | "0301" | "0702" | "1202" | "0601");
+        let Some(pbf) = out.pbf.as_mut() else {
+            return Ok(());
+        };
+        if (cultivated && draw < 0.8) || (loss_class && draw < 0.06) {
+            let bsm = format!("{COUNTY_CODE}JB{:010}", self.summary.basic_farmland + 1);
+            pbf.write(
+                &geometry,
+                &[Val::Text(bsm), Val::Text(code.to_string()), Val::Num(tbmj)],
+            )?;
+            self.summary.basic_farmland += 1;
+            totals.pbf += tbmj;
+        }
+        Ok(())
+    }
+
+    fn is(&self, code: &str, category: LandCategory) -> bool {
+        self.classes
+            .get(code)
+            .is_some_and(|c| c.category == category)
+    }
+
+    /// A parcel's 三调 attributes: BSM, DLBM, DLMC, TBMJ (ellipsoidal, to the cm²), KCXS
+    /// (paddy 0.03, dry land by slope), KCMJ, ZLDWDM, GDDB (cultivated land only).
+    fn dltb_values(
+        &mut self,
+        id: String,
+        code: &str,
+        geometry: &MultiPolygon<f64>,
+        site: &Site,
+    ) -> [Val; 8] {
+        let s = self.config.seed;
+        let (cx, cy) = (site.at.x, site.at.y);
+        let tbmj = (self.ellipsoidal(geometry) * 100.0).round() / 100.0;
         let class = self.classes.get(code);
         let cultivated = class.is_some_and(|c| c.category == LandCategory::Cultivated);
         let slope = noise(s, 50, cx, cy, 3000.0);
@@ -396,40 +550,84 @@ impl<'a> Generator<'a> {
         } else {
             Val::Null
         };
-        let values = [
-            Val::Text(format!("{COUNTY_CODE}{:012}", n + 1)),
+        [
+            Val::Text(id),
             Val::Text(code.to_string()),
             Val::Text(class.map_or_else(String::new, |c| c.name.clone())),
             Val::Num(tbmj),
             Val::Num(kcxs),
             Val::Num((tbmj * kcxs * 100.0).round() / 100.0),
-            Val::Text(self.plan.zldwdm(town, village)),
+            Val::Text(site.zldwdm.clone()),
             grade,
-        ];
-        out.dltb.write(&geometry, &values)?;
-        out.total += tbmj;
-        if cultivated {
-            out.cultivated += tbmj;
+        ]
+    }
+
+    /// A parcel of the current vintage: the previous parcel `n`, perhaps wholly changed (非粮化,
+    /// or brought back to cultivation), then cut by the year's regions; the part left keeps the
+    /// parcel's id, the cut parts get new ones.
+    fn changed_parcel(
+        &mut self,
+        out: &mut ParcelOut,
+        n: usize,
+        geometry: MultiPolygon<f64>,
+        code: &'static str,
+        site: &Site,
+    ) -> std::io::Result<()> {
+        use geo::BooleanOps;
+        let draw = rng::unit(self.config.seed, 53, n as i64, 0);
+        let restorable = matches!(code, "0201" | "0204" | "0301" | "0305" | "0307" | "1104")
+            || code.ends_with('K');
+        let code = if self.is(code, LandCategory::Cultivated) && draw < 0.012 {
+            ["0201", "0301", "1104"][n % 3]
+        } else if restorable && draw < 0.03 {
+            "0103"
+        } else {
+            code
+        };
+        let mut rest = geometry;
+        let mut parts = Vec::new();
+        if !self.is(code, LandCategory::Construction) {
+            let current = self.current.as_ref().expect("the current-vintage pass");
+            for k in current.around(&rest) {
+                let (region, became) = &current.regions[k];
+                let taken = rest.intersection(region);
+                if taken.unsigned_area() < 1.0 {
+                    continue;
+                }
+                rest = rest.difference(region);
+                parts.push((taken, *became));
+            }
         }
-        self.summary.parcels += 1;
-        let totals = &mut self.totals[town as usize];
-        if cultivated {
-            totals.cultivated_net += tbmj * (1.0 - kcxs);
+        if !rest.0.is_empty() {
+            parts.insert(0, (rest, code));
         }
-        // Basic farmland: most cultivated parcels, with identical geometry; a few parcels that
-        // are garden, forest or construction now (the losses a bureau must act on).
-        let draw = rng::unit(s, 52, n as i64, 0);
-        let loss_class = matches!(code, "0201" | "0204" | "0301" | "0702" | "1202" | "0601");
-        if (cultivated && draw < 0.8) || (loss_class && draw < 0.06) {
-            let bsm = format!("{COUNTY_CODE}JB{:010}", self.summary.basic_farmland + 1);
-            out.pbf.write(
-                &geometry,
-                &[Val::Text(bsm), Val::Text(code.to_string()), Val::Num(tbmj)],
-            )?;
-            self.summary.basic_farmland += 1;
-            totals.pbf += tbmj;
+        for (k, (g, code)) in parts.into_iter().enumerate() {
+            let id = if k == 0 {
+                format!("{COUNTY_CODE}{:012}", n + 1)
+            } else {
+                let extra = self.summary.parcels + self.summary.changed_parcels + 1;
+                self.summary.changed_parcels += 1;
+                format!("{COUNTY_CODE}{extra:012}")
+            };
+            let values = self.dltb_values(id, code, &g, site);
+            out.dltb.write(&g, &values)?;
+            if let Some(c) = self.current.as_mut() {
+                c.written += 1;
+            }
         }
         Ok(())
+    }
+
+    /// New construction that no change patch and no approval reports (possible 漏报), one blob
+    /// on cultivated land per township: the vintage comparison's cross-check finds them.
+    fn write_unreported(&mut self) {
+        let mut stream = Stream::new(self.config.seed, 85);
+        for _ in 0..self.plan.towns.len() {
+            if let Some(c) = self.find_cell(&mut stream, |code| code.starts_with("010")) {
+                let r = stream.range(30.0, 60.0);
+                self.regions.push((blob(&mut stream, c, r), "0702"));
+            }
+        }
     }
 
     /// A random cell inside the county whose class satisfies `want` (a few hundred tries).
@@ -488,10 +686,12 @@ impl<'a> Generator<'a> {
                     } else {
                         "土地征收"
                     };
-                    w.write(
-                        &blob(&mut stream, center, radius),
-                        &approval(kind, number, &date),
-                    )?;
+                    let geometry = blob(&mut stream, center, radius);
+                    w.write(&geometry, &approval(kind, number, &date))?;
+                    // Land converted this year is construction in the current vintage.
+                    if self.config.previous && date.starts_with(&YEAR.to_string()) {
+                        self.regions.push((geometry, "0702"));
+                    }
                 }
                 if stream.unit() < 0.35 {
                     number += 1;
@@ -620,6 +820,7 @@ impl<'a> Generator<'a> {
             } else {
                 date_in(&mut stream, YEAR - 1)
             };
+            let this_year = image_date.starts_with(&YEAR.to_string());
             let values = [
                 Val::Text(format!("{COUNTY_CODE}{YEAR}{count:05}")),
                 Val::Text(observed.into()),
@@ -627,6 +828,10 @@ impl<'a> Generator<'a> {
                 Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
             ];
             w.write(&geometry, &values)?;
+            // What the patch saw this year is in the current vintage.
+            if self.config.previous && this_year {
+                self.regions.push((geometry, observed));
+            }
         }
         self.summary.changes = count;
         self.finish(w)
@@ -651,7 +856,7 @@ impl<'a> Generator<'a> {
             .collect();
         let kinds = kinds.join(", ");
         let job = format!(
-            r#"# A synthetic county made by `redline synth --parcels {parcels} --townships {towns} --seed {seed}`.
+            r#"# A synthetic county made by `redline synth --parcels {parcels} --townships {towns} --seed {seed}{flag}`.
 name   = "合成县 {YEAR} 年度 (seed {seed})"
 period = {{ start = "{YEAR}-01-01", end = "{YEAR}-12-31" }}
 crs    = "EPSG:4529"
@@ -663,7 +868,7 @@ path = "townships.{ext}"
 
 [layers.landuse]
 path = "landuse.{ext}"
-
+{previous}
 [layers.basic_farmland]
 path = "basic_farmland.{ext}"
 
@@ -685,6 +890,16 @@ interview_ratio = 0.10
 accountability_ratio = 0.15
 min_illegal_m2 = 1.0
 "#,
+            previous = if self.config.previous {
+                format!("\n[layers.landuse_previous]\npath = \"landuse_previous.{ext}\"\n")
+            } else {
+                String::new()
+            },
+            flag = if self.config.previous {
+                " --previous-vintage"
+            } else {
+                ""
+            },
             parcels = self.config.parcels,
             towns = self.config.townships,
             seed = self.config.seed,

@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use redline_synth::{generate, Config, Format};
-//! let config = Config { parcels: 20_000, townships: 11, seed: 1, format: Format::GeoJson };
+//! let config = Config { parcels: 20_000, townships: 11, seed: 1, format: Format::GeoJson, previous: false };
 //! let summary = generate(&config, "county".as_ref()).unwrap();
 //! println!("{} parcels in {} townships", summary.parcels, summary.townships);
 //! ```
