@@ -32,8 +32,12 @@ fn check_job(args: &CheckArgs) -> Result<Exit> {
     let run = job.run(&options, &())?;
     let (county, issues) = (&run.county, &job.relative_issues(&run.issues));
     print_issues(args, issues)?;
+    let previous = county
+        .landuse_previous
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" ({} last year)", p.len()));
     let what = format!(
-        "{}: {} townships, {} land-use parcels",
+        "{}: {} townships, {} land-use parcels{previous}",
         args.layer.file.display(),
         county.townships.len(),
         county.landuse.len()

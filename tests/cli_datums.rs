@@ -41,6 +41,17 @@ fn demo_in_xian80(dir: &Path) {
     }
 }
 
+/// The pieces of two runs agree to 0.1 %: the current vintage's cut vertices lie within a
+/// micrometre of township borders, so a copy moved through a datum shift and back clips a few
+/// slivers of µm² differently (every area still agrees to 1e-8).
+fn same_pieces(a: &serde_json::Value, b: &serde_json::Value) {
+    let (x, y) = (
+        a["county"]["pieces"].as_f64().unwrap(),
+        b["county"]["pieces"].as_f64().unwrap(),
+    );
+    assert!((x - y).abs() <= 1e-3 * x, "pieces {x} vs {y}");
+}
+
 /// The demo county's layer names (its files are `NAME.geojson`).
 fn layer_names() -> impl Iterator<Item = &'static str> {
     redline_ingest::LayerRole::ALL.into_iter().map(|r| r.name())
@@ -98,7 +109,7 @@ fn a_xian80_county_needs_towgs84_and_then_matches_the_cgcs2000_run() {
         println!("{key}: CGCS2000 {x} m², via Xian 1980 {y} m²");
         assert!((x - y).abs() <= 1e-8 * x.abs(), "{key}: {x} vs {y}");
     }
-    assert_eq!(a["county"]["pieces"], b["county"]["pieces"]);
+    same_pieces(&a, &b);
 }
 
 #[test]
@@ -139,7 +150,7 @@ fn a_xian80_working_crs_needs_its_towgs84_for_the_lonlat_outputs() {
     let shrink = (x - y) / x;
     println!("{key}: CGCS2000 {x} m², Xian 1980 working CRS {y} m², {shrink:.3e} smaller");
     assert!((shrink - 4.55e-5).abs() < 2e-6, "{x} vs {y}: {shrink}");
-    assert_eq!(a["county"]["pieces"], b["county"]["pieces"]);
+    same_pieces(&a, &b);
     // The lon/lat outputs went through the shift: the county lies where the CGCS2000 run puts it.
     let lonlat = |dir: &Path| -> Vec<f64> {
         let text = std::fs::read_to_string(dir.join("out/townships.geojson")).unwrap();

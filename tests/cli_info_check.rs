@@ -170,7 +170,8 @@ fn check_a_whole_job() {
     let out = redline(&["check", dir.path().join("job.toml").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("11 townships, 20812 land-use parcels, 0 data issues"),
+        stderr(&out)
+            .contains("11 townships, 21533 land-use parcels (20812 last year), 0 data issues"),
         "{}",
         stderr(&out)
     );

@@ -8,7 +8,7 @@ use redline_geom::DataIssue;
 use redline_ingest::Format;
 use redline_report::{
     balance_csv, layer_bytes, layer_geojson, output_layers, report_html, report_json,
-    townships_csv, write_atomic, JobEcho, OutputSet,
+    summary_workbook, townships_csv, write_atomic, JobEcho, OutputSet,
 };
 use std::path::{Path, PathBuf};
 
@@ -96,6 +96,8 @@ pub fn write_outputs(
     for (name, text) in tables {
         write(&dir, name, text.as_bytes())?;
     }
+    let workbook = summary_workbook(county, outcome, settings).context("building 汇总表.xlsx")?;
+    write(&dir, "汇总表.xlsx", &workbook)?;
     write_layers(&dir, run, options.format)?;
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.

@@ -14,10 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 /// 1203 田坎: the deducted field ridges of cultivated land count as this class.
 pub const RIDGE: &str = "1203";
 
-/// Intersections at or below this area (m²) are rounding noise along shared edges (as in the
-/// basic-farmland family).
-const SLIVER_M2: f64 = 0.01;
-
 /// One side of a transition: a class code as in the data and what it counts as.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClassSide {
@@ -300,7 +296,9 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
             Some(b.geometry.intersection(piece.geometry.as_ref()))
         };
         let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
-        if planar <= SLIVER_M2 {
+        // Every overlap counts, however small: the matrix must hold every square metre of both
+        // vintages (slivers along shared edges are cells that round to nothing in report.json).
+        if planar <= 0.0 {
             continue;
         }
         out.matched += planar;

@@ -60,9 +60,10 @@ pub(crate) fn outside_issue(
         field: None,
         kind: IssueKind::Gap,
         message: format!(
-            "{} {layer} parcels lie partly or wholly outside the townships, {area:.2} m² \
+            "{} {} parcels lie partly or wholly outside the townships, {area:.2} m² \
              (planar) in all, which no township counts (first: {})",
             outside.len(),
+            noun(layer),
             first.join(", ")
         ),
     })
@@ -77,6 +78,21 @@ pub(crate) struct Coverage<'a> {
     pub layer: &'static str,
 }
 
+impl Coverage<'_> {
+    /// The layer in words, for messages.
+    fn noun(&self) -> &'static str {
+        noun(self.layer)
+    }
+}
+
+fn noun(layer: &str) -> &'static str {
+    if layer == "landuse_previous" {
+        "previous land-use"
+    } else {
+        "land-use"
+    }
+}
+
 /// Data issues for the gaps and overlaps of a land-use coverage in one township.
 pub(crate) fn coverage_issues(
     coverage: Coverage,
@@ -89,7 +105,7 @@ pub(crate) fn coverage_issues(
         return Vec::new();
     }
     let mut issues = overlaps(coverage, town, pieces);
-    issues.extend(gaps(coverage.layer, town, pieces, area));
+    issues.extend(gaps(coverage, town, pieces, area));
     if issues.is_empty() {
         // Gaps and overlaps that each stay under the tolerance but add up past it.
         issues.push(issue(
@@ -98,8 +114,9 @@ pub(crate) fn coverage_issues(
             IssueKind::Gap,
             None,
             format!(
-                "the land-use parcels cover {covered:.2} m² of the township's {area:.2} m² \
-                 (planar): small gaps or overlaps"
+                "the {} parcels cover {covered:.2} m² of the township's {area:.2} m² \
+                 (planar): small gaps or overlaps",
+                coverage.noun()
             ),
         ));
     }
@@ -164,7 +181,7 @@ fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> Vec<DataIs
 }
 
 /// The parts of the township no parcel covers: how many, how large, and where the largest is.
-fn gaps(layer: &str, town: &Township, pieces: &[Piece], area: f64) -> Option<DataIssue> {
+fn gaps(coverage: Coverage, town: &Township, pieces: &[Piece], area: f64) -> Option<DataIssue> {
     let covered = geo::unary_union(pieces.iter().map(|p| p.geometry.as_ref()));
     let gaps = town.geometry.difference(&covered);
     let total = gaps.unsigned_area();
@@ -177,14 +194,15 @@ fn gaps(layer: &str, town: &Township, pieces: &[Piece], area: f64) -> Option<Dat
         .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     let at = largest.interior_point()?;
     Some(issue(
-        layer,
+        coverage.layer,
         town,
         IssueKind::Gap,
         None,
         format!(
-            "{} gaps in the {layer} coverage, {total:.2} m² (planar) in all; the largest, \
+            "{} gaps in the {} coverage, {total:.2} m² (planar) in all; the largest, \
              {:.2} m², is at ({:.3}, {:.3}) in the working CRS",
             gaps.0.len(),
+            coverage.noun(),
             largest.unsigned_area(),
             at.x(),
             at.y()

@@ -29,6 +29,7 @@ mod html_map;
 mod html_scale;
 mod json;
 mod output;
+mod xlsx;
 
 pub use atomic::write_atomic;
 pub use columnar::{layer_bytes, ColumnarError};
@@ -42,3 +43,4 @@ pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio};
 pub use json::{issue_json, report_json, JobEcho, SCHEMA_VERSION};
 pub use output::{lock_path, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};
+pub use xlsx::summary_workbook;

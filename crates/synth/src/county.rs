@@ -255,8 +255,6 @@ struct Current {
     >,
     /// Parcels of the previous vintage met so far (the same order as its pass).
     met: usize,
-    /// Parcels written so far.
-    written: usize,
 }
 
 impl Current {
@@ -280,7 +278,6 @@ impl Current {
             regions,
             index: rstar::RTree::bulk_load(boxes),
             met: 0,
-            written: 0,
         }
     }
 
@@ -368,8 +365,13 @@ impl<'a> Generator<'a> {
             Some(_) => None,
             None => Some(self.writer("basic_farmland", "YJJBNTTB", PBF_FIELDS)?),
         };
+        let dltb = self.writer(name, "DLTB", DLTB_FIELDS)?;
         let mut out = ParcelOut {
-            dltb: self.writer(name, "DLTB", DLTB_FIELDS)?,
+            dltb: if self.current.is_some() {
+                dltb.fine_vertices()
+            } else {
+                dltb
+            },
             pbf,
             cultivated: 0.0,
             total: 0.0,
@@ -586,8 +588,11 @@ impl<'a> Generator<'a> {
         };
         let mut rest = geometry;
         let mut parts = Vec::new();
-        if !self.is(code, LandCategory::Construction) {
-            let current = self.current.as_ref().expect("the current-vintage pass");
+        if let Some(current) = self
+            .current
+            .as_ref()
+            .filter(|_| !self.is(code, LandCategory::Construction))
+        {
             for k in current.around(&rest) {
                 let (region, became) = &current.regions[k];
                 let taken = rest.intersection(region);
@@ -611,9 +616,6 @@ impl<'a> Generator<'a> {
             };
             let values = self.dltb_values(id, code, &g, site);
             out.dltb.write(&g, &values)?;
-            if let Some(c) = self.current.as_mut() {
-                c.written += 1;
-            }
         }
         Ok(())
     }

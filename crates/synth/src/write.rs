@@ -94,6 +94,9 @@ pub(crate) struct LayerWriter {
     shp: Option<ShpState>,
     count: usize,
     line: String,
+    /// GeoJSON vertices off the millimetre grid are written to the micrometre (see
+    /// [`LayerWriter::fine_vertices`]).
+    fine: bool,
 }
 
 struct ShpState {
@@ -155,6 +158,7 @@ impl LayerWriter {
             shp,
             count: 0,
             line: String::with_capacity(4096),
+            fine: false,
         })
     }
 
@@ -194,7 +198,16 @@ impl LayerWriter {
             shp: None,
             count: 0,
             line: String::new(),
+            fine: false,
         })
+    }
+
+    /// Writes the vertices a cut makes (off the millimetre grid) to the micrometre, so that the
+    /// pieces of a cut parcel still tile it to ~1e-10 of its area; vertices on the grid are
+    /// written as before.
+    pub fn fine_vertices(mut self) -> Self {
+        self.fine = true;
+        self
     }
 
     /// Writes one feature; `values` follow the layer's fields.
@@ -214,7 +227,7 @@ impl LayerWriter {
                 if self.format == Format::GeoJson && self.count > 0 {
                     self.line.push_str(",\n");
                 }
-                geojson_feature(&mut self.line, self.fields, geometry, values);
+                geojson_feature(&mut self.line, self.fields, geometry, values, self.fine);
                 if self.format == Format::GeoJsonSeq {
                     self.line.push('\n');
                 }
@@ -403,11 +416,23 @@ fn push_mm(out: &mut String, v: f64) {
     let _ = write!(out, "{sign}{}.{:03}", mm / 1000, mm % 1000);
 }
 
+/// A coordinate to the millimetre; with `fine`, one off the millimetre grid to the micrometre.
+fn push_coordinate(out: &mut String, v: f64, fine: bool) {
+    use std::fmt::Write as _;
+    let um = (v * 1e6).round() as i64;
+    if !fine || um % 1000 == 0 {
+        return push_mm(out, v);
+    }
+    let (sign, um) = if um < 0 { ("-", -um) } else { ("", um) };
+    let _ = write!(out, "{sign}{}.{:06}", um / 1_000_000, um % 1_000_000);
+}
+
 fn geojson_feature(
     out: &mut String,
     fields: &[FieldDef],
     geometry: &MultiPolygon<f64>,
     values: &[Val],
+    fine: bool,
 ) {
     use std::fmt::Write as _;
     out.push_str("{\"type\":\"Feature\",\"properties\":{");
@@ -430,9 +455,9 @@ fn geojson_feature(
     }
     out.push_str("},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":");
     redline_geom::push_multipolygon_coordinates(out, geometry, |o, c| {
-        push_mm(o, c.x);
+        push_coordinate(o, c.x, fine);
         o.push(',');
-        push_mm(o, c.y);
+        push_coordinate(o, c.y, fine);
     });
     out.push_str("}}");
 }
@@ -447,6 +472,23 @@ mod tests {
             let mut s = String::new();
             push_mm(&mut s, v);
             assert_eq!(s, format!("{v:.3}"), "{v}");
+        }
+    }
+
+    #[test]
+    fn fine_coordinates_keep_the_millimetre_grid_and_add_micrometres_off_it() {
+        for (v, fine) in [
+            (41_512_345.123, "41512345.123"),
+            (41_512_345.123_456_4, "41512345.123456"),
+            (-12.000_25, "-12.000250"),
+            (5_080_000.0, "5080000.000"),
+        ] {
+            let mut s = String::new();
+            push_coordinate(&mut s, v, true);
+            assert_eq!(s, fine, "{v}");
+            let mut coarse = String::new();
+            push_coordinate(&mut coarse, v, false);
+            assert_eq!(coarse, format!("{v:.3}"), "{v}");
         }
     }
 }

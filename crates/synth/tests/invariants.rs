@@ -331,11 +331,11 @@ fn the_current_vintage_tiles_the_same_county_and_the_previous_one_is_the_single_
             .sum::<f64>()
     };
     assert!(rel(planar(&current), planar(&previous)) < 1e-9);
-    // Where a region's edge crosses a parcel's, the new vertex is written to the millimetre:
-    // off the neighbour's straight edge by at most 0.5 mm, a sliver of a few cm² at most.
-    let overlaps = overlapping_pairs(&geoms(&current), 1e-6);
+    // Where a region's edge crosses a parcel's, the new vertex is written to the micrometre:
+    // off the neighbour's straight edge by at most 0.5 µm, a sliver of a few mm² at most.
+    let overlaps = overlapping_pairs(&geoms(&current), 1e-9);
     let largest = overlaps.iter().map(|o| o.area).fold(0.0, f64::max);
-    assert!(largest < 0.05, "{largest} m²");
+    assert!(largest < 1e-4, "{largest} m²");
     // Ids are unique, and some classes changed.
     let ids: HashSet<String> = (0..current.features.len())
         .map(|k| text(&current, k, "BSM"))
