@@ -122,6 +122,9 @@ fn execute(job: &Job, set: OutputSet, quiet: bool, options: &WriteOptions) -> Re
     let folder = write_outputs(job, &run, set, options)?;
     if !quiet {
         print_summary(&run.outcome.townships, &run.outcome.county, options.lang)?;
+        if let Some(c) = &run.outcome.county.change {
+            print_change(c, options.lang)?;
+        }
         eprintln!(
             "{} parcels, {} pieces ({} clipped), {} data issues; read {:.2} s, overlay {:.2} s; wrote {}",
             run.county.landuse.len(),
@@ -154,6 +157,38 @@ fn lpad(text: &str, width: usize) -> String {
 fn pad(text: &str, width: usize) -> String {
     let w = unicode_width::UnicodeWidthStr::width(text);
     format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The county's 年度变更 in one line (stdout, after the table).
+fn print_change(c: &redline_overlay::VintageChange, lang: Lang) -> Result<()> {
+    let ha = |v: f64| format!("{:.2}", m2_to_ha(v));
+    let signed = |v: f64| format!("{:+.2}", m2_to_ha(v));
+    if lang == Lang::Zh {
+        out!(
+            "年度变更: 耕地 {} → {} 公顷 (流出 {}, 流入 {}); 进出平衡 {} 公顷{}; 未报新增建设 {} 处 {} 公顷",
+            ha(c.cultivated_previous),
+            ha(c.cultivated_current),
+            ha(c.cultivated_out()),
+            ha(c.cultivated_in()),
+            signed(c.in_out.balance()),
+            if c.in_out.deficit() { " 缺口" } else { "" },
+            c.uncovered_count,
+            ha(c.uncovered)
+        );
+    } else {
+        out!(
+            "annual change: cultivated {} → {} ha (out {}, in {}); in/out balance {} ha{}; unreported construction {} pieces, {} ha",
+            ha(c.cultivated_previous),
+            ha(c.cultivated_current),
+            ha(c.cultivated_out()),
+            ha(c.cultivated_in()),
+            signed(c.in_out.balance()),
+            if c.in_out.deficit() { " deficit" } else { "" },
+            c.uncovered_count,
+            ha(c.uncovered)
+        );
+    }
+    Ok(())
 }
 
 fn print_summary(townships: &[Metrics], county: &Metrics, lang: Lang) -> Result<()> {

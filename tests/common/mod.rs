@@ -101,9 +101,11 @@ pub fn all_outputs(dir: &Path) -> String {
         "townships.geojson",
         "violations.geojson",
         "pbf_loss.geojson",
+        "uncovered_construction.geojson",
+        "汇总表.xlsx",
     ]
     .iter()
-    .map(|n| std::fs::read_to_string(dir.join("out").join(n)).unwrap())
+    .map(|n| String::from_utf8_lossy(&std::fs::read(dir.join("out").join(n)).unwrap()).into_owned())
     .collect::<Vec<_>>()
     .join("\n")
 }

@@ -396,7 +396,7 @@ impl Job {
     /// let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/job.toml");
     /// let job = redline_job::Job::load(demo.as_ref()).unwrap();
     /// assert_eq!(job.name, "合成县 2025 年度 (seed 1)");
-    /// assert_eq!(job.layer_count(), 6);
+    /// assert_eq!(job.layer_count(), 7); // two vintages of the land use
     /// ```
     pub fn load(path: &Path) -> Result<Job> {
         let text = std::fs::read_to_string(path)

@@ -128,15 +128,24 @@ fn headline(c: &Metrics, lang: Lang) -> String {
     .concat()
 }
 
-/// The legend: the colour classes of the current ratio and the overlays.
-fn legend(scale: &Scale, lang: Lang) -> String {
+/// The legend: the colour classes of the current ratio and the overlays (the unreported
+/// construction with a previous vintage).
+fn legend(scale: &Scale, lang: Lang, vintages: bool) -> String {
+    let uncovered = if vintages {
+        format!(
+            " <span class=\"key u\"></span>{}",
+            t(lang, "未报新增建设", "unreported construction")
+        )
+    } else {
+        String::new()
+    };
     let classes: String = COLOURS
         .iter()
         .zip(&scale.labels)
         .map(|(c, l)| format!("<span class=\"key\" style=\"background:{c}\"></span><span class=\"class\">{}</span> ", esc(l)))
         .collect();
     format!(
-        "<div class=\"legend\"><b id=\"legend-title\">{}</b>: <span id=\"legend-classes\">{classes}</span><span class=\"key none\"></span>{} <span class=\"key v\"></span>{} <span class=\"key p\"></span>{}</div>",
+        "<div class=\"legend\"><b id=\"legend-title\">{}</b>: <span id=\"legend-classes\">{classes}</span><span class=\"key none\"></span>{} <span class=\"key v\"></span>{} <span class=\"key p\"></span>{}{uncovered}</div>",
         scale.title,
         t(lang, "无数据", "no data"),
         t(lang, "违法占用", "illegal parts"),
@@ -144,8 +153,9 @@ fn legend(scale: &Scale, lang: Lang) -> String {
     )
 }
 
-/// The controls over the map: ratio choice, layer toggles, zoom buttons.
-fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang) -> String {
+/// The controls over the map: ratio choice, layer toggles (the unreported construction with a
+/// previous vintage), zoom buttons.
+fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang, vintages: bool) -> String {
     let options: String = MapRatio::ALL
         .iter()
         .zip(scales)
@@ -162,12 +172,17 @@ fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang) -> String {
         format!("<label><input type=\"checkbox\" data-layer=\"{id}\" checked> {label}</label>")
     };
     format!(
-        "<div class=\"controls\"><label>{} <select id=\"ratio\">{options}</select></label>{}{}{}{}<span class=\"zoom\"><button type=\"button\" data-zoom=\"in\" aria-label=\"zoom in\">+</button><button type=\"button\" data-zoom=\"out\" aria-label=\"zoom out\">−</button><button type=\"button\" data-zoom=\"reset\">{}</button></span></div>",
+        "<div class=\"controls\"><label>{} <select id=\"ratio\">{options}</select></label>{}{}{}{}{}<span class=\"zoom\"><button type=\"button\" data-zoom=\"in\" aria-label=\"zoom in\">+</button><button type=\"button\" data-zoom=\"out\" aria-label=\"zoom out\">−</button><button type=\"button\" data-zoom=\"reset\">{}</button></span></div>",
         t(lang, "着色", "colour by"),
         toggle("l-townships", t(lang, "乡镇", "townships")),
         toggle("l-labels", t(lang, "名称", "names")),
         toggle("l-violations", t(lang, "违法占用", "illegal parts")),
         toggle("l-pbf", t(lang, "基本农田损失", "PBF loss")),
+        if vintages {
+            toggle("l-uncovered", t(lang, "未报新增建设", "unreported construction"))
+        } else {
+            String::new()
+        },
         t(lang, "复位", "reset"),
     )
 }
@@ -212,13 +227,14 @@ pub fn report_html(
         title,
         lang,
         headline: headline(c, lang),
-        controls: controls(ratio, &scales, lang),
+        controls: controls(ratio, &scales, lang, c.change.is_some()),
         svg: map_svg(county, outcome, &frame, scale, lang),
         furniture: map_furniture(&frame, crs),
-        legend: legend(scale, lang),
+        legend: legend(scale, lang, c.change.is_some()),
         head,
         rows,
         county_row: table_row(c, lang),
+        change: crate::html_change::change_section(outcome, lang),
         scales_json: scales_json.to_string().replace("</", "<\\/"),
     }
     .render()
@@ -236,6 +252,8 @@ struct Page<'a> {
     head: String,
     rows: String,
     county_row: String,
+    /// The 年度变更 section (empty without a previous vintage).
+    change: String,
     scales_json: String,
 }
 
@@ -277,7 +295,7 @@ impl Page<'_> {
 <tfoot>
 {county_row}</tfoot></table>
 </section>
-<p class="footer"><small>redline {version} · {footer}</small></p>
+{change}<p class="footer"><small>redline {version} · {footer}</small></p>
 <script type="application/json" id="scales">{scales}</script>
 <script>
 {js}</script>
@@ -295,6 +313,7 @@ impl Page<'_> {
             head = self.head,
             rows = self.rows,
             county_row = self.county_row,
+            change = self.change,
             version = env!("CARGO_PKG_VERSION"),
             scales = self.scales_json,
             js = JS,

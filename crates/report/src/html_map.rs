@@ -173,6 +173,25 @@ pub(crate) fn map_svg(
         );
         overlay(&mut svg, "violation", &tip, &v.geometry, frame);
     }
+    if outcome.county.change.is_some() {
+        svg.push_str("</g>\n<g id=\"l-uncovered\">\n");
+        for u in &outcome.uncovered {
+            let tip = format!(
+                "{}\n{} {} · {} → {}\n{:.0} m²",
+                t(
+                    lang,
+                    "无卫片图斑、无批准文件的新增建设",
+                    "new construction without a change patch or an approval"
+                ),
+                t(lang, "图斑", "parcel"),
+                u.landuse_id,
+                u.previous.join(","),
+                u.class,
+                u.area
+            );
+            overlay(&mut svg, "uncovered", &tip, &u.geometry, frame);
+        }
+    }
     let _ = write!(svg, "</g>\n<g id=\"l-labels\">\n{labels}</g>\n</g>\n</svg>");
     svg
 }

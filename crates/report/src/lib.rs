@@ -25,6 +25,7 @@ mod geojson;
 #[cfg(feature = "gdal")]
 mod gpkg;
 mod html;
+mod html_change;
 mod html_map;
 mod html_scale;
 mod json;
