@@ -310,25 +310,15 @@ fn map_ratio_recolours_the_map_by_the_chosen_ratio() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("retention"));
 }
 
-#[test]
-fn printing_gives_two_a4_pages() {
-    let Some(chrome) = chromium() else {
-        eprintln!("skipped: no chromium on this machine (CI installs Debian's chromium)");
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    copy_demo(dir.path(), false);
-    run_in(dir.path(), &[]);
-    let pdf = dir.path().join("report.pdf");
+/// Prints `dir/out/report.html` to PDF with Chromium: its page count and how many pages are A4.
+fn printed_pages(chrome: &Path, dir: &Path) -> (usize, usize) {
+    let pdf = dir.join("report.pdf");
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(&chrome)
+    let out = Command::new(chrome)
         .args(chromium_args(profile.path()))
         .arg("--no-pdf-header-footer")
         .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!(
-            "file://{}",
-            dir.path().join("out/report.html").display()
-        ))
+        .arg(format!("file://{}", dir.join("out/report.html").display()))
         .output()
         .unwrap();
     let bytes = std::fs::read(&pdf)
@@ -339,13 +329,33 @@ fn printing_gives_two_a4_pages() {
         .match_indices("/Type /Page")
         .filter(|(at, _)| !text[at + 11..].starts_with('s'))
         .count();
-    assert_eq!(
-        pages, 2,
-        "the headline and map on one page, the table on the next"
+    (pages, text.match_indices("/MediaBox [0 0 594.9").count())
+}
+
+#[test]
+fn printing_gives_two_a4_pages_and_the_annual_change_after_them() {
+    let Some(chrome) = chromium() else {
+        eprintln!("skipped: no chromium on this machine (CI installs Debian's chromium)");
+        return;
+    };
+    // One vintage: the headline and map on one page, the table on the next.
+    let one = tempfile::tempdir().unwrap();
+    copy_demo(one.path(), false);
+    let job = one.path().join("job.toml");
+    let text = std::fs::read_to_string(&job).unwrap();
+    let single = text.replace(
+        "[layers.landuse_previous]\npath = \"landuse_previous.geojson\"\n",
+        "",
     );
-    let boxes: Vec<&str> = text
-        .match_indices("/MediaBox [0 0 594.9")
-        .map(|(_, m)| m)
-        .collect();
-    assert_eq!(boxes.len(), 2, "A4 pages");
+    assert_ne!(single, text);
+    std::fs::write(&job, single).unwrap();
+    run_in(one.path(), &[]);
+    assert_eq!(printed_pages(&chrome, one.path()), (2, 2), "two A4 pages");
+    // Two vintages: the 年度变更 section starts a third page (the unreported list may run on).
+    let two = tempfile::tempdir().unwrap();
+    copy_demo(two.path(), false);
+    run_in(two.path(), &[]);
+    let (pages, a4) = printed_pages(&chrome, two.path());
+    assert!((3..=4).contains(&pages), "{pages} pages");
+    assert_eq!(a4, pages, "A4 pages");
 }

@@ -136,6 +136,12 @@ impl<'a> Sheet<'a> {
             sheet.set_column_width(c as u16, width)?;
         }
         sheet.set_freeze_panes(3, 2)?;
+        // Printed on A4 landscape, one page wide, the header on every page.
+        sheet
+            .set_paper_size(9)
+            .set_landscape()
+            .set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(2, 2)?;
         Ok(Sheet {
             sheet,
             styles,
@@ -396,19 +402,43 @@ fn headers(names: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// A table with the county row and a row per township, for a family that `cells` reads from a
+/// row's metrics (`None`: the row has no such family).
+struct FamilySheet<'a> {
+    name: &'a str,
+    title: &'a str,
+    columns: &'a [&'a str],
+}
+
+impl FamilySheet<'_> {
+    fn write(
+        &self,
+        workbook: &mut Workbook,
+        styles: &Styles,
+        ctx: &Context,
+        cells: impl Fn(&Metrics) -> Option<Vec<Cell>>,
+    ) -> Result<(), XlsxError> {
+        let header = headers(self.columns);
+        let mut sheet = Sheet::new(workbook, styles, self.name, self.title, &ctx.note, &header)?;
+        for (level, m) in ctx.rows() {
+            if let Some(cells) = cells(m) {
+                sheet.row(level, &m.code, &m.name, &cells)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// 永久基本农田现状情况统计表.
 fn basic_farmland(
     workbook: &mut Workbook,
     styles: &Styles,
     ctx: &Context,
 ) -> Result<(), XlsxError> {
-    let mut sheet = Sheet::new(
-        workbook,
-        styles,
-        "永久基本农田",
-        "永久基本农田现状情况统计表",
-        &ctx.note,
-        &headers(&[
+    let sheet = FamilySheet {
+        name: "永久基本农田",
+        title: "永久基本农田现状情况统计表",
+        columns: &[
             "永久基本农田\n(公顷)",
             "其中：耕地\n(公顷)",
             "建设用地\n非农化(公顷)",
@@ -419,40 +449,31 @@ fn basic_farmland(
             "任务完成率",
             "永久基本农田\n(亩)",
             "其中：耕地\n(亩)",
-        ]),
-    )?;
-    for (level, m) in ctx.rows() {
-        let Some(p) = &m.pbf else { continue };
-        sheet.row(
-            level,
-            &m.code,
-            &m.name,
-            &[
-                Cell::Ha(p.area),
-                Cell::Ha(p.cultivated),
-                Cell::Ha(p.construction),
-                Cell::Ha(p.other_agri),
-                Cell::Ha(p.unused),
-                p.target.map_or(Cell::Text(String::new()), Cell::Ha),
-                Cell::Ratio(p.cultivated_ratio),
-                Cell::Ratio(p.task_ratio),
-                Cell::Mu(p.area),
-                Cell::Mu(p.cultivated),
-            ],
-        )?;
-    }
-    Ok(())
+        ],
+    };
+    sheet.write(workbook, styles, ctx, |m| {
+        let p = m.pbf.as_ref()?;
+        Some(vec![
+            Cell::Ha(p.area),
+            Cell::Ha(p.cultivated),
+            Cell::Ha(p.construction),
+            Cell::Ha(p.other_agri),
+            Cell::Ha(p.unused),
+            p.target.map_or(Cell::Text(String::new()), Cell::Ha),
+            Cell::Ratio(p.cultivated_ratio),
+            Cell::Ratio(p.task_ratio),
+            Cell::Mu(p.area),
+            Cell::Mu(p.cultivated),
+        ])
+    })
 }
 
 /// 耕地占补平衡 ledger.
 fn balance(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result<(), XlsxError> {
-    let mut sheet = Sheet::new(
-        workbook,
-        styles,
-        "占补平衡",
-        "耕地占补平衡情况表",
-        &ctx.note,
-        &headers(&[
+    let sheet = FamilySheet {
+        name: "占补平衡",
+        title: "耕地占补平衡情况表",
+        columns: &[
             "占用耕地\n数量(公顷)",
             "占用耕地\n其中水田(公顷)",
             "占用耕地\n产能(公斤)",
@@ -464,48 +485,41 @@ fn balance(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result<()
             "差额\n产能(公斤)",
             "差额\n数量(亩)",
             "是否平衡",
-        ]),
-    )?;
-    for (level, m) in ctx.rows() {
-        let Some(b) = &m.balance else { continue };
+        ],
+    };
+    sheet.write(workbook, styles, ctx, |m| {
+        let b = m.balance.as_ref()?;
         let (q, p, c) = b.net();
-        sheet.row(
-            level,
-            &m.code,
-            &m.name,
-            &[
-                Cell::Ha(b.debit.quantity),
-                Cell::Ha(b.debit.paddy),
-                Cell::Kg(b.debit.capacity),
-                Cell::Ha(b.credit.quantity),
-                Cell::Ha(b.credit.paddy),
-                Cell::Kg(b.credit.capacity),
-                Cell::Ha(q),
-                Cell::Ha(p),
-                Cell::Kg(c),
-                Cell::Mu(q),
-                Cell::YesNo(b.balanced()),
-            ],
-        )?;
-    }
-    Ok(())
+        Some(vec![
+            Cell::Ha(b.debit.quantity),
+            Cell::Ha(b.debit.paddy),
+            Cell::Kg(b.debit.capacity),
+            Cell::Ha(b.credit.quantity),
+            Cell::Ha(b.credit.paddy),
+            Cell::Kg(b.credit.capacity),
+            Cell::Ha(q),
+            Cell::Ha(p),
+            Cell::Kg(c),
+            Cell::Mu(q),
+            Cell::YesNo(b.balanced()),
+        ])
+    })
 }
+
+/// The verdicts of the 卫片 statistics, in their columns' order.
+const VERDICTS: [&str; 5] = ["existing", "legal", "other", "illegal", "partial"];
 
 /// 卫片执法 statistics.
 fn violations(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result<(), XlsxError> {
-    let verdicts = [
-        ("existing", "原有建设"),
-        ("legal", "合法"),
-        ("other", "其他"),
-        ("illegal", "违法"),
-        ("partial", "部分违法"),
-    ];
-    let mut names: Vec<String> = verdicts
-        .iter()
-        .map(|(_, n)| format!("图斑数\n{n}"))
-        .collect();
-    names.extend(
-        [
+    let sheet = FamilySheet {
+        name: "卫片执法",
+        title: "卫片执法检查统计表",
+        columns: &[
+            "图斑数\n原有建设",
+            "图斑数\n合法",
+            "图斑数\n其他",
+            "图斑数\n违法",
+            "图斑数\n部分违法",
             "新增建设占用耕地\n(公顷)",
             "违法占用耕地\n(公顷)",
             "违法占用永久基本农田\n(公顷)",
@@ -513,23 +527,13 @@ fn violations(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result
             "违法占用耕地比例",
             "约谈",
             "问责",
-        ]
-        .map(String::from),
-    );
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut sheet = Sheet::new(
-        workbook,
-        styles,
-        "卫片执法",
-        "卫片执法检查统计表",
-        &ctx.note,
-        &headers(&names),
-    )?;
-    for (level, m) in ctx.rows() {
-        let Some(v) = &m.violations else { continue };
-        let mut cells: Vec<Cell> = verdicts
+        ],
+    };
+    sheet.write(workbook, styles, ctx, |m| {
+        let v = m.violations.as_ref()?;
+        let mut cells: Vec<Cell> = VERDICTS
             .iter()
-            .map(|(k, _)| Cell::Count(v.patches.get(*k).copied().unwrap_or(0) as f64))
+            .map(|k| Cell::Count(v.patches.get(*k).copied().unwrap_or(0) as f64))
             .collect();
         cells.extend([
             Cell::Ha(v.new_construction_cultivated),
@@ -540,9 +544,8 @@ fn violations(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result
             Cell::YesNo(v.interview),
             Cell::YesNo(v.accountability),
         ]);
-        sheet.row(level, &m.code, &m.name, &cells)?;
-    }
-    Ok(())
+        Some(cells)
+    })
 }
 
 /// The county's transition matrix by class code: rows the previous vintage, columns the
@@ -639,13 +642,10 @@ fn transition_detail(
 
 /// 耕地进出平衡 and the flows of cultivated land.
 fn in_out(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result<(), XlsxError> {
-    let mut sheet = Sheet::new(
-        workbook,
-        styles,
-        "进出平衡",
-        "耕地流入流出及进出平衡情况表",
-        &ctx.note,
-        &headers(&[
+    let sheet = FamilySheet {
+        name: "进出平衡",
+        title: "耕地流入流出及进出平衡情况表",
+        columns: &[
             "上年耕地\n(公顷)",
             "本年耕地\n(公顷)",
             "耕地减少\n合计(公顷)",
@@ -662,35 +662,29 @@ fn in_out(workbook: &mut Workbook, styles: &Styles, ctx: &Context) -> Result<(),
             "进出平衡\n差额(公顷)",
             "进出平衡\n差额(亩)",
             "是否缺口",
-        ]),
-    )?;
-    for (level, m) in ctx.rows() {
-        let Some(c) = &m.change else { continue };
-        sheet.row(
-            level,
-            &m.code,
-            &m.name,
-            &[
-                Cell::Ha(c.cultivated_previous),
-                Cell::Ha(c.cultivated_current),
-                Cell::Ha(c.cultivated_out()),
-                Cell::Ha(c.out.construction),
-                Cell::Ha(c.out.other_agri),
-                Cell::Ha(c.out.unused),
-                Cell::Ha(c.cultivated_in()),
-                Cell::Ha(c.inflow.construction),
-                Cell::Ha(c.inflow.other_agri),
-                Cell::Ha(c.inflow.unused),
-                Cell::Ha(c.net_change()),
-                Cell::Ha(c.in_out.out),
-                Cell::Ha(c.in_out.inflow),
-                Cell::Ha(c.in_out.balance()),
-                Cell::Mu(c.in_out.balance()),
-                Cell::YesNo(c.in_out.deficit()),
-            ],
-        )?;
-    }
-    Ok(())
+        ],
+    };
+    sheet.write(workbook, styles, ctx, |m| {
+        let c = m.change.as_ref()?;
+        Some(vec![
+            Cell::Ha(c.cultivated_previous),
+            Cell::Ha(c.cultivated_current),
+            Cell::Ha(c.cultivated_out()),
+            Cell::Ha(c.out.construction),
+            Cell::Ha(c.out.other_agri),
+            Cell::Ha(c.out.unused),
+            Cell::Ha(c.cultivated_in()),
+            Cell::Ha(c.inflow.construction),
+            Cell::Ha(c.inflow.other_agri),
+            Cell::Ha(c.inflow.unused),
+            Cell::Ha(c.net_change()),
+            Cell::Ha(c.in_out.out),
+            Cell::Ha(c.in_out.inflow),
+            Cell::Ha(c.in_out.balance()),
+            Cell::Mu(c.in_out.balance()),
+            Cell::YesNo(c.in_out.deficit()),
+        ])
+    })
 }
 
 /// New construction that no change patch and no approval covers.

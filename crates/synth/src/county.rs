@@ -90,6 +90,7 @@ const DLTB_FIELDS: &[FieldDef] = &[
     number("KCXS", 8, 4),
     number("KCMJ", 16, 2),
     text("ZLDWDM", 19),
+    text("ZLDWMC", 60),
     number("GDDB", 2, 0),
 ];
 const XZQ_FIELDS: &[FieldDef] = &[text("XZQDM", 12), text("XZQMC", 60)];
@@ -110,10 +111,11 @@ const CHANGE_FIELDS: &[FieldDef] = &[
     number("JCMJ", 16, 2),
 ];
 
-/// Where a parcel is: its first vertex (for the slope and grade fields) and its ZLDWDM.
+/// Where a parcel is: its first vertex (for the slope and grade fields), its ZLDWDM and ZLDWMC.
 struct Site {
     at: Coord<f64>,
     zldwdm: String,
+    zldwmc: String,
 }
 
 /// Township, village and land class of a cell: what parcels are made of.
@@ -481,6 +483,7 @@ impl<'a> Generator<'a> {
         let site = Site {
             at: geometry.0[0].exterior().0[0],
             zldwdm: self.plan.zldwdm(town, village),
+            zldwmc: self.plan.village_name(town, village),
         };
         if self.current.is_some() {
             return self.changed_parcel(out, n, geometry, code, &site);
@@ -528,14 +531,14 @@ impl<'a> Generator<'a> {
     }
 
     /// A parcel's 三调 attributes: BSM, DLBM, DLMC, TBMJ (ellipsoidal, to the cm²), KCXS
-    /// (paddy 0.03, dry land by slope), KCMJ, ZLDWDM, GDDB (cultivated land only).
+    /// (paddy 0.03, dry land by slope), KCMJ, ZLDWDM, ZLDWMC, GDDB (cultivated land only).
     fn dltb_values(
         &mut self,
         id: String,
         code: &str,
         geometry: &MultiPolygon<f64>,
         site: &Site,
-    ) -> [Val; 8] {
+    ) -> [Val; 9] {
         let s = self.config.seed;
         let (cx, cy) = (site.at.x, site.at.y);
         let tbmj = (self.ellipsoidal(geometry) * 100.0).round() / 100.0;
@@ -560,6 +563,7 @@ impl<'a> Generator<'a> {
             Val::Num(kcxs),
             Val::Num((tbmj * kcxs * 100.0).round() / 100.0),
             Val::Text(site.zldwdm.clone()),
+            Val::Text(site.zldwmc.clone()),
             grade,
         ]
     }

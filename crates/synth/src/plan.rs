@@ -287,6 +287,27 @@ impl Plan {
         )
     }
 
+    /// A village's name (ZLDWMC): a surname and a settlement word, e.g. 王家屯村 — 160 names,
+    /// repeating in counties with more villages (their codes differ).
+    pub fn village_name(&self, town: u16, village: u16) -> String {
+        const FIRST: [&str; 20] = [
+            "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "东", "西", "南", "北",
+            "前", "后", "新", "兴", "太平", "永安",
+        ];
+        const SECOND: [&str; 8] = [
+            "家屯",
+            "家窝堡",
+            "屯",
+            "家店",
+            "岗",
+            "家营子",
+            "甸",
+            "家围子",
+        ];
+        let k = self.towns[town as usize].first_village + village as usize;
+        format!("{}{}村", FIRST[k % 20], SECOND[(k / 20) % 8])
+    }
+
     /// Number of villages.
     pub fn village_count(&self) -> usize {
         self.towns.iter().map(|t| t.villages.len()).sum()
