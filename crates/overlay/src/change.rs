@@ -248,16 +248,20 @@ pub(crate) fn township_change(
         .par_iter()
         .map(|b| meet(current, previous, b))
         .collect();
-    let mut change = VintageChange::default();
     let mut matched = 0.0;
     let mut built: BTreeMap<usize, (Vec<MultiPolygon<f64>>, BTreeSet<&str>)> = BTreeMap::new();
+    // Cells are summed by borrowed class first (no allocation per overlap), then each distinct
+    // cell makes its flows once.
+    let mut cells: BTreeMap<(Side, Side), f64> = BTreeMap::new();
     for (b, m) in previous.pieces.iter().zip(meetings) {
         matched += m.matched;
         let was = &previous.parcels[b.source];
         for (k, area) in m.cells {
             let is = &current.parcels[current.pieces[k].source];
             for (from, to, a) in couple(was, is, area) {
-                change.add_cell(from, to, a, rules);
+                if a > 0.0 {
+                    *cells.entry((from, to)).or_insert(0.0) += a;
+                }
             }
         }
         for (k, g) in m.built {
@@ -265,6 +269,10 @@ pub(crate) fn township_change(
             entry.0.push(g);
             entry.1.insert(was.code.as_str());
         }
+    }
+    let mut change = VintageChange::default();
+    for ((from, to), a) in cells {
+        change.add_cell(from.owned(), to.owned(), a, rules);
     }
     let uncovered = uncovered(current, built, rules, explained);
     change.uncovered = uncovered.iter().map(|u| u.area).sum();
@@ -276,12 +284,11 @@ pub(crate) fn township_change(
 fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting {
     let mut out = Meeting::default();
     let mut near = current.near.around(b.geometry.as_ref());
-    // An unchanged parcel has the same geometry in both vintages: in a coverage no other
-    // current parcel then overlaps it.
+    // An unchanged parcel has the same geometry in both vintages, so the township cuts it into
+    // the same piece (whole or clipped alike): in a coverage no other current piece overlaps it.
     let identical = |k: &usize| {
         let piece = &current.pieces[*k];
-        b.whole
-            && piece.whole
+        b.whole == piece.whole
             && current.landuse.geoms[piece.source] == previous.landuse.geoms[b.source]
     };
     if let Some(k) = near.iter().copied().find(identical) {
@@ -319,15 +326,9 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
 /// `P>C = a·min(1−kp, 1−kc)`, `1203>1203 = a·min(kp, kc)`, and `1203>C = a·(kp−kc)` or
 /// `P>1203 = a·(kc−kp)`. Row sums are the previous classes' net areas, column sums the current
 /// ones'.
-fn couple(was: &Parcel, is: &Parcel, a: f64) -> Vec<(ClassSide, ClassSide, f64)> {
-    let side = |p: &Parcel| ClassSide {
-        code: p.code.clone(),
-        category: p.category,
-    };
-    let ridge = || ClassSide {
-        code: RIDGE.into(),
-        category: LandCategory::Agricultural,
-    };
+fn couple<'a>(was: &'a Parcel, is: &'a Parcel, a: f64) -> [(Side<'a>, Side<'a>, f64); 3] {
+    let side = |p: &'a Parcel| Side(p.code.as_str(), p.category);
+    let ridge = Side(RIDGE, LandCategory::Agricultural);
     let kp = if was.category == LandCategory::Cultivated {
         was.deduction
     } else {
@@ -338,16 +339,31 @@ fn couple(was: &Parcel, is: &Parcel, a: f64) -> Vec<(ClassSide, ClassSide, f64)>
     } else {
         0.0
     };
-    let mut cells = vec![(side(was), side(is), a * (1.0 - kp.max(kc)))];
-    if kp.min(kc) > 0.0 {
-        cells.push((ridge(), ridge(), a * kp.min(kc)));
+    // The ridges that change hands: last year's that became this year's class, or this
+    // year's that were last year's class (zero when the coefficients agree).
+    let handed = if kp > kc {
+        (ridge, side(is), a * (kp - kc))
+    } else {
+        (side(was), ridge, a * (kc - kp))
+    };
+    [
+        (side(was), side(is), a * (1.0 - kp.max(kc))),
+        (ridge, ridge, a * kp.min(kc)),
+        handed,
+    ]
+}
+
+/// A class on one side of a cell, borrowed from a parcel while a township's cells are summed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Side<'a>(&'a str, LandCategory);
+
+impl Side<'_> {
+    fn owned(self) -> ClassSide {
+        ClassSide {
+            code: self.0.to_string(),
+            category: self.1,
+        }
     }
-    if kp > kc {
-        cells.push((ridge(), side(is), a * (kp - kc)));
-    } else if kc > kp {
-        cells.push((side(was), ridge(), a * (kc - kp)));
-    }
-    cells
 }
 
 /// New construction, per current parcel, minus the change patches and approvals around it;
