@@ -19,8 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REDLINE = os.environ.get("REDLINE", str(ROOT / "target" / "debug" / "redline"))
-LAYERS = ["townships", "landuse", "basic_farmland", "approvals", "supplements", "changes"]
-OUTPUTS = ["townships", "violations", "pbf_loss"]
+LAYERS = ["townships", "landuse", "landuse_previous", "basic_farmland", "approvals",
+          "supplements", "changes"]
+OUTPUTS = ["townships", "violations", "pbf_loss", "uncovered_construction"]
 EXT = {"geojson": "geojson", "geoparquet": "parquet", "fgb": "fgb"}
 
 
@@ -32,9 +33,10 @@ def redline(*args, expect=0):
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    """A synthetic county as GeoJSON, run once per output format."""
+    """A synthetic county as GeoJSON (two vintages), run once per output format."""
     base = tmp_path_factory.mktemp("county")
-    redline("synth", "--parcels", "3000", "--townships", "4", "--seed", "11", "-o", base / "data")
+    redline("synth", "--parcels", "3000", "--townships", "4", "--seed", "11", "--previous-vintage",
+            "-o", base / "data")
     for fmt in EXT:
         redline("run", base / "data" / "job.toml", "--quiet", "--format", fmt, "-o", base / fmt)
     return base
@@ -68,7 +70,8 @@ def test_outputs_read_back_in_geopandas_with_the_same_counts_crs_types_and_areas
             assert frame["interview"].dtype == bool, (fmt, frame["interview"].dtype)
             assert sorted(frame["code"]) == sorted(frames["geojson"]["code"]), fmt
     # The areas the layer reports of itself (ellipsoidal) against GEOS's planar ones.
-    own = "illegal_m2" if layer == "violations" else "area_m2" if layer == "pbf_loss" else None
+    own = {"violations": "illegal_m2", "pbf_loss": "area_m2",
+           "uncovered_construction": "area_m2"}.get(layer)
     if own:
         reported = frames["geoparquet"][own].sum()
         assert abs(reported - ref) <= 1e-3 * ref, (reported, ref)
