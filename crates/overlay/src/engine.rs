@@ -320,22 +320,27 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
             .map(|a| &a.geometry)
             .collect(),
     );
-    let previous_given = previous.is_some();
-    let patches_or_none = |on: bool| {
-        let all = county.changes.as_deref().unwrap_or_default();
-        Near::new(all.iter().filter(|_| on).map(|c| &c.geometry).collect())
-    };
+    // What explains new construction between the vintages (indexed only when there are two).
+    let explains = previous.is_some();
+    let all_patches = county.changes.as_deref().unwrap_or_default();
+    let all_patches = Near::new(
+        all_patches
+            .iter()
+            .filter(|_| explains)
+            .map(|c| &c.geometry)
+            .collect(),
+    );
     let all_approvals = Near::new(
         in_force
             .iter()
-            .filter(|_| previous_given)
+            .filter(|_| explains)
             .map(|a| &a.geometry)
             .collect(),
     );
     Ok(PreparedLayers {
         landuse,
         previous,
-        all_patches: patches_or_none(previous_given),
+        all_patches,
         all_approvals,
         pbf,
         supplements,

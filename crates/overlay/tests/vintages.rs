@@ -2,6 +2,8 @@
 //! (planar areas): one township 300 m × 100 m, three previous parcels of 100 m × 100 m, of which
 //! the current vintage keeps one (with a new ridge coefficient) and splits two.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use geo::{polygon, MultiPolygon};
 use redline_geom::{AreaMethod, Crs, LandCategory};
 use redline_overlay::*;
