@@ -169,6 +169,11 @@ pub struct SynthArgs {
     /// is then this year's, changed by the year's conversions and change patches.
     #[arg(long)]
     pub previous_vintage: bool,
+    /// The county's 6-digit code: township codes and ids start with it; codes other than
+    /// 220821 (镇赉县, the demo) are drawn elsewhere, so that up to twelve consecutive codes
+    /// make a province of counties side by side.
+    #[arg(long, value_name = "CODE", default_value = redline_synth::DEFAULT_COUNTY)]
+    pub county_code: String,
 }
 
 /// A layer file and how to read it.

@@ -48,6 +48,7 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<Exit> {
         seed: 1,
         format: redline_synth::Format::GeoJson,
         previous: true,
+        county_code: redline_synth::DEFAULT_COUNTY.into(),
     };
     redline_synth::generate(&config, &data)
         .with_context(|| format!("writing the demo county to {}", data.display()))?;

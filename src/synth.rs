@@ -14,6 +14,7 @@ pub(crate) fn run(args: &SynthArgs) -> Result<Exit> {
         seed: args.seed,
         format,
         previous: args.previous_vintage,
+        county_code: args.county_code.clone(),
     };
     let started = Instant::now();
     let summary = generate(&config, &args.output)

@@ -1,8 +1,9 @@
 //! The generator: lays out the county, then streams every layer to disk.
 
 use crate::lattice::Lattice;
-use crate::plan::{Plan, COUNTY_CODE};
+use crate::plan::{Plan, DEFAULT_COUNTY_CODE};
 use crate::rng::{self, noise, Stream};
+use crate::write::gk_epsg;
 use crate::write::{number, text, FieldDef, Format, LayerWriter, Val};
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use redline_geom::{CachedArea, Crs, EllipsoidalArea, LandCategory, LandClassTable};
@@ -20,6 +21,11 @@ pub struct Config {
     pub seed: u64,
     /// The layers' file format.
     pub format: Format,
+    /// The county's 6-digit code (township codes are it and three digits, ids start with it);
+    /// [`DEFAULT_COUNTY`] is 镇赉县 as in the demo. Other codes are drawn elsewhere, up to twelve
+    /// consecutive codes side by side, so that the counties of a synthetic province do not
+    /// overlap.
+    pub county_code: String,
     /// Also write the previous vintage of the land use (`landuse_previous`): `landuse` is then
     /// the current vintage, changed from it by the year's conversions and change patches,
     /// some 非粮化, some land brought back to cultivation and some unreported construction.
@@ -67,19 +73,44 @@ pub enum SynthError {
     Config(String),
 }
 
-/// The centre of the synthetic county: 123.2°E, 45.8°N (镇赉县, Jilin), in EPSG:4529.
-fn center() -> Coord<f64> {
-    let crs = Crs::from_epsg(4529)
-        .ok()
-        .and_then(|c| c.transverse_mercator());
-    let (x, y) = crs.map_or((41_515_550.0, 5_073_480.0), |tm| {
-        let (x, y, _) = tm.forward(123.2, 45.8);
-        (x, y)
-    });
-    Coord {
-        x: (x / 1000.0).round() * 1000.0,
-        y: (y / 1000.0).round() * 1000.0,
+/// The default county code: 镇赉县, Jilin (the demo).
+pub const DEFAULT_COUNTY: &str = DEFAULT_COUNTY_CODE;
+
+/// Where a county lies: the CGCS2000 3° Gauss–Krüger zone it is drawn in and its centre there.
+/// 镇赉县 (220821) is at 123.2°E, 45.8°N in zone 41; other codes take the cell
+/// `(code − 220821) mod 12` of a 4 × 3 grid of 3° in longitude by 2° in latitude (each column its
+/// own zone, so a county of a million parcels, ~200 km across, stays inside it), so that up to
+/// twelve consecutive codes lie side by side.
+struct Placement {
+    zone: u32,
+    center: Coord<f64>,
+}
+
+impl Placement {
+    fn of(code: &str) -> Result<Placement, SynthError> {
+        let number: i64 = code.parse().map_err(|_| bad_code(code))?;
+        let k = (number - 220_821).rem_euclid(12);
+        let (lon, lat) = (123.2 + 3.0 * (k % 4) as f64, 45.8 - 2.0 * (k / 4) as f64);
+        let zone = (lon / 3.0).round() as u32;
+        let crs = Crs::from_epsg(gk_epsg(zone)).map_err(|e| SynthError::Config(e.to_string()))?;
+        let tm = crs.transverse_mercator().ok_or_else(|| {
+            SynthError::Config(format!("EPSG:{} is not a Gauss–Krüger CRS", gk_epsg(zone)))
+        })?;
+        let (x, y, _) = tm.forward(lon, lat);
+        Ok(Placement {
+            zone,
+            center: Coord {
+                x: (x / 1000.0).round() * 1000.0,
+                y: (y / 1000.0).round() * 1000.0,
+            },
+        })
     }
+}
+
+fn bad_code(code: &str) -> SynthError {
+    SynthError::Config(format!(
+        "--county-code {code:?}: a county's code is 6 digits (e.g. 220821)"
+    ))
 }
 
 const DLTB_FIELDS: &[FieldDef] = &[
@@ -170,7 +201,14 @@ fn check_size(config: &Config) -> Result<(), SynthError> {
     } else {
         None
     };
-    problem.map_or(Ok(()), |p| Err(SynthError::Config(p)))
+    if let Some(p) = problem {
+        return Err(SynthError::Config(p));
+    }
+    let code = &config.county_code;
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_code(code));
+    }
+    Ok(())
 }
 
 /// Generates a county into `dir` (created if missing).
@@ -194,12 +232,19 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
     let nrows = (cells / ncols as f64).ceil().max(8.0) as usize;
     // Keep a county of millions of parcels inside its Gauss–Krüger zone (~200 km across).
     let scale = (200_000.0 / (ncols as f64 * 110.0)).min(1.0);
-    let lattice = Lattice::new(config.seed, ncols, nrows, scale, center());
+    let placement = Placement::of(&config.county_code)?;
+    let lattice = Lattice::new(config.seed, ncols, nrows, scale, placement.center);
     // The seed county: 11 townships, 141 villages at 20 000 parcels (12.8 per township); larger
     // counties get more villages, as the square root of their size.
     let growth = (config.parcels as f64 / 20_000.0).sqrt().max(1.0);
     let villages = (141.0 / 11.0 * config.townships as f64 * growth).round() as usize;
-    let plan = Plan::new(config.seed, &lattice, config.townships, villages);
+    let plan = Plan::new(
+        config.seed,
+        &lattice,
+        config.townships,
+        villages,
+        &config.county_code,
+    );
     plan.laid_out(config.townships).map_err(|why| {
         SynthError::Config(format!(
             "{} parcels cannot be laid out in {} townships ({why}): give more parcels or fewer townships",
@@ -207,9 +252,11 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
         ))
     })?;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let crs = Crs::from_epsg(4529).map_err(|e| SynthError::Config(e.to_string()))?;
+    let crs =
+        Crs::from_epsg(gk_epsg(placement.zone)).map_err(|e| SynthError::Config(e.to_string()))?;
     let measure = EllipsoidalArea::for_crs(&crs).map_err(|e| SynthError::Config(e.to_string()))?;
     let mut g = Generator::new(config, &lattice, &plan, dir, measure.cached());
+    g.zone = placement.zone;
     g.summary.townships = plan.towns.len();
     g.summary.villages = plan.village_count();
     g.write_townships().map_err(io(dir))?;
@@ -246,6 +293,8 @@ struct Generator<'a> {
     regions: Vec<(MultiPolygon<f64>, &'static str)>,
     /// The current-vintage pass, when under way.
     current: Option<Current>,
+    /// The Gauss–Krüger zone the county is drawn in.
+    zone: u32,
     summary: Summary,
 }
 
@@ -322,6 +371,7 @@ impl<'a> Generator<'a> {
             conversions: Vec::new(),
             regions: Vec::new(),
             current: None,
+            zone: 41,
             summary: Summary::default(),
         }
     }
@@ -332,7 +382,13 @@ impl<'a> Generator<'a> {
         layer: &str,
         fields: &'static [FieldDef],
     ) -> std::io::Result<LayerWriter> {
-        LayerWriter::create(self.dir, name, layer, self.config.format, fields)
+        LayerWriter::create(
+            self.dir,
+            name,
+            layer,
+            (self.config.format, self.zone),
+            fields,
+        )
     }
 
     fn finish(&mut self, w: LayerWriter) -> std::io::Result<()> {
@@ -488,7 +544,7 @@ impl<'a> Generator<'a> {
         if self.current.is_some() {
             return self.changed_parcel(out, n, geometry, code, &site);
         }
-        let id = format!("{COUNTY_CODE}{:012}", n + 1);
+        let id = format!("{}{:012}", self.config.county_code, n + 1);
         let values = self.dltb_values(id, code, &geometry, &site);
         let cultivated = self.is(code, LandCategory::Cultivated);
         let (tbmj, kcxs) = match (&values[3], &values[4]) {
@@ -513,7 +569,11 @@ impl<'a> Generator<'a> {
             return Ok(());
         };
         if (cultivated && draw < 0.8) || (loss_class && draw < 0.06) {
-            let bsm = format!("{COUNTY_CODE}JB{:010}", self.summary.basic_farmland + 1);
+            let bsm = format!(
+                "{}JB{:010}",
+                self.config.county_code,
+                self.summary.basic_farmland + 1
+            );
             pbf.write(
                 &geometry,
                 &[Val::Text(bsm), Val::Text(code.to_string()), Val::Num(tbmj)],
@@ -612,11 +672,11 @@ impl<'a> Generator<'a> {
         }
         for (k, (g, code)) in parts.into_iter().enumerate() {
             let id = if k == 0 {
-                format!("{COUNTY_CODE}{:012}", n + 1)
+                format!("{}{:012}", self.config.county_code, n + 1)
             } else {
                 let extra = self.summary.parcels + self.summary.changed_parcels + 1;
                 self.summary.changed_parcels += 1;
-                format!("{COUNTY_CODE}{extra:012}")
+                format!("{}{extra:012}", self.config.county_code)
             };
             let values = self.dltb_values(id, code, &g, site);
             out.dltb.write(&g, &values)?;
@@ -767,7 +827,7 @@ impl<'a> Generator<'a> {
                 Val::Text(date(&mut stream, 0.75))
             };
             let values = [
-                Val::Text(format!("BC{COUNTY_CODE}{YEAR}{count:04}")),
+                Val::Text(format!("BC{}{YEAR}{count:04}", self.config.county_code)),
                 Val::Text(status.into()),
                 Val::Num((0.92 * area * 100.0).round() / 100.0),
                 Val::Num((paddy * 0.92 * area * 100.0).round() / 100.0),
@@ -828,7 +888,7 @@ impl<'a> Generator<'a> {
             };
             let this_year = image_date.starts_with(&YEAR.to_string());
             let values = [
-                Val::Text(format!("{COUNTY_CODE}{YEAR}{count:05}")),
+                Val::Text(format!("{}{YEAR}{count:05}", self.config.county_code)),
                 Val::Text(observed.into()),
                 Val::Text(image_date),
                 Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
@@ -863,9 +923,9 @@ impl<'a> Generator<'a> {
         let kinds = kinds.join(", ");
         let job = format!(
             r#"# A synthetic county made by `redline synth --parcels {parcels} --townships {towns} --seed {seed}{flag}`.
-name   = "合成县 {YEAR} 年度 (seed {seed})"
+name   = "合成县{county} {YEAR} 年度 (seed {seed})"
 period = {{ start = "{YEAR}-01-01", end = "{YEAR}-12-31" }}
-crs    = "EPSG:4529"
+crs    = "EPSG:{epsg}"
 area   = "ellipsoidal"
 output = "out"
 
@@ -901,11 +961,25 @@ min_illegal_m2 = 1.0
             } else {
                 String::new()
             },
-            flag = if self.config.previous {
-                " --previous-vintage"
+            flag = format!(
+                "{}{}",
+                if self.config.county_code == DEFAULT_COUNTY {
+                    String::new()
+                } else {
+                    format!(" --county-code {}", self.config.county_code)
+                },
+                if self.config.previous {
+                    " --previous-vintage"
+                } else {
+                    ""
+                }
+            ),
+            county = if self.config.county_code == DEFAULT_COUNTY {
+                String::new()
             } else {
-                ""
+                format!(" {}", self.config.county_code)
             },
+            epsg = gk_epsg(self.zone),
             parcels = self.config.parcels,
             towns = self.config.townships,
             seed = self.config.seed,

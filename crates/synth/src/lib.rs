@@ -8,7 +8,8 @@
 //!
 //! ```no_run
 //! use redline_synth::{generate, Config, Format};
-//! let config = Config { parcels: 20_000, townships: 11, seed: 1, format: Format::GeoJson, previous: false };
+//! let config = Config { parcels: 20_000, townships: 11, seed: 1, format: Format::GeoJson, previous: false,
+//!     county_code: redline_synth::DEFAULT_COUNTY.into() };
 //! let summary = generate(&config, "county".as_ref()).unwrap();
 //! println!("{} parcels in {} townships", summary.parcels, summary.townships);
 //! ```
@@ -22,6 +23,7 @@ mod trace;
 mod write;
 
 pub use county::{
-    generate, Config, Summary, SynthError, MAX_PARCELS, MAX_TOWNSHIPS, MIN_PARCELS_PER_TOWNSHIP,
+    generate, Config, Summary, SynthError, DEFAULT_COUNTY, MAX_PARCELS, MAX_TOWNSHIPS,
+    MIN_PARCELS_PER_TOWNSHIP,
 };
 pub use write::Format;

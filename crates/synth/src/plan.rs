@@ -40,8 +40,27 @@ const NAMES: [&str; 11] = [
     "嘎什根乡",
 ];
 
-/// The county code (镇赉县).
-pub(crate) const COUNTY_CODE: &str = "220821";
+/// The default county code (镇赉县): its townships get 镇赉县's names.
+pub(crate) const DEFAULT_COUNTY_CODE: &str = "220821";
+
+/// Township names of the other synthetic counties, used for the first fifteen.
+const OTHER_NAMES: [&str; 15] = [
+    "城关镇",
+    "新民镇",
+    "长发镇",
+    "兴隆镇",
+    "永丰镇",
+    "太平乡",
+    "胜利乡",
+    "红星乡",
+    "前进镇",
+    "东风乡",
+    "和平镇",
+    "双山镇",
+    "三合乡",
+    "四方乡",
+    "五星镇",
+];
 
 /// A township.
 pub(crate) struct Township {
@@ -68,8 +87,9 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// Lays out a county over the lattice with `k` townships and about `villages` villages.
-    pub fn new(seed: u64, lattice: &Lattice, k: usize, villages: usize) -> Plan {
+    /// Lays out county `code` over the lattice with `k` townships and about `villages`
+    /// villages.
+    pub fn new(seed: u64, lattice: &Lattice, k: usize, villages: usize, code: &str) -> Plan {
         let bcols = lattice.ncols().div_ceil(BLOCK);
         let brows = lattice.nrows().div_ceil(BLOCK);
         let (w, h) = (lattice.xs[lattice.ncols()], lattice.ys[lattice.nrows()]);
@@ -89,7 +109,7 @@ impl Plan {
         };
         let mask = plan.outline(lattice);
         let seeds = plan.spread(&mask, k.max(1), TAG_TOWNS, lattice);
-        plan.assign_townships(&mask, &seeds, lattice);
+        plan.assign_townships(&mask, &seeds, lattice, code);
         plan.assign_villages(plan.towns.len(), villages.max(k), lattice);
         plan
     }
@@ -193,7 +213,13 @@ impl Plan {
         )
     }
 
-    fn assign_townships(&mut self, mask: &[bool], seeds: &[(usize, usize)], lattice: &Lattice) {
+    fn assign_townships(
+        &mut self,
+        mask: &[bool],
+        seeds: &[(usize, usize)],
+        lattice: &Lattice,
+        code: &str,
+    ) {
         let centers: Vec<(f64, f64)> = seeds
             .iter()
             .map(|&(i, j)| self.block_center(lattice, i, j))
@@ -205,10 +231,15 @@ impl Plan {
             self.town[b] = nearest(&centers, x, y).map(|t| t as u16);
         }
         clean(&mut self.town, self.bcols, self.brows);
+        let names: &[&str] = if code == DEFAULT_COUNTY_CODE {
+            &NAMES
+        } else {
+            &OTHER_NAMES
+        };
         self.towns = (0..seeds.len())
             .map(|t| Township {
-                code: format!("{COUNTY_CODE}{:03}", 100 + t),
-                name: NAMES
+                code: format!("{code}{:03}", 100 + t),
+                name: names
                     .get(t)
                     .map_or_else(|| format!("第{}乡", t + 1), |n| n.to_string()),
                 villages: Vec::new(),

@@ -55,8 +55,20 @@ impl Val {
     }
 }
 
-/// The CGCS2000 3° Gauss–Krüger zone 41 `.prj`, as ArcGIS writes it.
-const PRJ: &str = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_41",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",41500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",123.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+/// The `.prj` of CGCS2000 3° Gauss–Krüger zone `zone` (with the zone prefix in the easting),
+/// as ArcGIS writes it.
+fn prj(zone: u32) -> String {
+    format!(
+        r#"PROJCS["CGCS2000_3_Degree_GK_Zone_{zone}",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",{zone}500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",{cm}.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#,
+        cm = 3 * zone
+    )
+}
+
+/// The EPSG code of CGCS2000 3° Gauss–Krüger zone `zone` with the zone prefix (4513 = zone 25
+/// … 4533 = zone 45).
+pub(crate) fn gk_epsg(zone: u32) -> u32 {
+    4488 + zone
+}
 
 /// A file written under `name.tmp` and renamed on [`Pending::commit`].
 struct Pending {
@@ -113,7 +125,7 @@ impl LayerWriter {
         dir: &Path,
         name: &str,
         layer: &str,
-        format: Format,
+        (format, zone): (Format, u32),
         fields: &'static [FieldDef],
     ) -> io::Result<LayerWriter> {
         if format == Format::Ogr {
@@ -124,14 +136,15 @@ impl LayerWriter {
         }
         let path = dir.join(format!("{name}.{}", format.extension()));
         if matches!(format, Format::GeoParquet | Format::FlatGeobuf) {
-            return Self::create_sink(path, layer, format, fields);
+            return Self::create_sink(path, layer, (format, zone), fields);
         }
         let (pending, mut out) = Pending::create(path.clone())?;
         let mut shp = None;
         match format {
             Format::GeoJson => writeln!(
                 out,
-                "{{\"type\":\"FeatureCollection\",\"name\":\"{layer}\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::4529\"}}}},\"features\":["
+                "{{\"type\":\"FeatureCollection\",\"name\":\"{layer}\",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"urn:ogc:def:crs:EPSG::{}\"}}}},\"features\":[",
+                gk_epsg(zone)
             )?,
             Format::GeoJsonSeq | Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {}
             Format::Shapefile => {
@@ -141,7 +154,7 @@ impl LayerWriter {
                 let (dbf_p, mut dbf) = Pending::create(path.with_extension("dbf"))?;
                 write_dbf_header(&mut dbf, fields, 0)?;
                 let mut extra = Vec::new();
-                for (ext, body) in [("prj", PRJ), ("cpg", "UTF-8")] {
+                for (ext, body) in [("prj", prj(zone)), ("cpg", "UTF-8".into())] {
                     let (p, mut w) = Pending::create(path.with_extension(ext))?;
                     w.write_all(body.as_bytes())?;
                     w.flush()?;
@@ -165,10 +178,10 @@ impl LayerWriter {
     fn create_sink(
         path: PathBuf,
         layer: &str,
-        format: Format,
+        (format, zone): (Format, u32),
         fields: &'static [FieldDef],
     ) -> io::Result<LayerWriter> {
-        let crs = Crs::from_epsg(4529).map_err(io::Error::other)?;
+        let crs = Crs::from_epsg(gk_epsg(zone)).map_err(io::Error::other)?;
         let schema: Vec<Field> = fields
             .iter()
             .map(|f| Field {

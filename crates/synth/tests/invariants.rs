@@ -24,6 +24,7 @@ fn county(
             seed,
             format,
             previous: false,
+            county_code: redline_synth::DEFAULT_COUNTY.into(),
         },
         dir,
     )
@@ -39,6 +40,7 @@ fn two_vintages(dir: &Path, parcels: usize, townships: usize, seed: u64) -> redl
             seed,
             format: Format::GeoJson,
             previous: true,
+            county_code: redline_synth::DEFAULT_COUNTY.into(),
         },
         dir,
     )
@@ -418,6 +420,7 @@ fn every_size_works_or_is_refused_before_anything_is_written() {
             seed: 1,
             format: redline_synth::Format::GeoJson,
             previous: false,
+            county_code: redline_synth::DEFAULT_COUNTY.into(),
         };
         let err = redline_synth::generate(&config, &out).unwrap_err();
         assert!(
@@ -439,9 +442,85 @@ fn every_size_works_or_is_refused_before_anything_is_written() {
             seed: 1,
             format: redline_synth::Format::GeoJson,
             previous: false,
+            county_code: redline_synth::DEFAULT_COUNTY.into(),
         };
         let summary = redline_synth::generate(&config, &out).unwrap();
         assert_eq!(summary.townships, townships);
         assert!(summary.parcels > 0);
+    }
+}
+
+#[test]
+fn other_county_codes_lie_side_by_side_in_their_own_zones() {
+    use geo::BoundingRect;
+    let dir = tempfile::tempdir().unwrap();
+    let mut boxes = Vec::new();
+    for (code, epsg) in [("220821", 4529), ("220822", 4530), ("220825", 4529)] {
+        let out = dir.path().join(code);
+        let config = Config {
+            parcels: 600,
+            townships: 3,
+            seed: 5,
+            format: Format::GeoJson,
+            previous: false,
+            county_code: code.into(),
+        };
+        generate(&config, &out).unwrap();
+        let towns = layer(&out, "townships", "geojson");
+        assert_eq!(
+            towns.crs.as_ref().and_then(|c| c.epsg),
+            Some(epsg),
+            "{code}"
+        );
+        for k in 0..towns.features.len() {
+            assert!(text(&towns, k, "XZQDM").starts_with(code));
+        }
+        let parcels = layer(&out, "landuse", "geojson");
+        assert!(text(&parcels, 0, "BSM").starts_with(code));
+        assert!(text(&parcels, 0, "ZLDWDM").starts_with(code));
+        // The outline in lon/lat, to compare counties drawn in different zones.
+        let t = redline_geom::Transformer::new(
+            towns.crs.as_ref().unwrap(),
+            &Crs::from_epsg(4490).unwrap(),
+        )
+        .unwrap();
+        let corners: Vec<(f64, f64)> = towns
+            .features
+            .iter()
+            .flat_map(|f| {
+                let r = f.geometry.bounding_rect().unwrap();
+                [
+                    (r.min().x, r.min().y),
+                    (r.max().x, r.max().y),
+                    (r.min().x, r.max().y),
+                    (r.max().x, r.min().y),
+                ]
+            })
+            .map(|(x, y)| t.point(x, y).unwrap())
+            .collect();
+        let (lon, lat): (Vec<f64>, Vec<f64>) = corners.into_iter().unzip();
+        let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+        let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+        boxes.push((code, min(&lon), min(&lat), max(&lon), max(&lat)));
+        let job = std::fs::read_to_string(out.join("job.toml")).unwrap();
+        assert!(job.contains(&format!("EPSG:{epsg}")), "{job}");
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let apart = a.3 < b.1 || b.3 < a.1 || a.4 < b.2 || b.4 < a.2;
+            assert!(apart, "{a:?} and {b:?} overlap");
+        }
+    }
+    for bad in ["22082", "2208210", "abcdef", ""] {
+        let config = Config {
+            parcels: 600,
+            townships: 3,
+            seed: 5,
+            format: Format::GeoJson,
+            previous: false,
+            county_code: bad.into(),
+        };
+        let err = generate(&config, &dir.path().join("bad")).unwrap_err();
+        assert!(err.to_string().contains("6 digits"), "{bad}: {err}");
     }
 }
