@@ -961,19 +961,7 @@ min_illegal_m2 = 1.0
             } else {
                 String::new()
             },
-            flag = format!(
-                "{}{}",
-                if self.config.county_code == DEFAULT_COUNTY {
-                    String::new()
-                } else {
-                    format!(" --county-code {}", self.config.county_code)
-                },
-                if self.config.previous {
-                    " --previous-vintage"
-                } else {
-                    ""
-                }
-            ),
+            flag = self.flags(),
             county = if self.config.county_code == DEFAULT_COUNTY {
                 String::new()
             } else {
@@ -985,6 +973,18 @@ min_illegal_m2 = 1.0
             seed = self.config.seed,
         );
         self.write_text("job.toml", &job)
+    }
+
+    /// The `redline synth` options beyond size and seed that made this county.
+    fn flags(&self) -> String {
+        let mut flags = String::new();
+        if self.config.county_code != DEFAULT_COUNTY {
+            flags.push_str(&format!(" --county-code {}", self.config.county_code));
+        }
+        if self.config.previous {
+            flags.push_str(" --previous-vintage");
+        }
+        flags
     }
 
     fn write_text(&mut self, name: &str, body: &str) -> std::io::Result<()> {
