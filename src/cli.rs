@@ -71,6 +71,10 @@ pub struct RunArgs {
     /// feature); all but GeoJSON in the working CRS.
     #[arg(long, value_enum, default_value_t = FormatArg::Geojson)]
     pub format: FormatArg,
+    /// Province jobs: how many counties run at once (default: as many as the available memory
+    /// holds at the largest county's estimated peak, at most one per core).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 /// `--lang`.

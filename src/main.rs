@@ -17,6 +17,7 @@ mod check;
 mod cli;
 mod diagnostics;
 mod info;
+mod province;
 mod run;
 mod synth;
 
@@ -29,6 +30,9 @@ pub(crate) enum Exit {
     Clean,
     /// Finished, but data issues were found.
     Issues,
+    /// Finished and wrote its outputs, but part of the work failed (a county of a province):
+    /// exit 2 like an error, the failures listed in the outputs.
+    Failed,
 }
 
 fn main() -> ExitCode {
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Exit::Clean) => ExitCode::from(0),
         Ok(Exit::Issues) => ExitCode::from(1),
+        Ok(Exit::Failed) => ExitCode::from(2),
         Err(err) if is_broken_pipe(&err) => ExitCode::from(0),
         Err(err) => {
             eprintln!("redline: error: {err:#}");

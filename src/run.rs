@@ -32,6 +32,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<Exit> {
     if options.format == redline_job::LayerFormat::GeoPackage && !cfg!(feature = "gdal") {
         anyhow::bail!(GPKG_NEEDS_GDAL);
     }
+    let text = std::fs::read_to_string(&args.job)
+        .with_context(|| format!("reading {}", args.job.display()))?;
+    if redline_job::Province::is_province(&text) {
+        return crate::province::run(args, &options);
+    }
     let job = Job::load(&args.job)?;
     let output = args.output.clone().unwrap_or_else(|| job.output.clone());
     // Checked and locked before any work: a run that cannot write says so at once.
@@ -192,7 +197,7 @@ fn print_change(c: &redline_overlay::VintageChange, lang: Lang) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(townships: &[Metrics], county: &Metrics, lang: Lang) -> Result<()> {
+pub(crate) fn print_summary(townships: &[Metrics], county: &Metrics, lang: Lang) -> Result<()> {
     let zh = lang == Lang::Zh;
     let t = |zh_text: &'static str, en: &'static str| if zh { zh_text } else { en };
     let head = [

@@ -26,10 +26,12 @@ mod job;
 mod options;
 mod outputs;
 mod preflight;
+mod province;
 mod run;
 
 pub use job::{Job, LayerSpec};
 pub use options::{Lang, LayerFormat, MapRatio, WriteOptions};
 pub use outputs::{write_outputs, GPKG_NEEDS_GDAL};
 pub use preflight::coverage_overlaps;
+pub use province::{default_jobs, CountyOutcome, Province, ProvinceProgress, ProvinceRun};
 pub use run::{Progress, Run, Timings};

@@ -60,7 +60,13 @@ pub fn write_outputs(
     set: OutputSet,
     options: &WriteOptions,
 ) -> Result<PathBuf> {
-    let dir = set.dir().to_path_buf();
+    write_files(set.dir(), job, run, options)?;
+    Ok(set.commit()?)
+}
+
+/// Writes every output of `run` into `dir` (a folder of an output set being staged: a county's
+/// folder inside a province's set).
+pub(crate) fn write_files(dir: &Path, job: &Job, run: &Run, options: &WriteOptions) -> Result<()> {
     let file_name = job
         .path
         .file_name()
@@ -73,7 +79,7 @@ pub fn write_outputs(
     };
     let issues = job.relative_issues(&run.issues);
     let report = report_json(&echo, &run.outcome, &issues);
-    write(&dir, "report.json", report.as_bytes())?;
+    write(dir, "report.json", report.as_bytes())?;
     let (county, outcome, settings) = (&run.county, &run.outcome, &run.settings);
     let thresholds = &settings.thresholds;
     let tables = [
@@ -94,18 +100,17 @@ pub fn write_outputs(
         ),
     ];
     for (name, text) in tables {
-        write(&dir, name, text.as_bytes())?;
+        write(dir, name, text.as_bytes())?;
     }
     let workbook = summary_workbook(county, outcome, settings).context("building 汇总表.xlsx")?;
-    write(&dir, "汇总表.xlsx", &workbook)?;
-    write_layers(&dir, run, options.format)?;
+    write(dir, "汇总表.xlsx", &workbook)?;
+    write_layers(dir, run, options.format)?;
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.
-    write(&dir, "timings.json", timings_json(run).as_bytes())?;
-    Ok(set.commit()?)
+    write(dir, "timings.json", timings_json(run).as_bytes())
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
     write_atomic(&path, bytes).with_context(|| format!("writing {name}"))
 }

@@ -157,6 +157,20 @@ fn county_code(townships: &[Metrics]) -> String {
 }
 
 impl Metrics {
+    /// The total of rows of one level — a province from its county rows — summed as the county
+    /// row sums its townships (ratios recomputed from the sums, flags by `thresholds`), under
+    /// `code` and `name`.
+    pub fn total(
+        rows: &[Metrics],
+        code: &str,
+        name: &str,
+        thresholds: &crate::model::Thresholds,
+    ) -> Metrics {
+        let mut total = Metrics::county(rows, name, thresholds);
+        total.code = code.into();
+        total
+    }
+
     /// The county row: the sum of the townships, ratios recomputed from the sums.
     pub(crate) fn county(
         townships: &[Metrics],

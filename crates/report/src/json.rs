@@ -284,3 +284,44 @@ pub fn report_json(job: &JobEcho, outcome: &Outcome, issues: &[DataIssue]) -> St
     text.push('\n');
     text
 }
+
+/// One county of a province's report.json.
+pub struct CountyEntry<'a> {
+    /// The county's job file, relative to the province file.
+    pub job: &'a str,
+    /// Its output folder inside the province's (its 6-digit code), when it ran.
+    pub folder: Option<&'a str>,
+    /// Its county row, when it ran.
+    pub metrics: Option<&'a Metrics>,
+    /// Its data issues (listed in its own report.json).
+    pub data_issues: usize,
+    /// Why it failed, when it did.
+    pub error: Option<&'a str>,
+}
+
+/// A province's report.json: the province total (the sum of the county rows that ran, as a
+/// county's row sums its townships) and a row per county with the same metric names, failed
+/// counties included with their error.
+pub fn province_json(name: &str, file: &str, counties: &[CountyEntry], total: &Metrics) -> String {
+    let keys = ClassKeys::of(&total.landuse);
+    let failed = counties.iter().filter(|c| c.error.is_some()).count();
+    let value = json!({
+        "schema_version": SCHEMA_VERSION,
+        "redline_version": env!("CARGO_PKG_VERSION"),
+        "province": {"name": name, "file": file},
+        "complete": failed == 0,
+        "failed_counties": failed,
+        "total": metrics(total, &keys),
+        "counties": counties.iter().map(|c| json!({
+            "job": c.job,
+            "folder": c.folder,
+            "status": if c.error.is_some() { "failed" } else { "ok" },
+            "error": c.error,
+            "data_issues": c.data_issues,
+            "metrics": c.metrics.map(|m| metrics(m, &keys)),
+        })).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -29,6 +29,7 @@ pub const OUTPUT_FILES: &[&str] = &[
     "timings.json",
     "townships.csv",
     "balance.csv",
+    "counties.csv",
     "report.html",
     "townships.geojson",
     "violations.geojson",
@@ -212,21 +213,37 @@ impl OutputSet {
     }
 }
 
-/// Whether an existing folder may be written, and how.
-fn existing_folder(target: &Path, force: bool) -> Result<Commit, OutputError> {
+/// The names in `folder` that redline did not write: anything but its output files and, where
+/// `nested`, folders of its own (a province's county folders, marked and holding only
+/// redline's files); and whether the folder carries the marker.
+fn foreign_names(folder: &Path, nested: bool) -> Result<(Vec<String>, bool, bool), OutputError> {
     let mut foreign = Vec::new();
     let (mut marked, mut empty) = (false, true);
-    for entry in std::fs::read_dir(target).map_err(io(target))? {
-        let entry = entry.map_err(io(target))?;
+    for entry in std::fs::read_dir(folder).map_err(io(folder))? {
+        let entry = entry.map_err(io(folder))?;
         empty = false;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let is_file = entry.file_type().map_err(io(target))?.is_file();
-        if name == MARKER && is_file {
+        let kind = entry.file_type().map_err(io(folder))?;
+        let ours = if kind.is_file() {
+            name == MARKER || OUTPUT_FILES.contains(&name.as_str())
+        } else {
+            nested && kind.is_dir() && {
+                let (inner, inner_marked, _) = foreign_names(&entry.path(), false)?;
+                inner_marked && inner.is_empty()
+            }
+        };
+        if name == MARKER && kind.is_file() {
             marked = true;
-        } else if !(is_file && OUTPUT_FILES.contains(&name.as_str())) {
+        } else if !ours {
             foreign.push(name);
         }
     }
+    Ok((foreign, marked, empty))
+}
+
+/// Whether an existing folder may be written, and how.
+fn existing_folder(target: &Path, force: bool) -> Result<Commit, OutputError> {
+    let (mut foreign, marked, empty) = foreign_names(target, true)?;
     if empty || (marked && foreign.is_empty()) {
         return Ok(Commit::Swap);
     }

@@ -78,19 +78,22 @@ pub const DEFAULT_COUNTY: &str = DEFAULT_COUNTY_CODE;
 
 /// Where a county lies: the CGCS2000 3° Gauss–Krüger zone it is drawn in and its centre there.
 /// 镇赉县 (220821) is at 123.2°E, 45.8°N in zone 41; other codes take the cell
-/// `(code − 220821) mod 12` of a 4 × 3 grid of 3° in longitude by 2° in latitude (each column its
-/// own zone, so a county of a million parcels, ~200 km across, stays inside it), so that up to
-/// twelve consecutive codes lie side by side.
+/// `(code − 220821) mod 12` of a 4 × 3 grid east and south of it, cells 1.25 times the
+/// county's size, so that up to twelve consecutive codes of one size lie side by side (a
+/// county of a million parcels, ~200 km across, gets a zone of its own per column).
 struct Placement {
     zone: u32,
     center: Coord<f64>,
 }
 
 impl Placement {
-    fn of(code: &str) -> Result<Placement, SynthError> {
+    fn of(code: &str, width_m: f64, height_m: f64) -> Result<Placement, SynthError> {
         let number: i64 = code.parse().map_err(|_| bad_code(code))?;
         let k = (number - 220_821).rem_euclid(12);
-        let (lon, lat) = (123.2 + 3.0 * (k % 4) as f64, 45.8 - 2.0 * (k / 4) as f64);
+        let (lon0, lat0) = (123.2_f64, 45.8_f64);
+        let dlon = 1.25 * width_m / (111_320.0 * lat0.to_radians().cos());
+        let dlat = 1.25 * height_m / 110_574.0;
+        let (lon, lat) = (lon0 + dlon * (k % 4) as f64, lat0 - dlat * (k / 4) as f64);
         let zone = (lon / 3.0).round() as u32;
         let crs = Crs::from_epsg(gk_epsg(zone)).map_err(|e| SynthError::Config(e.to_string()))?;
         let tm = crs.transverse_mercator().ok_or_else(|| {
@@ -232,8 +235,10 @@ pub fn generate(config: &Config, dir: &Path) -> Result<Summary, SynthError> {
     let nrows = (cells / ncols as f64).ceil().max(8.0) as usize;
     // Keep a county of millions of parcels inside its Gauss–Krüger zone (~200 km across).
     let scale = (200_000.0 / (ncols as f64 * 110.0)).min(1.0);
-    let placement = Placement::of(&config.county_code)?;
-    let lattice = Lattice::new(config.seed, ncols, nrows, scale, placement.center);
+    let lattice = Lattice::new(config.seed, ncols, nrows, scale, Coord { x: 0.0, y: 0.0 });
+    let (width, height) = (lattice.xs[lattice.ncols()], lattice.ys[lattice.nrows()]);
+    let placement = Placement::of(&config.county_code, width, height)?;
+    let lattice = lattice.centred_at(placement.center);
     // The seed county: 11 townships, 141 villages at 20 000 parcels (12.8 per township); larger
     // counties get more villages, as the square root of their size.
     let growth = (config.parcels as f64 / 20_000.0).sqrt().max(1.0);

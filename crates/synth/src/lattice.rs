@@ -79,6 +79,15 @@ impl Lattice {
         }
     }
 
+    /// The lattice moved so that its centre is `center`.
+    pub fn centred_at(mut self, center: Coord<f64>) -> Lattice {
+        self.origin = Coord {
+            x: center.x - self.xs[self.ncols()] / 2.0,
+            y: center.y - self.ys[self.nrows()] / 2.0,
+        };
+        self
+    }
+
     /// Number of cell columns.
     pub fn ncols(&self) -> usize {
         self.thin_col.len()
