@@ -72,7 +72,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Geojson)]
     pub format: FormatArg,
     /// Province jobs: how many counties run at once (default: as many as the available memory
-    /// holds at the largest county's estimated peak, at most one per core).
+    /// holds at the largest county's estimated peak, at most one per four cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
 }

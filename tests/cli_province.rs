@@ -130,7 +130,10 @@ fn a_province_is_its_counties_run_alone_and_summed() {
     let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
     // The map and the table: a path and a row per county.
     for code in &folders {
-        assert!(html.matches(&format!("data-code=\"{code}\"")).count() >= 2, "{code}");
+        assert!(
+            html.matches(&format!("data-code=\"{code}\"")).count() >= 2,
+            "{code}"
+        );
     }
 
     // The same outputs with one county at a time; a second run replaces the folder.
