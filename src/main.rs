@@ -19,6 +19,7 @@ mod diagnostics;
 mod info;
 mod province;
 mod run;
+mod summary;
 mod synth;
 
 use clap::Parser;

@@ -51,7 +51,7 @@ pub(crate) fn run(args: &RunArgs, options: &WriteOptions) -> Result<Exit> {
             .iter()
             .filter_map(|c| c.metrics.clone())
             .collect();
-        crate::run::print_summary(&rows, &run.total, options.lang)?;
+        crate::summary::print_summary(&rows, &run.total, options.lang)?;
         eprintln!(
             "{} counties ({} failed), {} data issues; wrote {}",
             run.counties.len(),
