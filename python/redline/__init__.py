@@ -137,8 +137,10 @@ def _write_targets(targets: Any, path: Path) -> None:
 
 
 def _write_geoparquet(table: Any, path: Path) -> None:
-    """A GeoDataFrame through GeoPandas (CRS as PROJJSON); a pyarrow Table with a WKB
-    `geometry` column with GeoParquet metadata whose CRS is unknown (the job's `crs` applies)."""
+    """A GeoDataFrame through GeoPandas (CRS as PROJJSON); a pyarrow Table with a `geometry`
+    column of WKB or native GeoArrow polygons (its GeoArrow extension metadata, when present,
+    gives the encoding and CRS; else WKB with an unknown CRS, so that the job's `crs` applies)
+    with the GeoParquet metadata that says so."""
     if hasattr(table, "to_parquet") and hasattr(table, "geometry"):
         table.to_parquet(path, geometry_encoding="WKB")
         return
@@ -148,15 +150,40 @@ def _write_geoparquet(table: Any, path: Path) -> None:
     if not isinstance(table, pa.Table):
         raise RedlineError(f"{path.stem}: a GeoDataFrame or a pyarrow Table, not {type(table)}")
     if "geometry" not in table.column_names:
-        raise RedlineError(f"{path.stem}: the table has no `geometry` column (WKB)")
+        raise RedlineError(f"{path.stem}: the table has no `geometry` column (WKB or GeoArrow)")
+    name, extension = _extension(table.schema.field("geometry"))
+    encoding = {"geoarrow.polygon": "polygon", "geoarrow.multipolygon": "multipolygon"}.get(
+        name, "WKB")
+    crs = extension.get("crs")
+    if isinstance(crs, str):
+        try:
+            crs = json.loads(crs)
+        except ValueError:
+            pass  # a CRS string other than PROJJSON: the reader says what it makes of it
     geo = {
         "version": "1.1.0",
         "primary_column": "geometry",
-        "columns": {"geometry": {"encoding": "WKB", "geometry_types": [], "crs": None}},
+        "columns": {"geometry": {"encoding": encoding, "geometry_types": [], "crs": crs}},
     }
     metadata = dict(table.schema.metadata or {})
     metadata.setdefault(b"geo", json.dumps(geo).encode())
     pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def _extension(field: Any) -> tuple:
+    """A field's GeoArrow extension name and metadata, from its extension type or its field
+    metadata (`ARROW:extension:*`)."""
+    import pyarrow as pa
+
+    if isinstance(field.type, pa.ExtensionType):
+        raw = field.type.__arrow_ext_serialize__()
+        return field.type.extension_name, json.loads(raw or b"{}")
+    meta = field.metadata or {}
+    name = meta.get(b"ARROW:extension:name", b"").decode()
+    try:
+        return name, json.loads(meta.get(b"ARROW:extension:metadata", b"{}") or b"{}")
+    except ValueError:
+        return name, {}
 
 
 def _toml(value: Mapping[str, Any]) -> str:

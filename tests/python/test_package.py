@@ -65,7 +65,11 @@ def test_run_on_tables_equals_the_job_on_files(county):
         "thresholds": {"interview_ratio": 0.10, "accountability_ratio": 0.15},
         "targets": data / "targets.csv",
     }
-    report = redline.run({**frames, "approvals": table}, settings)
+    # And one as native GeoArrow (its extension metadata carries the encoding and the CRS).
+    changes = pa.table(frames.pop("changes").to_arrow(geometry_encoding="geoarrow"))
+    assert changes.schema.field("geometry").metadata[b"ARROW:extension:name"].startswith(
+        b"geoarrow.")
+    report = redline.run({**frames, "approvals": table, "changes": changes}, settings)
     cli = json.loads((county / "cli" / "report.json").read_text())
     # The same numbers; file names in data issues differ (the layers were rewritten).
     assert report["county"] == cli["county"]
