@@ -464,13 +464,9 @@ impl Job {
             bail!("targets.path: {} does not exist", t.display());
         }
         Ok(Job {
-            name: file.name.unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }),
+            name: name_or_stem(file.name, path),
             path: path.to_path_buf(),
-            output: base.join(file.output.unwrap_or_else(|| PathBuf::from("out"))),
+            output: output_folder(base, file.output),
             period,
             area,
             crs,
@@ -875,6 +871,20 @@ fn dated(
 }
 
 /// The XZQDM values as read (empty where missing: the preflight refuses that).
+/// A job's (or province's) name: the file's `name`, else the file's stem.
+pub(crate) fn name_or_stem(name: Option<String>, path: &Path) -> String {
+    name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
+}
+
+/// The output folder: the file's `output` (default `out`) relative to the file's folder.
+pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
+    base.join(output.unwrap_or_else(|| PathBuf::from("out")))
+}
+
 /// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
 const VILLAGE_CODE_LEN: usize = 12;
 

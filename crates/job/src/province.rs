@@ -5,13 +5,13 @@
 //! (a map of the counties) sum the county rows as a county sums its townships. A county that
 //! fails is reported with its error and the others finish.
 
-use crate::job::Job;
+use crate::job::{name_or_stem, output_folder, Job};
 use crate::options::WriteOptions;
 use crate::outputs::{write, write_files};
 use anyhow::{anyhow, bail, Context, Result};
 use geo::MultiPolygon;
 use redline_geom::{Crs, Transformer};
-use redline_overlay::{County, Metrics, Outcome, Thresholds, Township};
+use redline_overlay::{shared_code_prefix, County, Metrics, Outcome, Thresholds, Township};
 use redline_report::{province_json, report_html, townships_csv, CountyEntry, OutputSet, MARKER};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -134,13 +134,9 @@ impl Province {
             bail!("counties = []: a province needs at least one county job");
         }
         Ok(Province {
-            name: file.name.unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }),
+            name: name_or_stem(file.name, path),
             path: path.to_path_buf(),
-            output: base.join(file.output.unwrap_or_else(|| PathBuf::from("out"))),
+            output: output_folder(base, file.output),
             counties,
         })
     }
@@ -361,16 +357,7 @@ impl Province {
 /// The province's code: the two digits every county code starts with and `0000`, else
 /// `province`.
 fn province_code(rows: &[Metrics]) -> String {
-    let prefix = |m: &Metrics| m.code.get(..2).map(str::to_string);
-    match rows.first().and_then(prefix) {
-        Some(p)
-            if p.bytes().all(|b| b.is_ascii_digit())
-                && rows.iter().all(|r| prefix(r).as_ref() == Some(&p)) =>
-        {
-            format!("{p}0000")
-        }
-        _ => "province".into(),
-    }
+    shared_code_prefix(rows, 2).map_or_else(|| "province".into(), |p| format!("{p}0000"))
 }
 
 /// A county's outline (its townships dissolved) in lon/lat: counties of one province may lie

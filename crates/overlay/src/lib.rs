@@ -62,7 +62,7 @@ pub use basic_farmland::PbfLoss;
 pub use change::{ClassSide, Flows, InOut, UncoveredConstruction, VintageChange, RIDGE};
 pub use clip::intersect_with_large as clip_intersection;
 pub use engine::{run, run_with_progress, Outcome, PatchVerdict, ViolationPiece};
-pub use metrics::{GrossNet, LandUse, Metrics, Pbf};
+pub use metrics::{shared_code_prefix, GrossNet, LandUse, Metrics, Pbf};
 pub use model::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, County, Date, Parcel, Period,
     Settings, Supplement, Targets, Thresholds, Township, YieldTable,

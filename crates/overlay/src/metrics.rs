@@ -141,19 +141,19 @@ pub struct Metrics {
     pub clipped: usize,
 }
 
+/// The first `digits` digits every row's code shares (a county's 6 under its townships' 9, a
+/// province's 2 under its counties' 6), when they all share them.
+pub fn shared_code_prefix(rows: &[Metrics], digits: usize) -> Option<String> {
+    let prefix = |m: &Metrics| m.code.get(..digits).map(str::to_string);
+    let p = rows.first().and_then(prefix)?;
+    (p.bytes().all(|b| b.is_ascii_digit()) && rows.iter().all(|r| prefix(r).as_ref() == Some(&p)))
+        .then_some(p)
+}
+
 /// The county's 6-digit administrative code: the prefix every township code shares (township
 /// codes are the county's code and three digits more), else `county`.
 fn county_code(townships: &[Metrics]) -> String {
-    let prefix = |m: &Metrics| m.code.get(..6).map(str::to_string);
-    match townships.first().and_then(prefix) {
-        Some(p)
-            if p.bytes().all(|b| b.is_ascii_digit())
-                && townships.iter().all(|t| prefix(t).as_ref() == Some(&p)) =>
-        {
-            p
-        }
-        _ => "county".into(),
-    }
+    shared_code_prefix(townships, 6).unwrap_or_else(|| "county".into())
 }
 
 impl Metrics {
