@@ -8,7 +8,7 @@ use redline_geom::DataIssue;
 use redline_ingest::Format;
 use redline_report::{
     balance_csv, layer_bytes, layer_geojson, output_layers, report_html, report_json,
-    summary_workbook, townships_csv, write_atomic, JobEcho, OutputSet,
+    summary_workbook, townships_csv, write_atomic, JobEcho, OutputSet, Rows,
 };
 use std::path::{Path, PathBuf};
 
@@ -91,6 +91,7 @@ pub(crate) fn write_files(dir: &Path, job: &Job, run: &Run, options: &WriteOptio
                 &outcome.county.name,
                 county,
                 outcome,
+                Rows::Townships,
                 &settings.crs,
                 thresholds.interview_ratio,
                 thresholds.accountability_ratio,

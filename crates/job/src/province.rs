@@ -12,7 +12,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use geo::MultiPolygon;
 use redline_geom::{Crs, Transformer};
 use redline_overlay::{shared_code_prefix, County, Metrics, Outcome, Thresholds, Township};
-use redline_report::{province_json, report_html, townships_csv, CountyEntry, OutputSet, MARKER};
+use redline_report::{
+    province_json, report_html, townships_csv, CountyEntry, OutputSet, Rows, MARKER,
+};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -344,6 +346,7 @@ impl Province {
             &self.name,
             &map,
             &outcome,
+            Rows::Counties,
             &crs,
             thresholds.interview_ratio,
             thresholds.accountability_ratio,

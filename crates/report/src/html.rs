@@ -24,11 +24,37 @@ fn balanced(ok: bool, lang: Lang) -> &'static str {
     }
 }
 
+/// What the rows of the page (table and map) are: a county's townships or a province's
+/// counties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// A county's report: a row per township.
+    Townships,
+    /// A province's report: a row per county.
+    Counties,
+}
+
+impl Rows {
+    fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Rows::Townships => t(lang, "乡镇", "township"),
+            Rows::Counties => t(lang, "县", "county"),
+        }
+    }
+
+    fn layer(self, lang: Lang) -> &'static str {
+        match self {
+            Rows::Townships => t(lang, "乡镇", "townships"),
+            Rows::Counties => t(lang, "县", "counties"),
+        }
+    }
+}
+
 /// The table's columns: header label and whether it sorts as a number.
-fn columns(lang: Lang) -> [(&'static str, bool); 9] {
+fn columns(lang: Lang, rows: Rows) -> [(&'static str, bool); 9] {
     [
         (t(lang, "代码", "code"), false),
-        (t(lang, "乡镇", "township"), false),
+        (rows.label(lang), false),
         (t(lang, "耕地(净)(公顷)", "cultivated net (ha)"), true),
         (t(lang, "耕地保有率", "retention"), true),
         (t(lang, "基本农田(公顷)", "PBF (ha)"), true),
@@ -39,7 +65,7 @@ fn columns(lang: Lang) -> [(&'static str, bool); 9] {
     ]
 }
 
-fn table_row(m: &Metrics, lang: Lang) -> String {
+fn table_row(m: &Metrics, lang: Lang, rows: Rows) -> String {
     let pbf = m.pbf.as_ref();
     let v = m.violations.as_ref();
     let mut flags = String::new();
@@ -74,7 +100,7 @@ fn table_row(m: &Metrics, lang: Lang) -> String {
         flags,
     ];
     let mut row = format!("<tr data-code=\"{}\">", esc(&m.code));
-    for ((label, _), cell) in columns(lang).iter().zip(cells) {
+    for ((label, _), cell) in columns(lang, rows).iter().zip(cells) {
         let _ = write!(row, "<td data-label=\"{}\">{cell}</td>", esc(label));
     }
     row.push_str("</tr>\n");
@@ -155,7 +181,7 @@ fn legend(scale: &Scale, lang: Lang, vintages: bool) -> String {
 
 /// The controls over the map: ratio choice, layer toggles (the unreported construction with a
 /// previous vintage), zoom buttons.
-fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang, vintages: bool) -> String {
+fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang, vintages: bool, rows: Rows) -> String {
     let options: String = MapRatio::ALL
         .iter()
         .zip(scales)
@@ -174,7 +200,7 @@ fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang, vintages: bool) -> St
     format!(
         "<div class=\"controls\"><label>{} <select id=\"ratio\">{options}</select></label>{}{}{}{}{}<span class=\"zoom\"><button type=\"button\" data-zoom=\"in\" aria-label=\"zoom in\">+</button><button type=\"button\" data-zoom=\"out\" aria-label=\"zoom out\">−</button><button type=\"button\" data-zoom=\"reset\">{}</button></span></div>",
         t(lang, "着色", "colour by"),
-        toggle("l-townships", t(lang, "乡镇", "townships")),
+        toggle("l-townships", rows.layer(lang)),
         toggle("l-labels", t(lang, "名称", "names")),
         toggle("l-violations", t(lang, "违法占用", "illegal parts")),
         toggle("l-pbf", t(lang, "基本农田损失", "PBF loss")),
@@ -187,13 +213,15 @@ fn controls(ratio: MapRatio, scales: &[Scale], lang: Lang, vintages: bool) -> St
     )
 }
 
-/// The whole report, its map coloured by `ratio` at first; `interview` and `accountability` are
+/// The whole report (`kind`: a county's townships or a province's counties), its map coloured
+/// by `ratio` at first; `interview` and `accountability` are
 /// the 约谈 and 问责 lines of the illegal ratio; `crs` the working CRS (scale bar, north arrow).
 #[allow(clippy::too_many_arguments)]
 pub fn report_html(
     title: &str,
     county: &County,
     outcome: &Outcome,
+    kind: Rows,
     crs: &Crs,
     interview: f64,
     accountability: f64,
@@ -210,13 +238,13 @@ pub fn report_html(
     let rows: String = outcome
         .townships
         .iter()
-        .map(|m| table_row(m, lang))
+        .map(|m| table_row(m, lang, kind))
         .collect();
     let scales_json = json!({
         "colours": COLOURS, "none": NO_VALUE,
         "scales": MapRatio::ALL.iter().zip(&scales).map(|(r, s)| (r.key().to_string(), s.json())).collect::<serde_json::Map<_, _>>(),
     });
-    let head: String = columns(lang)
+    let head: String = columns(lang, kind)
         .iter()
         .enumerate()
         .map(|(k, (label, numeric))| {
@@ -227,13 +255,13 @@ pub fn report_html(
         title,
         lang,
         headline: headline(c, lang),
-        controls: controls(ratio, &scales, lang, c.change.is_some()),
+        controls: controls(ratio, &scales, lang, c.change.is_some(), kind),
         svg: map_svg(county, outcome, &frame, scale, lang),
         furniture: map_furniture(&frame, crs),
         legend: legend(scale, lang, c.change.is_some()),
         head,
         rows,
-        county_row: table_row(c, lang),
+        county_row: table_row(c, lang, kind),
         change: crate::html_change::change_section(outcome, lang),
         scales_json: scales_json.to_string().replace("</", "<\\/"),
     }

@@ -41,7 +41,7 @@ pub use geojson::{
 };
 #[cfg(feature = "gdal")]
 pub use gpkg::write_gpkg;
-pub use html::{report_html, MapRatio};
+pub use html::{report_html, MapRatio, Rows};
 pub use json::{issue_json, province_json, report_json, CountyEntry, JobEcho, SCHEMA_VERSION};
 pub use output::{lock_path, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};
 pub use xlsx::summary_workbook;
