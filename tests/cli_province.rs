@@ -53,6 +53,27 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// report.json of a province against `#/$defs/province` of schema/report.schema.json.
+fn assert_province_schema(report: &Value) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let root = serde_json::json!({"$defs": schema["$defs"], "$ref": "#/$defs/province"});
+    let validator = jsonschema::draft202012::new(&root).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And the schema says no: a county row without its status.
+    let mut bad = report.clone();
+    bad["counties"][0].as_object_mut().unwrap().remove("status");
+    assert!(!validator.is_valid(&bad));
+}
+
 fn number(v: &Value, pointer: &str) -> f64 {
     v.pointer(pointer).and_then(Value::as_f64).unwrap()
 }
@@ -64,6 +85,7 @@ fn a_province_is_its_counties_run_alone_and_summed() {
     let out = redline_in(dir.path(), &["run", "province.toml", "--jobs", "2"]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     let report = json(&dir.path().join("out/report.json"));
+    assert_province_schema(&report);
     assert_eq!(report["complete"], true);
     assert_eq!(report["total"]["code"], "220000");
     let counties = report["counties"].as_array().unwrap();
@@ -158,6 +180,7 @@ fn a_failing_county_is_reported_and_the_others_finish() {
     let out = redline_in(dir.path(), &["run", "province.toml", "--quiet"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let report = json(&dir.path().join("out/report.json"));
+    assert_province_schema(&report);
     assert_eq!(report["complete"], false);
     assert_eq!(report["failed_counties"], 1);
     let failed: Vec<&Value> = report["counties"]
