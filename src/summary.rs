@@ -21,32 +21,44 @@ fn pad(text: &str, width: usize) -> String {
 /// The county's 年度变更 in one line (stdout, after the table).
 pub(crate) fn print_change(c: &redline_overlay::VintageChange, lang: Lang) -> Result<()> {
     let ha = |v: f64| format!("{:.2}", m2_to_ha(v));
-    let signed = |v: f64| format!("{:+.2}", m2_to_ha(v));
-    if lang == Lang::Zh {
-        out!(
-            "年度变更: 耕地 {} → {} 公顷 (流出 {}, 流入 {}); 进出平衡 {} 公顷{}; 未报新增建设 {} 处 {} 公顷",
-            ha(c.cultivated_previous),
-            ha(c.cultivated_current),
-            ha(c.cultivated_out()),
-            ha(c.cultivated_in()),
-            signed(c.in_out.balance()),
-            if c.in_out.deficit() { " 缺口" } else { "" },
-            c.uncovered_count,
-            ha(c.uncovered)
-        );
+    let zh = lang == Lang::Zh;
+    // The same line in either language: its words, then the numbers in one order.
+    let [head, cultivated, unit, out, into, balance, deficit, unreported, pieces] = if zh {
+        [
+            "年度变更",
+            "耕地",
+            " 公顷",
+            "流出",
+            "流入",
+            "进出平衡",
+            " 缺口",
+            "未报新增建设",
+            " 处",
+        ]
     } else {
-        out!(
-            "annual change: cultivated {} → {} ha (out {}, in {}); in/out balance {} ha{}; unreported construction {} pieces, {} ha",
-            ha(c.cultivated_previous),
-            ha(c.cultivated_current),
-            ha(c.cultivated_out()),
-            ha(c.cultivated_in()),
-            signed(c.in_out.balance()),
-            if c.in_out.deficit() { " deficit" } else { "" },
-            c.uncovered_count,
-            ha(c.uncovered)
-        );
-    }
+        [
+            "annual change",
+            "cultivated",
+            " ha",
+            "out",
+            "in",
+            "in/out balance",
+            " deficit",
+            "unreported construction",
+            " pieces,",
+        ]
+    };
+    out!(
+        "{head}: {cultivated} {} → {}{unit} ({out} {}, {into} {}); {balance} {:+.2}{unit}{}; {unreported} {}{pieces} {}{unit}",
+        ha(c.cultivated_previous),
+        ha(c.cultivated_current),
+        ha(c.cultivated_out()),
+        ha(c.cultivated_in()),
+        m2_to_ha(c.in_out.balance()),
+        if c.in_out.deficit() { deficit } else { "" },
+        c.uncovered_count,
+        ha(c.uncovered)
+    );
     Ok(())
 }
 

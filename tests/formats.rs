@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{redline, root, stderr};
+use common::{redline, stderr};
 use redline_ingest::{read_layer, ReadOptions};
 use serde_json::Value;
 use std::path::Path;
@@ -212,17 +212,11 @@ fn truncated_binary_layers_are_errors_naming_the_file_not_panics() {
 }
 
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap();
-    jsonschema::draft202012::new(&serde_json::from_str(&text).unwrap()).unwrap()
+    common::schema_validator(None)
 }
 
 fn assert_valid(validator: &jsonschema::Validator, report: &Value, what: &str) {
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .take(5)
-        .collect();
-    assert!(errors.is_empty(), "{what}: {errors:#?}");
+    common::assert_schema_valid(validator, report, what);
 }
 
 #[test]

@@ -122,3 +122,31 @@ pub fn same(a: &str, b: &str, what: &str) {
     }
     assert_eq!(a.len(), b.len(), "{what}");
 }
+
+/// A validator for report.json (`None`) or for one definition of schema/report.schema.json
+/// (`Some("province")`: `#/$defs/province`).
+pub fn schema_validator(definition: Option<&str>) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let root = match definition {
+        None => schema,
+        Some(name) => {
+            serde_json::json!({"$defs": schema["$defs"], "$ref": format!("#/$defs/{name}")})
+        }
+    };
+    jsonschema::draft202012::new(&root).unwrap()
+}
+
+/// No schema error in `value` (the first five shown).
+pub fn assert_schema_valid(
+    validator: &jsonschema::Validator,
+    value: &serde_json::Value,
+    what: &str,
+) {
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}

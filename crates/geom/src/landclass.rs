@@ -55,10 +55,18 @@ pub struct LandClass {
     pub category: LandCategory,
 }
 
+/// The first-level group of a class code: its first two characters (`0101` → `01`); a shorter
+/// code is its own group rather than a panic.
+pub fn first_level(code: &str) -> &str {
+    code.char_indices()
+        .nth(2)
+        .map_or(code, |(end, _)| &code[..end])
+}
+
 impl LandClass {
     /// The first-level group: the first two characters of the code (`01` … `12`).
     pub fn group(&self) -> &str {
-        &self.code[..2]
+        first_level(&self.code)
     }
 
     /// True for `0101` 水田 (paddy), counted separately in the balance ledger.

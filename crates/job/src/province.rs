@@ -13,7 +13,7 @@ use geo::MultiPolygon;
 use redline_geom::{Crs, Transformer};
 use redline_overlay::{shared_code_prefix, County, Metrics, Outcome, Thresholds, Township};
 use redline_report::{
-    province_json, report_html, townships_csv, CountyEntry, OutputSet, Rows, MARKER,
+    mark, province_json, report_html, townships_csv, CountyEntry, OutputSet, Rows,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -244,11 +244,7 @@ impl Province {
             }
             let dir = staging.join(&folder);
             std::fs::create_dir(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            write(
-                &dir,
-                MARKER,
-                b"written by redline; part of a province's output\n",
-            )?;
+            mark(&dir).with_context(|| format!("marking {}", dir.display()))?;
             write_files(&dir, &job, &run, options)?;
             outcome.outline = lonlat_outline(&run.county, &run.settings.crs);
             outcome.settings = Some((run.settings.thresholds, run.settings.crs.clone()));
@@ -366,43 +362,18 @@ fn province_code(rows: &[Metrics]) -> String {
 /// A county's outline (its townships dissolved) in lon/lat: counties of one province may lie
 /// in different zones, and the province map draws them in one CRS.
 fn lonlat_outline(county: &County, crs: &Crs) -> Option<MultiPolygon<f64>> {
-    let outline = geo::unary_union(county.townships.iter().map(|t| &t.geometry));
+    let mut outline = geo::unary_union(county.townships.iter().map(|t| &t.geometry));
     let t = Transformer::new(crs, &Crs::from_epsg(4490).ok()?).ok()?;
-    transform(&outline, &t)
+    t.multipolygon(&mut outline).ok()?;
+    Some(outline)
 }
 
 /// `outline` from lon/lat into `crs` (the province map's: the first county's working CRS).
 fn from_lonlat(outline: &MultiPolygon<f64>, crs: &Crs) -> Option<MultiPolygon<f64>> {
     let t = Transformer::new(&Crs::from_epsg(4490).ok()?, crs).ok()?;
-    transform(outline, &t)
-}
-
-fn transform(mp: &MultiPolygon<f64>, t: &Transformer) -> Option<MultiPolygon<f64>> {
-    let mut out = mp.clone();
-    for polygon in &mut out.0 {
-        let mut failed = false;
-        polygon.exterior_mut(|ring| failed |= move_ring(ring, t));
-        polygon.interiors_mut(|rings| {
-            for ring in rings {
-                failed |= move_ring(ring, t);
-            }
-        });
-        if failed {
-            return None;
-        }
-    }
-    Some(out)
-}
-
-/// Moves every vertex of `ring`; true when one could not be moved.
-fn move_ring(ring: &mut geo::LineString<f64>, t: &Transformer) -> bool {
-    for c in &mut ring.0 {
-        match t.point(c.x, c.y) {
-            Ok((x, y)) => (c.x, c.y) = (x, y),
-            Err(_) => return true,
-        }
-    }
-    false
+    let mut moved = outline.clone();
+    t.multipolygon(&mut moved).ok()?;
+    Some(moved)
 }
 
 /// How many counties may run at once: as many as the available memory holds at the largest

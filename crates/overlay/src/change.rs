@@ -26,7 +26,7 @@ pub struct ClassSide {
 impl ClassSide {
     /// The first-level group: the code's first two characters.
     pub fn group(&self) -> String {
-        self.code.chars().take(2).collect()
+        redline_geom::first_level(&self.code).to_string()
     }
 }
 

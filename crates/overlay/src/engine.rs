@@ -321,22 +321,16 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
             .collect(),
     );
     // What explains new construction between the vintages (indexed only when there are two).
-    let explains = previous.is_some();
-    let all_patches = county.changes.as_deref().unwrap_or_default();
-    let all_patches = Near::new(
-        all_patches
-            .iter()
-            .filter(|_| explains)
-            .map(|c| &c.geometry)
-            .collect(),
-    );
-    let all_approvals = Near::new(
-        in_force
-            .iter()
-            .filter(|_| explains)
-            .map(|a| &a.geometry)
-            .collect(),
-    );
+    let explains = |geoms: Vec<&'a MultiPolygon<f64>>| {
+        Near::new(if previous.is_some() {
+            geoms
+        } else {
+            Vec::new()
+        })
+    };
+    let patches = county.changes.as_deref().unwrap_or_default();
+    let all_patches = explains(patches.iter().map(|c| &c.geometry).collect());
+    let all_approvals = explains(in_force.iter().map(|a| &a.geometry).collect());
     Ok(PreparedLayers {
         landuse,
         previous,

@@ -35,7 +35,10 @@ pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared)
         if gross > net {
             *lu.by_class.entry(crate::change::RIDGE.into()).or_default() += gross - net;
         }
-        let group = lu.by_group.entry(first_level(&parcel.code)).or_default();
+        let group = lu
+            .by_group
+            .entry(redline_geom::first_level(&parcel.code).to_string())
+            .or_default();
         group.gross += gross;
         group.net += net;
         match parcel.category {
@@ -61,13 +64,6 @@ pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared)
         }
     }
     lu
-}
-
-/// The first-level group of a class code: its first two characters (`0101` → `01`). Codes are
-/// checked when the job is loaded (two digits first); a shorter one is its own group rather
-/// than a panic.
-fn first_level(code: &str) -> String {
-    code.chars().take(2).collect()
 }
 
 /// Net area by village (the first 12 characters of ZLDWDM; `""` where a parcel has none) and

@@ -6,16 +6,11 @@
 use crate::csv::Lang;
 use crate::html_map::{map_furniture, map_svg, Frame};
 pub use crate::html_scale::MapRatio;
-use crate::html_scale::{esc, pct, t, Scale, COLOURS, NO_VALUE};
-use redline_geom::units::m2_to_ha;
+use crate::html_scale::{card, esc, ha, pct, t, Scale, COLOURS, NO_VALUE};
 use redline_geom::Crs;
 use redline_overlay::{County, Metrics, Outcome};
 use serde_json::json;
 use std::fmt::Write as _;
-
-fn ha(v: Option<f64>) -> String {
-    v.map_or("–".into(), |v| format!("{:.2}", m2_to_ha(v)))
-}
 
 fn balanced(ok: bool, lang: Lang) -> &'static str {
     match ok {
@@ -120,12 +115,6 @@ fn headline(c: &Metrics, lang: Lang) -> String {
         }
         f
     });
-    let card = |value: String, label: &str, alarm: bool| {
-        format!(
-            "<div class=\"card{}\"><b>{value}</b><span>{label}</span></div>",
-            if alarm { " alarm" } else { "" }
-        )
-    };
     [
         card(
             pct(c.landuse.retention_ratio),

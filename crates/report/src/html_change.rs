@@ -3,7 +3,7 @@
 //! per township, and the unreported new construction.
 
 use crate::csv::Lang;
-use crate::html_scale::{esc, t};
+use crate::html_scale::{card, esc, t};
 use redline_geom::units::m2_to_ha;
 use redline_overlay::{Metrics, Outcome, VintageChange};
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 const LISTED: usize = 30;
 
 fn ha(v: f64) -> String {
-    format!("{:.2}", m2_to_ha(v))
+    crate::html_scale::ha(Some(v))
 }
 
 /// The section, or nothing without a previous vintage.
@@ -34,12 +34,6 @@ pub(crate) fn change_section(outcome: &Outcome, lang: Lang) -> String {
 }
 
 fn cards(c: &VintageChange, lang: Lang) -> String {
-    let card = |value: String, label: &str, alarm: bool| {
-        format!(
-            "<div class=\"card{}\"><b>{value}</b><span>{label}</span></div>",
-            if alarm { " alarm" } else { "" }
-        )
-    };
     [
         card(
             format!("{:+.2}", m2_to_ha(c.net_change())),

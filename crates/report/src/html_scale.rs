@@ -2,6 +2,7 @@
 //! the colour scales of the ratios the map can show.
 
 use crate::csv::Lang;
+use redline_geom::units::m2_to_ha;
 use redline_overlay::Metrics;
 use serde_json::json;
 
@@ -155,4 +156,17 @@ impl Scale {
 
 pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or("–".into(), |r| format!("{:.1}%", 100.0 * r))
+}
+
+/// Hectares to 2 decimals, `–` where there is no value.
+pub(crate) fn ha(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.2}", m2_to_ha(v)))
+}
+
+/// One headline number as a card (red when `alarm`).
+pub(crate) fn card(value: String, label: &str, alarm: bool) -> String {
+    format!(
+        "<div class=\"card{}\"><b>{value}</b><span>{label}</span></div>",
+        if alarm { " alarm" } else { "" }
+    )
 }

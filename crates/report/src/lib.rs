@@ -43,5 +43,5 @@ pub use geojson::{
 pub use gpkg::write_gpkg;
 pub use html::{report_html, MapRatio, Rows};
 pub use json::{issue_json, province_json, report_json, CountyEntry, JobEcho, SCHEMA_VERSION};
-pub use output::{lock_path, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};
+pub use output::{lock_path, mark, resolve, OutputError, OutputSet, MARKER, OUTPUT_FILES};
 pub use xlsx::summary_workbook;

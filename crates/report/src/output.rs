@@ -102,6 +102,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Marks `folder` as redline's (an output set's, or a county's folder inside a province's): a
+/// marked folder holding only redline's files may be replaced by the next run.
+///
+/// # Errors
+/// The marker could not be written.
+pub fn mark(folder: &Path) -> std::io::Result<()> {
+    std::fs::write(
+        folder.join(MARKER),
+        "written by redline; `redline run` may replace this folder\n",
+    )
+}
+
 /// How the staged files reach the target.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Commit {
@@ -163,11 +175,7 @@ impl OutputSet {
             .prefix(&format!(".{name}.staging-"))
             .tempdir_in(&parent)
             .map_err(io(&parent))?;
-        std::fs::write(
-            staging.path().join(MARKER),
-            "written by redline; `redline run` may replace this folder\n",
-        )
-        .map_err(io(staging.path()))?;
+        mark(staging.path()).map_err(io(staging.path()))?;
         Ok(OutputSet {
             target,
             staging,

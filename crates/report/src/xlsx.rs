@@ -280,7 +280,7 @@ fn groups_of(classes: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
     let mut groups = BTreeMap::new();
     for (code, area) in classes {
         *groups
-            .entry(code.chars().take(2).collect::<String>())
+            .entry(redline_geom::first_level(code).to_string())
             .or_insert(0.0) += area;
     }
     groups

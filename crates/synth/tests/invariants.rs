@@ -455,19 +455,19 @@ fn other_county_codes_lie_side_by_side() {
     use geo::BoundingRect;
     let dir = tempfile::tempdir().unwrap();
     let mut boxes = Vec::new();
+    let config = |code: &str| Config {
+        parcels: 600,
+        townships: 3,
+        seed: 5,
+        format: Format::GeoJson,
+        previous: false,
+        county_code: code.into(),
+    };
     // Small counties lie close together, all in zone 41 (a county of a million parcels, 200 km
     // across, would get a zone per column of the grid).
     for (code, epsg) in [("220821", 4529), ("220822", 4529), ("220825", 4529)] {
         let out = dir.path().join(code);
-        let config = Config {
-            parcels: 600,
-            townships: 3,
-            seed: 5,
-            format: Format::GeoJson,
-            previous: false,
-            county_code: code.into(),
-        };
-        generate(&config, &out).unwrap();
+        generate(&config(code), &out).unwrap();
         let towns = layer(&out, "townships", "geojson");
         assert_eq!(
             towns.crs.as_ref().and_then(|c| c.epsg),
@@ -514,15 +514,7 @@ fn other_county_codes_lie_side_by_side() {
         }
     }
     for bad in ["22082", "2208210", "abcdef", ""] {
-        let config = Config {
-            parcels: 600,
-            townships: 3,
-            seed: 5,
-            format: Format::GeoJson,
-            previous: false,
-            county_code: bad.into(),
-        };
-        let err = generate(&config, &dir.path().join("bad")).unwrap_err();
+        let err = generate(&config(bad), &dir.path().join("bad")).unwrap_err();
         assert!(err.to_string().contains("6 digits"), "{bad}: {err}");
     }
 }
