@@ -157,9 +157,20 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<Coord<f64>>>>) -> RepairOutcome {
         }
     }
     orient(&mut mp);
+    trim(&mut mp);
     RepairOutcome {
         geometry: Some(mp),
         problems,
+    }
+}
+
+/// Gives back the spare capacity of every ring: a reader's parse buffer becomes the ring, and
+/// its slack (a few hundred bytes for a 12-vertex parcel) would live as long as the job — at a
+/// million parcels, a fifth of the memory.
+fn trim(mp: &mut MultiPolygon<f64>) {
+    for p in &mut mp.0 {
+        p.exterior_mut(|e| e.0.shrink_to_fit());
+        p.interiors_mut(|holes| holes.iter_mut().for_each(|h| h.0.shrink_to_fit()));
     }
 }
 
