@@ -1,6 +1,7 @@
 //! The R-tree of feature envelopes.
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::{BoundingRect, MultiPolygon, Rect};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
@@ -12,14 +13,22 @@ pub struct EnvelopeIndex {
 }
 
 impl EnvelopeIndex {
-    /// Indexes the envelopes of `geometries`; entry `i` stands for `geometries[i]`. Empty
-    /// geometries are left out.
+    /// Indexes the envelopes of `geometries` (computed in parallel); entry `i` stands for
+    /// `geometries[i]`. Empty geometries are left out.
     pub fn new(geometries: &[&MultiPolygon<f64>]) -> EnvelopeIndex {
-        let entries = geometries
+        let boxes: Vec<Option<Rect<f64>>> =
+            geometries.par_iter().map(|g| g.bounding_rect()).collect();
+        EnvelopeIndex::from_boxes(&boxes)
+    }
+
+    /// Indexes envelopes a caller already has (`None` for an empty geometry, left out); entry
+    /// `i` stands for `boxes[i]`.
+    pub fn from_boxes(boxes: &[Option<Rect<f64>>]) -> EnvelopeIndex {
+        let entries = boxes
             .iter()
             .enumerate()
-            .filter_map(|(i, g)| {
-                let r = g.bounding_rect()?;
+            .filter_map(|(i, r)| {
+                let r = r.as_ref()?;
                 let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
                 Some(GeomWithData::new(rect, i))
             })

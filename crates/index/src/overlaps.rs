@@ -22,9 +22,9 @@ pub struct Overlap {
 /// only touch along edges, but their envelopes usually overlap); each is settled by an exact
 /// intersection. Pairs sharing only an edge give zero area.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
-    let index = EnvelopeIndex::new(geometries);
-    // Envelopes once: every neighbour asks for them again.
+    // Envelopes once, for the index and for every neighbour that asks again.
     let boxes: Vec<Option<Rect<f64>>> = geometries.par_iter().map(|g| g.bounding_rect()).collect();
+    let index = EnvelopeIndex::from_boxes(&boxes);
     let boxes = &boxes;
     let mut found: Vec<Overlap> = (0..geometries.len())
         .into_par_iter()

@@ -11,7 +11,7 @@ use crate::coverage::{
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
-use crate::pieces::{Cells, Cutter, Piece, Tiles};
+use crate::pieces::{self, Cells, Cutter, Piece, Tiles};
 use crate::prepared::{AreaFailure, Near, Prepared};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
 use geo::MultiPolygon;
@@ -425,7 +425,7 @@ fn township(
     };
     let mut issues = coverage_issues(current, town, &pieces);
     let held = pieces_by_parcel(&pieces);
-    let piece_near = Near::new(pieces.iter().map(|x| x.geometry.as_ref()).collect());
+    let piece_near = pieces::near(&pieces, landuse);
     let township = LandusePieces {
         county,
         parcels: &county.landuse,
@@ -440,12 +440,10 @@ fn township(
         .previous
         .as_ref()
         .map_or_else(Vec::new, |p| cutter.pieces(p).0);
-    let previous_near = Near::new(
-        previous_pieces
-            .iter()
-            .map(|x| x.geometry.as_ref())
-            .collect(),
-    );
+    let previous_near = match &layers.previous {
+        Some(p) => pieces::near(&previous_pieces, p),
+        None => Near::new(Vec::new()),
+    };
     let previous = match (&layers.previous, &county.landuse_previous) {
         (Some(prepared), Some(parcels)) => {
             let coverage = Coverage {
@@ -483,7 +481,10 @@ fn township(
         .pbf
         .as_ref()
         .map_or_else(Vec::new, |pbf| cutter.pieces(pbf).0);
-    let pbf_near = Near::new(pbf_pieces.iter().map(|x| x.geometry.as_ref()).collect());
+    let pbf_near = match &layers.pbf {
+        Some(p) => pieces::near(&pbf_pieces, p),
+        None => Near::new(Vec::new()),
+    };
     if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
         let mut p = basic_farmland(&township, &pbf_pieces, pbf, pbf_layer, &mut losses);
         p.target = targets.pbf;

@@ -6,7 +6,7 @@
 //! exactly with the township (cut down to the parcel's neighbourhood first).
 
 use crate::clip::{clip_rect, intersect_near};
-use crate::prepared::Prepared;
+use crate::prepared::{Near, Prepared};
 use geo::{Area, BoundingRect, MultiPolygon};
 use rayon::prelude::*;
 use redline_index::EdgeIndex;
@@ -23,6 +23,21 @@ pub(crate) struct Piece<'a> {
     pub planar: f64,
     /// True when the piece is the whole feature.
     pub whole: bool,
+}
+
+/// The pieces' neighbourhood index; a whole piece's envelope is its feature's, already known.
+pub(crate) fn near<'p>(pieces: &'p [Piece<'_>], layer: &Prepared<'_>) -> Near<'p> {
+    let boxes: Vec<_> = pieces
+        .par_iter()
+        .map(|p| {
+            if p.whole {
+                layer.bboxes[p.source]
+            } else {
+                p.geometry.bounding_rect()
+            }
+        })
+        .collect();
+    Near::with_boxes(pieces.iter().map(|x| x.geometry.as_ref()).collect(), &boxes)
 }
 
 /// A coarse grid over a township: each cell wholly inside, wholly outside, or on the border.

@@ -3,7 +3,7 @@
 //! depend on it, it depends on none of them.
 
 use crate::model::Settings;
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon};
+use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
 use rayon::prelude::*;
 use redline_geom::{AreaMethod, EllipsoidalArea};
 use redline_index::EnvelopeIndex;
@@ -73,7 +73,7 @@ pub(crate) struct Prepared<'a> {
     pub scale: Vec<f64>,
     pub index: EnvelopeIndex,
     /// Envelopes, computed once (every township whose envelope overlaps asks again).
-    pub bboxes: Vec<Option<geo::Rect<f64>>>,
+    pub bboxes: Vec<Option<Rect<f64>>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -85,11 +85,8 @@ impl<'a> Prepared<'a> {
     ) -> Result<Self, AreaFailure> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
         let scale = scales(layer, &geoms, &planar, official, settings)?;
-        let index = EnvelopeIndex::new(&geoms);
-        let bboxes = geoms
-            .par_iter()
-            .map(|g| geo::BoundingRect::bounding_rect(*g))
-            .collect();
+        let bboxes: Vec<_> = geoms.par_iter().map(|g| g.bounding_rect()).collect();
+        let index = EnvelopeIndex::from_boxes(&bboxes);
         Ok(Prepared {
             geoms,
             planar,
@@ -109,6 +106,12 @@ pub(crate) struct Near<'a> {
 impl<'a> Near<'a> {
     pub fn new(geoms: Vec<&'a MultiPolygon<f64>>) -> Self {
         let index = EnvelopeIndex::new(&geoms);
+        Near { geoms, index }
+    }
+
+    /// [`Near::new`] with the envelopes already known (`boxes[i]` is `geoms[i]`'s).
+    pub fn with_boxes(geoms: Vec<&'a MultiPolygon<f64>>, boxes: &[Option<Rect<f64>>]) -> Self {
+        let index = EnvelopeIndex::from_boxes(boxes);
         Near { geoms, index }
     }
 
