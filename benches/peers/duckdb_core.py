@@ -1,7 +1,7 @@
 """The core work in DuckDB-spatial SQL, written as a GIS engineer would for a county.
 
-Spatial joins on ST_Intersects (DuckDB plans them as R-tree spatial joins), ST_ContainsProperly
-to keep the parcels that lie inside one township whole, basic farmland matched to identical
+Spatial joins on ST_Intersects (DuckDB plans them as R-tree spatial joins), the townships cut
+into grid tiles so that ST_ContainsProperly keeps the parcels inside a tile whole cheaply, basic farmland matched to identical
 parcels by their WKB (a hash join), the approvals unioned per patch with ST_Union_Agg.
 The spatial extension is loaded from the `duckdb-extension-spatial` wheel's file (no network).
 
@@ -45,11 +45,24 @@ def main():
         CASE WHEN DLBM IN ('0101', '0102', '0103') THEN 1 - coalesce(KCXS, 0) ELSE 0 END AS keep,
         regexp_matches(trim(DLBM), '{j_rule}') AS construction, geom
       FROM {layer['landuse']};
-    CREATE TABLE pieces AS SELECT tw.code, lu.id, lu.keep, lu.construction,
-        ST_ContainsProperly(tw.geom, lu.geom) AS whole,
-        CASE WHEN ST_ContainsProperly(tw.geom, lu.geom) THEN lu.geom
-             ELSE ST_Intersection(tw.geom, lu.geom) END AS geom
-      FROM tw JOIN lu ON ST_Intersects(tw.geom, lu.geom);
+    -- Townships cut into tiles of a 64 × 64 grid: each parcel is tested against a small
+    -- polygon (DuckDB does not prepare the township for ST_ContainsProperly).
+    CREATE TABLE cells AS
+      WITH e AS (SELECT ST_Extent_Agg(geom) AS b FROM tw),
+           s AS (SELECT ST_XMin(b) AS x0, ST_YMin(b) AS y0,
+                        greatest(ST_XMax(b) - ST_XMin(b), ST_YMax(b) - ST_YMin(b)) / 64 AS d FROM e)
+      SELECT ST_MakeEnvelope(x0 + i * d, y0 + j * d, x0 + (i + 1) * d, y0 + (j + 1) * d) AS cell
+        FROM s, range(64) r(i), range(64) q(j);
+    CREATE TABLE tiles AS SELECT tw.code, ST_Intersection(tw.geom, c.cell) AS geom
+      FROM tw JOIN cells c ON ST_Intersects(tw.geom, c.cell);
+    CREATE TABLE cut AS SELECT t.code, lu.id, lu.keep, lu.construction, lu.geom AS parcel,
+        ST_ContainsProperly(t.geom, lu.geom) AS inside, t.geom AS tile
+      FROM tiles t JOIN lu ON ST_Intersects(t.geom, lu.geom);
+    -- A piece is whole when its parcel lies inside one tile.
+    CREATE TABLE pieces AS SELECT code, id, keep, construction, inside AS whole,
+        CASE WHEN inside THEN parcel ELSE ST_Intersection(tile, parcel) END AS geom
+      FROM cut;
+    DROP TABLE cut;
     CREATE TABLE pbf AS SELECT row_number() OVER () AS id, geom FROM {layer['basic_farmland']};
     CREATE TABLE matched AS SELECT pbf.id, p.code, ST_Area(p.geom) AS area, p.keep
       FROM pbf JOIN pieces p ON p.whole AND ST_AsWKB(pbf.geom) = ST_AsWKB(p.geom);
@@ -89,9 +102,9 @@ def main():
           SELECT code, sum(area) FROM (
             SELECT code, area FROM matched
             UNION ALL
-            SELECT tw.code, ST_Area(CASE WHEN ST_ContainsProperly(tw.geom, b.geom) THEN b.geom
-                                         ELSE ST_Intersection(tw.geom, b.geom) END)
-              FROM tw JOIN pbf_rest b ON ST_Intersects(tw.geom, b.geom)) GROUP BY code""",
+            SELECT t.code, ST_Area(CASE WHEN ST_ContainsProperly(t.geom, b.geom) THEN b.geom
+                                        ELSE ST_Intersection(t.geom, b.geom) END)
+              FROM tiles t JOIN pbf_rest b ON ST_Intersects(t.geom, b.geom)) GROUP BY code""",
         "pbf_cultivated_m2": """
           SELECT code, sum(area) FROM (
             SELECT code, area * keep AS area FROM matched
