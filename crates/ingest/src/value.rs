@@ -30,6 +30,15 @@ impl Value {
         }
     }
 
+    /// [`Value::as_text`] without copying text values: borrowed for text, owned for the
+    /// numbers and booleans written as text.
+    pub fn as_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Value::Text(t) => Some(std::borrow::Cow::Borrowed(t.as_str())),
+            other => other.as_text().map(std::borrow::Cow::Owned),
+        }
+    }
+
     /// The value as a number: numbers, and text that parses as one.
     pub fn as_number(&self) -> Option<f64> {
         match self {

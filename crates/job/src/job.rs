@@ -715,48 +715,72 @@ impl Job {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
         let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
+        use rayon::prelude::*;
         let features = std::mem::take(&mut layer.features);
-        features
-            .into_iter()
-            .filter_map(|feature| {
-                let a = &feature.attrs;
-                let code = f.value(a, "class").as_text()?.trim().to_string();
-                let class = self.classes.get(&code)?;
-                let official = f.value(a, "official_area").as_number();
-                let kcxs = f.value(a, "deduction").as_number().map(deduction_fraction);
-                let from_kcmj = f
-                    .value(a, "deduction_area")
-                    .as_number()
-                    .zip(official)
-                    .filter(|(_, t)| *t > 0.0)
-                    .map(|(k, t)| k / t);
-                let deduction = kcxs.or(from_kcmj).unwrap_or(0.0).clamp(0.0, 1.0);
-                Some(Parcel {
-                    id: feature.label(),
-                    code: class.code.clone(),
-                    category: class.category,
-                    official_area: official,
-                    deduction: if class.category == LandCategory::Cultivated {
-                        deduction
-                    } else {
-                        0.0
-                    },
-                    grade: grade(
-                        &layer,
-                        &feature,
-                        f,
-                        weighs_capacity && class.category == LandCategory::Cultivated,
-                        issues,
-                    ),
-                    village: f
-                        .value(a, "location")
-                        .as_text()
-                        .map(|t| t.trim().chars().take(VILLAGE_CODE_LEN).collect())
-                        .filter(|t: &String| !t.is_empty()),
-                    geometry: feature.geometry,
-                })
+        let layer = &layer;
+        // In parallel, each parcel with its own issues, gathered in feature order.
+        let converted: Vec<(Option<Parcel>, Vec<DataIssue>)> = features
+            .into_par_iter()
+            .map(|feature| {
+                let mut found = Vec::new();
+                let parcel = self.parcel(layer, feature, f, weighs_capacity, &mut found);
+                (parcel, found)
             })
-            .collect()
+            .collect();
+        let mut parcels = Vec::with_capacity(converted.len());
+        for (parcel, found) in converted {
+            issues.extend(found);
+            parcels.extend(parcel);
+        }
+        parcels
+    }
+
+    /// One land-use feature as a parcel; `None` for a class the table does not know (reported
+    /// by `ResolvedFields::check`).
+    fn parcel(
+        &self,
+        layer: &Layer,
+        feature: redline_ingest::Feature,
+        f: &ResolvedFields,
+        weighs_capacity: bool,
+        issues: &mut Vec<DataIssue>,
+    ) -> Option<Parcel> {
+        let a = &feature.attrs;
+        let code = f.value(a, "class").as_str()?;
+        let class = self.classes.get(code.trim())?;
+        let official = f.value(a, "official_area").as_number();
+        let kcxs = f.value(a, "deduction").as_number().map(deduction_fraction);
+        let from_kcmj = f
+            .value(a, "deduction_area")
+            .as_number()
+            .zip(official)
+            .filter(|(_, t)| *t > 0.0)
+            .map(|(k, t)| k / t);
+        let deduction = kcxs.or(from_kcmj).unwrap_or(0.0).clamp(0.0, 1.0);
+        Some(Parcel {
+            id: feature.label(),
+            code: class.code.clone(),
+            category: class.category,
+            official_area: official,
+            deduction: if class.category == LandCategory::Cultivated {
+                deduction
+            } else {
+                0.0
+            },
+            grade: grade(
+                layer,
+                &feature,
+                f,
+                weighs_capacity && class.category == LandCategory::Cultivated,
+                issues,
+            ),
+            village: f
+                .value(a, "location")
+                .as_str()
+                .map(|t| village_code(&t).to_string())
+                .filter(|t| !t.is_empty()),
+            geometry: feature.geometry,
+        })
     }
 
     fn approvals(
@@ -894,18 +918,29 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
     if f.column("location_name").is_none() {
         return names;
     }
+    // A million parcels name a thousand villages: text is borrowed, and copied only for a
+    // village not seen yet.
     for feature in &layer.features {
-        let code = f.value(&feature.attrs, "location").as_text();
-        let name = f.value(&feature.attrs, "location_name").as_text();
+        let code = f.value(&feature.attrs, "location").as_str();
+        let name = f.value(&feature.attrs, "location_name").as_str();
         if let (Some(code), Some(name)) = (code, name) {
-            let code: String = code.trim().chars().take(VILLAGE_CODE_LEN).collect();
-            let name = name.trim();
-            if !code.is_empty() && !name.is_empty() {
-                names.entry(code).or_insert_with(|| name.to_string());
+            let (code, name) = (village_code(&code), name.trim());
+            if !code.is_empty() && !name.is_empty() && !names.contains_key(code) {
+                names.insert(code.to_string(), name.to_string());
             }
         }
     }
     names
+}
+
+/// The village (村) part of a ZLDWDM code: its first [`VILLAGE_CODE_LEN`] characters.
+fn village_code(zldwdm: &str) -> &str {
+    let code = zldwdm.trim();
+    let end = code
+        .char_indices()
+        .nth(VILLAGE_CODE_LEN)
+        .map_or(code.len(), |(k, _)| k);
+    &code[..end]
 }
 
 fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
