@@ -47,28 +47,79 @@ fn segments(mp: &MultiPolygon<f64>) -> usize {
     rings(mp).map(|r| r.0.len().saturating_sub(1)).sum()
 }
 
-/// The vertices of a multipolygon's rings, sorted for lookup: (x, y, ring, position).
-fn vertex_table(mp: &MultiPolygon<f64>) -> Vec<(f64, f64, usize, usize)> {
-    let mut table: Vec<(f64, f64, usize, usize)> = rings(mp)
-        .enumerate()
-        .flat_map(|(r, ring)| {
-            let n = ring.0.len().saturating_sub(1);
-            ring.0[..n]
-                .iter()
-                .enumerate()
-                .map(move |(i, c)| (c.x, c.y, r, i))
-        })
-        .collect();
-    table.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    table
+/// Below this many vertices a polygon's vertices are found by a scan; above, by a sorted table
+/// (a parcel has a dozen: sorting them for every neighbour cost more than it saved).
+const SCAN_VERTICES: usize = 64;
+
+/// Finds the vertices of a multipolygon's rings that sit at a point.
+enum Vertices<'a> {
+    /// A small polygon: scanned.
+    Few(&'a MultiPolygon<f64>),
+    /// A large one: (x, y, ring, position) sorted by x then y, and its rings.
+    Many(Vec<(f64, f64, usize, usize)>, Vec<&'a LineString<f64>>),
+}
+
+impl<'a> Vertices<'a> {
+    fn new(mp: &'a MultiPolygon<f64>) -> Self {
+        if segments(mp) <= SCAN_VERTICES {
+            return Vertices::Few(mp);
+        }
+        let mut table: Vec<(f64, f64, usize, usize)> = rings(mp)
+            .enumerate()
+            .flat_map(|(r, ring)| {
+                let n = ring.0.len().saturating_sub(1);
+                ring.0[..n]
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, c)| (c.x, c.y, r, i))
+            })
+            .collect();
+        table.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        Vertices::Many(table, rings(mp).collect())
+    }
+
+    /// The interior wedges at `v` of the rings that have `v` as a vertex, each given to `f`
+    /// until it returns true; whether any ring has `v` as a vertex, and whether `f` did.
+    fn wedges_at(&self, v: Coord<f64>, mut f: impl FnMut(Wedge) -> bool) -> (bool, bool) {
+        let wedge = |ring: &LineString<f64>, j: usize| {
+            let m = ring.0.len() - 1;
+            Wedge::interior(v, ring.0[(j + m - 1) % m], ring.0[j + 1])
+        };
+        let mut shared = false;
+        match self {
+            Vertices::Few(mp) => {
+                for ring in rings(mp) {
+                    let m = ring.0.len().saturating_sub(1);
+                    for j in (0..m).filter(|&j| ring.0[j] == v) {
+                        shared = true;
+                        if f(wedge(ring, j)) {
+                            return (true, true);
+                        }
+                    }
+                }
+            }
+            Vertices::Many(table, ring_list) => {
+                let first = table.partition_point(|e| (e.0, e.1) < (v.x, v.y));
+                for &(_, _, r, j) in table[first..]
+                    .iter()
+                    .take_while(|e| e.0 == v.x && e.1 == v.y)
+                {
+                    shared = true;
+                    if f(wedge(ring_list[r], j)) {
+                        return (true, true);
+                    }
+                }
+            }
+        }
+        (shared, false)
+    }
 }
 
 /// A vertex of `a` strictly inside `b`, or a vertex of `a` on `b`'s boundary where the two
 /// interiors' wedges meet. Vertices the two share (the usual contact of neighbours) are found
-/// in `b`'s sorted vertex table, without a point-in-polygon walk.
+/// among `b`'s vertices, without a point-in-polygon walk.
 fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> bool {
-    let table = vertex_table(b);
-    let b_rings: Vec<&LineString<f64>> = rings(b).collect();
+    let vertices = Vertices::new(b);
     for ring in rings(a) {
         let n = ring.0.len().saturating_sub(1);
         for i in 0..n {
@@ -77,28 +128,17 @@ fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>) -> boo
             {
                 continue;
             }
-            let wedge_a = || Wedge::interior(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
-            let first = table.partition_point(|e| (e.0, e.1) < (v.x, v.y));
-            let shared: Vec<Wedge> = table[first..]
-                .iter()
-                .take_while(|e| e.0 == v.x && e.1 == v.y)
-                .map(|&(_, _, r, j)| {
-                    let ring_b = b_rings[r];
-                    let m = ring_b.0.len() - 1;
-                    Wedge::interior(v, ring_b.0[(j + m - 1) % m], ring_b.0[j + 1])
-                })
-                .collect();
-            if !shared.is_empty() {
-                let wedge_a = wedge_a();
-                if shared.into_iter().any(|w| wedge_a.overlaps(&w)) {
-                    return true;
-                }
+            let wedge_a = Wedge::interior(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
+            let (shared, met) = vertices.wedges_at(v, |wedge_b| wedge_a.overlaps(&wedge_b));
+            if met {
+                return true;
+            }
+            if shared {
                 continue;
             }
             match b.coordinate_position(&v) {
                 CoordPos::Inside => return true,
                 CoordPos::OnBoundary => {
-                    let wedge_a = wedge_a();
                     if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) {
                         return true;
                     }
@@ -182,6 +222,27 @@ mod tests {
     fn sq(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
         let ring = vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)];
         MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+    }
+
+    #[test]
+    fn large_polygons_look_vertices_up_in_a_table() {
+        // A 10 × 10 square with a vertex every 0.1 along its bottom edge (103 segments).
+        let mut ring: Vec<(f64, f64)> = (0..100).map(|i| (f64::from(i) * 0.1, 0.)).collect();
+        ring.extend([(10., 0.), (10., 10.), (0., 10.), (0., 0.)]);
+        let big = MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]);
+        assert!(matches!(Vertices::new(&big), Vertices::Many(..)));
+        assert!(matches!(Vertices::new(&sq(0., 0., 1.)), Vertices::Few(_)));
+        let bbox = |g: &MultiPolygon<f64>| g.bounding_rect().unwrap();
+        // Below the bottom edge, sharing its vertices: touching only.
+        let below = sq(2., -1., 1.);
+        assert!(!one_way(&below, &big, bbox(&big)));
+        assert!(!interiors_may_meet(&below, bbox(&below), &big, bbox(&big)));
+        // Pushed up 0.5: its top vertices lie inside.
+        let inside = sq(2., -0.5, 1.);
+        assert!(one_way(&inside, &big, bbox(&big)));
+        // Sharing two vertices of the bottom edge from above: the wedges meet.
+        let above = sq(2., 0., 1.);
+        assert!(one_way(&above, &big, bbox(&big)));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The no-overlay test that settles most neighbour pairs in the overlap check never misses an
 //! overlap the exact intersection finds: every land-use parcel of the demo county against its
 //! neighbours, as drawn (a coverage: no overlaps) and with every other parcel nudged 0.3 m and
-//! turned (overlaps along most shared edges).
+//! turned (overlaps along most shared edges); and both again with the parcels densified past
+//! the size at which a polygon's vertices are looked up in a sorted table instead of scanned.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rotate, Translate};
+use geo::line_measures::Densifiable;
+use geo::{Area, BooleanOps, BoundingRect, Euclidean, MultiPolygon, Rotate, Translate};
 use redline_index::{overlapping_pairs, EnvelopeIndex};
 use redline_ingest::{read_layer, ReadOptions};
 use std::path::PathBuf;
@@ -20,18 +22,49 @@ fn the_overlap_check_equals_exact_intersections_on_the_demo_county() {
         .take(4000)
         .map(|f| f.geometry.clone())
         .collect();
-    let nudged: Vec<MultiPolygon<f64>> = drawn
+    let nudge = |geoms: &[MultiPolygon<f64>]| -> Vec<MultiPolygon<f64>> {
+        geoms
+            .iter()
+            .enumerate()
+            .map(|(k, g)| {
+                if k % 2 == 0 {
+                    g.translate(0.3, -0.2).rotate_around_centroid(0.01)
+                } else {
+                    g.clone()
+                }
+            })
+            .collect()
+    };
+    let nudged = nudge(&drawn);
+    // Every other parcel with a vertex every 2 m (a hundred or more: the sorted-table path),
+    // next to parcels as drawn (a pair of two dense ones goes straight to the intersection).
+    let dense: Vec<MultiPolygon<f64>> = drawn
         .iter()
+        .take(1000)
         .enumerate()
         .map(|(k, g)| {
-            if k % 2 == 0 {
-                g.translate(0.3, -0.2).rotate_around_centroid(0.01)
+            if k % 2 == 1 {
+                g.densify(&Euclidean, 2.0)
             } else {
                 g.clone()
             }
         })
         .collect();
-    for (what, geoms) in [("drawn", &drawn), ("nudged", &nudged)] {
+    let many = dense
+        .iter()
+        .filter(|g| g.0.iter().map(|p| p.exterior().0.len()).sum::<usize>() > 100)
+        .count();
+    assert!(
+        many > 400,
+        "{many} densified parcels have over 100 vertices"
+    );
+    let dense_nudged = nudge(&dense);
+    for (what, geoms) in [
+        ("drawn", &drawn),
+        ("nudged", &nudged),
+        ("densified", &dense),
+        ("densified and nudged", &dense_nudged),
+    ] {
         let refs: Vec<&MultiPolygon<f64>> = geoms.iter().collect();
         let found = overlapping_pairs(&refs, 0.01);
         // Every pair whose boxes overlap, settled by the exact intersection alone.
@@ -55,9 +88,9 @@ fn the_overlap_check_equals_exact_intersections_on_the_demo_county() {
             "{what}: {} overlapping pairs, the same as the exact intersections",
             got.len()
         );
-        if what == "nudged" {
+        if what.ends_with("nudged") {
             assert!(
-                got.len() > 1000,
+                got.len() > geoms.len() / 4,
                 "the nudged parcels overlap their neighbours"
             );
         }
