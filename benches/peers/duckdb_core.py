@@ -33,9 +33,8 @@ def source(path):
     return f"ST_Read('{path}')"
 
 
-def main():
-    job = job_from_argv()
-    con = connect()
+def tables(con, job):
+    """The pieces, basic farmland, approvals, patches and patch parts, as tables."""
     layer = {k: source(v) for k, v in job.layers.items()}
     kinds = ", ".join(f"('{k}', '{v}')" for k, v in job.kinds.items()) or "(NULL, NULL)"
     j_rule = CONSTRUCTION.pattern
@@ -95,8 +94,11 @@ def main():
              CASE WHEN og IS NULL THEN ST_Area(rest) ELSE ST_Area(ST_Difference(rest, og)) END AS illegal
         FROM rest;
     """)
-    m = job.min_illegal
-    queries = {
+
+
+def queries(m):
+    """One SQL query per metric, giving (township code, m²); `m` is min_illegal_m2."""
+    return {
         "cultivated_net_m2": "SELECT code, sum(ST_Area(geom) * keep) FROM pieces GROUP BY code",
         "pbf_area_m2": """
           SELECT code, sum(area) FROM (
@@ -122,8 +124,14 @@ def main():
           SELECT code, sum(illegal * keep) FROM parts WHERE id IN (SELECT id FROM counted)
            GROUP BY code""",
     }
+
+
+def main():
+    job = job_from_argv()
+    con = connect()
+    tables(con, job)
     rows = {code: {} for (code,) in con.execute("SELECT code FROM tw").fetchall()}
-    for metric, sql in queries.items():
+    for metric, sql in queries(job.min_illegal).items():
         for code, value in con.execute(sql).fetchall():
             rows[code][metric] = value or 0.0
     emit(rows)

@@ -8,8 +8,6 @@ intersected with the non-construction pieces and the approvals' union near each 
     python geopandas_core.py JOB.toml > numbers.json
 """
 
-from collections import defaultdict
-
 import geopandas
 import numpy as np
 import pyogrio
@@ -38,82 +36,99 @@ def cut_by_townships(townships, geoms):
     return t_idx[keep], g_idx[keep], pieces[keep], inside[keep], area[keep]
 
 
-def main():
-    job = job_from_argv()
-    tw = read(job.layers["townships"], ["XZQDM"])
-    lu = read(job.layers["landuse"], ["BSM", "DLBM", "KCXS"])
-    pbf = read(job.layers["basic_farmland"], ["BSM"])
-    ap = read(job.layers["approvals"], ["PZLX", "PZRQ"])
-    ch = read(job.layers["changes"], ["JCBH", "HSXDL", "HSX"])
-    codes = tw["XZQDM"].to_numpy()
-    townships = tw.geometry.to_numpy()
-    rows = defaultdict(lambda: defaultdict(float))
+class Pieces:
+    """The land-use parcels cut by the townships, with what each piece's parcel is."""
 
-    # §5.1: land-use pieces per township; net cultivated area.
-    lu_geoms = lu.geometry.to_numpy()
-    dlbm = lu["DLBM"].to_numpy()
-    cultivated = np.isin(dlbm, ["0101", "0102", "0103"])
-    keep = np.where(cultivated, 1.0 - lu["KCXS"].fillna(0.0).to_numpy(dtype=float), 0.0)
-    construction = np.array([is_construction(c) for c in dlbm])
-    p_tw, p_lu, p_geom, p_whole, p_area = cut_by_townships(townships, lu_geoms)
-    np.add.at(net := np.zeros(len(codes)), p_tw, p_area * keep[p_lu])
-    for k, code in enumerate(codes):
-        rows[code]["cultivated_net_m2"] = net[k]
+    def __init__(self, townships, landuse):
+        dlbm = landuse["DLBM"].to_numpy()
+        self.cultivated = np.isin(dlbm, ["0101", "0102", "0103"])
+        kcxs = landuse["KCXS"].fillna(0.0).to_numpy(dtype=float)
+        self.keep = np.where(self.cultivated, 1.0 - kcxs, 0.0)  # net share of each parcel
+        self.construction = np.array([is_construction(c) for c in dlbm])
+        (self.township, self.parcel, self.geom, self.whole,
+         self.area) = cut_by_townships(townships, landuse.geometry.to_numpy())
 
-    # §5.2: basic farmland identical to a whole land-use piece is matched by its WKB; the rest is
-    # overlaid with the pieces.
-    pbf_geoms = pbf.geometry.to_numpy()
-    whole_piece = {shapely.to_wkb(g): i for i, g in zip(np.nonzero(p_whole)[0], p_geom[p_whole])}
-    match = np.array([whole_piece.get(w, -1) for w in shapely.to_wkb(pbf_geoms)])
+    def net(self, k):
+        """Net cultivated share of pieces `k`."""
+        return self.keep[self.parcel[k]]
+
+
+def cultivated_net(pieces, n):
+    """§5.1: net cultivated area per township."""
+    net = np.zeros(n)
+    np.add.at(net, pieces.township, pieces.area * pieces.keep[pieces.parcel])
+    return net
+
+
+def basic_farmland(pieces, townships, pbf_geoms):
+    """§5.2: basic farmland and its net cultivated part per township. A PBF polygon identical to
+    a whole land-use piece is matched by its WKB; the rest is overlaid with the pieces."""
+    n = len(townships)
+    whole = np.nonzero(pieces.whole)[0]
+    by_wkb = {w: i for i, w in zip(whole, shapely.to_wkb(pieces.geom[whole]))}
+    match = np.array([by_wkb.get(w, -1) for w in shapely.to_wkb(pbf_geoms)])
     matched = match >= 0
     m = match[matched]
-    pbf_area = np.zeros(len(codes))
-    pbf_cult = np.zeros(len(codes))
-    np.add.at(pbf_area, p_tw[m], p_area[m])
-    np.add.at(pbf_cult, p_tw[m], p_area[m] * keep[p_lu[m]])
+    area, cultivated = np.zeros(n), np.zeros(n)
+    np.add.at(area, pieces.township[m], pieces.area[m])
+    np.add.at(cultivated, pieces.township[m], pieces.area[m] * pieces.net(m))
     rest = pbf_geoms[~matched]
     r_tw, _, _, _, r_area = cut_by_townships(townships, rest)
-    np.add.at(pbf_area, r_tw, r_area)
-    cult_pieces = np.nonzero(cultivated[p_lu])[0]
-    tree = shapely.STRtree(p_geom[cult_pieces])
-    b_idx, c_idx = tree.query(rest, predicate="intersects")
-    piece = cult_pieces[c_idx]
-    overlap = shapely.area(shapely.intersection(rest[b_idx], p_geom[piece]))
-    np.add.at(pbf_cult, p_tw[piece], overlap * keep[p_lu[piece]])
-    for k, code in enumerate(codes):
-        rows[code]["pbf_area_m2"] = pbf_area[k]
-        rows[code]["pbf_cultivated_m2"] = pbf_cult[k]
+    np.add.at(area, r_tw, r_area)
+    cult = np.nonzero(pieces.cultivated[pieces.parcel])[0]
+    b_idx, c_idx = shapely.STRtree(pieces.geom[cult]).query(rest, predicate="intersects")
+    piece = cult[c_idx]
+    overlap = shapely.area(shapely.intersection(rest[b_idx], pieces.geom[piece]))
+    np.add.at(cultivated, pieces.township[piece], overlap * pieces.net(piece))
+    return area, cultivated
 
-    # §5.4: patches dated in the period against the non-construction pieces, minus the union of
-    # the approvals in force near each patch.
-    hsx = ch["HSX"].astype(str).str[:10]
-    dated = ch[(ch["HSX"].isna()) | ((hsx >= job.start) & (hsx <= job.end))]
+
+def illegal_cultivated(pieces, n, job, changes, approvals):
+    """§5.4: patches dated in the period against the non-construction pieces, minus the union
+    of the approvals in force near each patch; net cultivated, for patches whose verdict counts."""
+    hsx = changes["HSX"].astype(str).str[:10]
+    dated = changes[(changes["HSX"].isna()) | ((hsx >= job.start) & (hsx <= job.end))]
     patches = dated.geometry.to_numpy()
     observed = np.array([bool(c) and not is_construction(c) for c in dated["HSXDL"].fillna("")])
-    kind = ap["PZLX"].map(job.kinds)
-    in_force = ap["PZRQ"].isna() | (ap["PZRQ"].astype(str).str[:10] <= job.end)
-    covers = [cover_near(patches, ap.geometry.to_numpy()[(kind.isin(k) & in_force).to_numpy()])
-              for k in (LEGAL_KINDS, OTHER_KINDS)]
-    open_pieces = np.nonzero(~construction[p_lu])[0]
-    tree = shapely.STRtree(p_geom[open_pieces])
-    c_idx, q_idx = tree.query(patches, predicate="intersects")
+    kind = approvals["PZLX"].map(job.kinds)
+    in_force = approvals["PZRQ"].isna() | (approvals["PZRQ"].astype(str).str[:10] <= job.end)
+    geoms = approvals.geometry.to_numpy()
+    legal_cover, other_cover = (
+        cover_near(patches, geoms[(kind.isin(k) & in_force).to_numpy()])
+        for k in (LEGAL_KINDS, OTHER_KINDS))
+    open_pieces = np.nonzero(~pieces.construction[pieces.parcel])[0]
+    c_idx, q_idx = shapely.STRtree(pieces.geom[open_pieces]).query(patches, predicate="intersects")
     piece = open_pieces[q_idx]
-    new_land = shapely.intersection(patches[c_idx], p_geom[piece])
-    legal_cover, other_cover = (cover[c_idx] for cover in covers)
-    legal = shapely.intersection(new_land, legal_cover)
-    rest = shapely.difference(new_land, legal_cover)
-    other = shapely.intersection(rest, other_cover)
-    illegal = shapely.difference(rest, other_cover)
+    new_land = shapely.intersection(patches[c_idx], pieces.geom[piece])
+    legal = shapely.intersection(new_land, legal_cover[c_idx])
+    rest = shapely.difference(new_land, legal_cover[c_idx])
+    other = shapely.intersection(rest, other_cover[c_idx])
+    illegal = shapely.difference(rest, other_cover[c_idx])
     areas = [shapely.area(g) for g in (new_land, illegal, legal, other)]
     per_patch = [np.bincount(c_idx, weights=a, minlength=len(patches)) for a in areas]
     counts = np.array([verdict_counts(*(s[i] for s in per_patch), observed[i], job.min_illegal)
                        for i in range(len(patches))], dtype=bool)
     pair = counts[c_idx]
-    ill = np.zeros(len(codes))
-    np.add.at(ill, p_tw[piece[pair]], areas[1][pair] * keep[p_lu[piece[pair]]])
-    for k, code in enumerate(codes):
-        rows[code]["illegal_cultivated_m2"] = ill[k]
-    emit(rows)
+    out = np.zeros(n)
+    np.add.at(out, pieces.township[piece[pair]], areas[1][pair] * pieces.net(piece[pair]))
+    return out
+
+
+def main():
+    job = job_from_argv()
+    tw = read(job.layers["townships"], ["XZQDM"])
+    townships = tw.geometry.to_numpy()
+    pieces = Pieces(townships, read(job.layers["landuse"], ["BSM", "DLBM", "KCXS"]))
+    n = len(townships)
+    net = cultivated_net(pieces, n)
+    pbf_geoms = read(job.layers["basic_farmland"], ["BSM"]).geometry.to_numpy()
+    pbf_area, pbf_cultivated = basic_farmland(pieces, townships, pbf_geoms)
+    illegal = illegal_cultivated(pieces, n, job,
+                                 read(job.layers["changes"], ["JCBH", "HSXDL", "HSX"]),
+                                 read(job.layers["approvals"], ["PZLX", "PZRQ"]))
+    emit({code: {"cultivated_net_m2": net[k], "pbf_area_m2": pbf_area[k],
+                 "pbf_cultivated_m2": pbf_cultivated[k], "illegal_cultivated_m2": illegal[k]}
+          for k, code in enumerate(tw["XZQDM"].to_numpy())})
 
 
 def cover_near(patches, approvals):
