@@ -13,7 +13,7 @@ import os
 
 import duckdb
 
-from common import CONSTRUCTION, LEGAL_KINDS, OTHER_KINDS, emit, job_from_argv
+from common import CONSTRUCTION, CULTIVATED, LEGAL_KINDS, OTHER_KINDS, emit, job_from_argv
 
 
 def connect():
@@ -41,7 +41,7 @@ def tables(con, job):
     con.execute(f"""
     CREATE TABLE tw AS SELECT XZQDM AS code, geom FROM {layer['townships']};
     CREATE TABLE lu AS SELECT row_number() OVER () AS id,
-        CASE WHEN DLBM IN ('0101', '0102', '0103') THEN 1 - coalesce(KCXS, 0) ELSE 0 END AS keep,
+        CASE WHEN DLBM IN {CULTIVATED} THEN 1 - coalesce(KCXS, 0) ELSE 0 END AS keep,
         regexp_matches(trim(DLBM), '{j_rule}') AS construction, geom
       FROM {layer['landuse']};
     -- Townships cut into tiles of a 64 × 64 grid: each parcel is tested against a small

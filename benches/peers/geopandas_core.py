@@ -13,7 +13,8 @@ import numpy as np
 import pyogrio
 import shapely
 
-from common import LEGAL_KINDS, OTHER_KINDS, emit, is_construction, job_from_argv, verdict_counts
+from common import (CULTIVATED, LEGAL_KINDS, OTHER_KINDS, emit, is_construction, job_from_argv,
+                    verdict_counts)
 
 
 def read(path, columns):
@@ -41,7 +42,7 @@ class Pieces:
 
     def __init__(self, townships, landuse):
         dlbm = landuse["DLBM"].to_numpy()
-        self.cultivated = np.isin(dlbm, ["0101", "0102", "0103"])
+        self.cultivated = np.isin(dlbm, CULTIVATED)
         kcxs = landuse["KCXS"].fillna(0.0).to_numpy(dtype=float)
         self.keep = np.where(self.cultivated, 1.0 - kcxs, 0.0)  # net share of each parcel
         self.construction = np.array([is_construction(c) for c in dlbm])

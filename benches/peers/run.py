@@ -41,6 +41,7 @@ def measure(argv, stdout, allowed=(0,)):
     proc = subprocess.Popen(argv, stdout=stdout, cwd=HERE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    # wait4 reaped the child: tell Popen, or it would wait for it again.
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in allowed:
         raise SystemExit(f"{' '.join(argv)} failed with exit code {proc.returncode}")

@@ -714,8 +714,8 @@ impl Job {
     ) -> Vec<Parcel> {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
-        let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
         use rayon::prelude::*;
+        let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
         let features = std::mem::take(&mut layer.features);
         let layer = &layer;
         // In parallel, each parcel with its own issues, gathered in feature order.

@@ -440,10 +440,10 @@ fn township(
         .previous
         .as_ref()
         .map_or_else(Vec::new, |p| cutter.pieces(p).0);
-    let previous_near = match &layers.previous {
-        Some(p) => pieces::near(&previous_pieces, p),
-        None => Near::new(Vec::new()),
-    };
+    let previous_near = layers.previous.as_ref().map_or_else(
+        || Near::new(Vec::new()),
+        |p| pieces::near(&previous_pieces, p),
+    );
     let previous = match (&layers.previous, &county.landuse_previous) {
         (Some(prepared), Some(parcels)) => {
             let coverage = Coverage {
@@ -481,10 +481,10 @@ fn township(
         .pbf
         .as_ref()
         .map_or_else(Vec::new, |pbf| cutter.pieces(pbf).0);
-    let pbf_near = match &layers.pbf {
-        Some(p) => pieces::near(&pbf_pieces, p),
-        None => Near::new(Vec::new()),
-    };
+    let pbf_near = layers
+        .pbf
+        .as_ref()
+        .map_or_else(|| Near::new(Vec::new()), |p| pieces::near(&pbf_pieces, p));
     if let (Some(pbf), Some(pbf_layer)) = (layers.pbf.as_ref(), county.basic_farmland.as_ref()) {
         let mut p = basic_farmland(&township, &pbf_pieces, pbf, pbf_layer, &mut losses);
         p.target = targets.pbf;
