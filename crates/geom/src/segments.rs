@@ -156,14 +156,7 @@ impl<'a> Segments<'a> {
         let (ring_a, ring_b) = (self.rings[ra], self.rings[rb]);
         let (a, b) = (ring_a.line(sa), ring_b.line(sb));
         if ra == rb {
-            let crossing = if a.end == b.start {
-                folds_back(a.start, a.end, b.end)
-            } else if a.start == b.end {
-                folds_back(b.start, b.end, a.end)
-            } else {
-                geo::Intersects::intersects(&a, &b)
-            };
-            return crossing.then_some(Meeting::SelfCrossing { ring: ra });
+            return same_ring_cross(a, b).then_some(Meeting::SelfCrossing { ring: ra });
         }
         match line_intersection(a, b)? {
             LineIntersection::Collinear { intersection } => {
@@ -235,13 +228,54 @@ impl<'a> Segments<'a> {
     }
 }
 
+/// Whether two segments of one ring meet where they should not: anywhere, for segments that
+/// are not neighbours; by folding back, for neighbours (`a` ends where `b` starts or the
+/// reverse).
+fn same_ring_cross(a: Line<f64>, b: Line<f64>) -> bool {
+    if a.end == b.start {
+        folds_back(a.start, a.end, b.end)
+    } else if a.start == b.end {
+        folds_back(b.start, b.end, a.end)
+    } else {
+        geo::Intersects::intersects(&a, &b)
+    }
+}
+
+/// Whether a lone closed ring of at most [`SMALL`] segments is simple — what
+/// [`Segments::first_meeting`] finds for it, without building the segment table (a parcel is one
+/// such ring, and a million are validated on every run). `None` for a longer ring.
+pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
+    let n = coords.len().checked_sub(1).filter(|&n| n <= SMALL)?;
+    let mut boxes = [[0.0_f64; 4]; SMALL];
+    for (b, w) in boxes.iter_mut().zip(coords.windows(2)) {
+        *b = [
+            w[0].x.min(w[1].x),
+            w[0].x.max(w[1].x),
+            w[0].y.min(w[1].y),
+            w[0].y.max(w[1].y),
+        ];
+    }
+    let line = |s: usize| Line::new(coords[s], coords[s + 1]);
+    for i in 0..n {
+        let [x0, x1, y0, y1] = boxes[i];
+        for (j, &[u0, u1, v0, v1]) in boxes.iter().enumerate().take(n).skip(i + 1) {
+            if x0 <= u1 && u0 <= x1 && y0 <= v1 && v0 <= y1 && same_ring_cross(line(i), line(j)) {
+                return Some(false);
+            }
+        }
+    }
+    Some(true)
+}
+
 /// Whether the path p → q → r turns straight back along itself (a spike): r lies on the line
 /// through p and q, on p's side of q. Neighbouring segments meet only at q otherwise; GEOS
 /// calls a spike a self-intersection, and so does redline.
 fn folds_back(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> bool {
     use geo::kernels::{Kernel, Orientation, RobustKernel};
-    RobustKernel::orient2d(p, q, r) == Orientation::Collinear
-        && (q.x - p.x) * (r.x - q.x) + (q.y - p.y) * (r.y - q.y) < 0.0
+    // The cheap test first: along a densified straight edge the path goes on, not back, and
+    // the robust predicate would fall back to exact arithmetic for nearly collinear points.
+    (q.x - p.x) * (r.x - q.x) + (q.y - p.y) * (r.y - q.y) < 0.0
+        && RobustKernel::orient2d(p, q, r) == Orientation::Collinear
 }
 
 /// The two points towards which a ring leaves `p`, where `p` is on segment `s` of the ring
@@ -257,4 +291,101 @@ fn rays(ring: &Ring, s: usize, p: Coord<f64>) -> [Coord<f64>; 2] {
         (line.start, line.end)
     };
     [prev, next]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Polygon;
+
+    /// Rings of every shape the fast path must judge as the segment table does: stars with
+    /// random radii (some self-crossing once points are shuffled), spikes, repeated vertices,
+    /// collinear runs and bow-ties, on a coarse grid so that touches and overlaps are common.
+    fn rings() -> Vec<Vec<Coord<f64>>> {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        let mut out = Vec::new();
+        for k in 0..4000 {
+            let n = 3 + next(14) as usize;
+            let mut ring: Vec<Coord<f64>> = (0..n)
+                .map(|i| {
+                    let a = std::f64::consts::TAU * i as f64 / n as f64;
+                    let r = 2.0 + next(6) as f64;
+                    Coord {
+                        x: (r * a.cos()).round(),
+                        y: (r * a.sin()).round(),
+                    }
+                })
+                .collect();
+            match k % 4 {
+                // Swap two vertices: often a crossing.
+                1 => {
+                    let (i, j) = (next(n as u64) as usize, next(n as u64) as usize);
+                    ring.swap(i, j);
+                }
+                // A spike: out and straight back.
+                2 => {
+                    let at = next(n as u64) as usize;
+                    let p = ring[at];
+                    ring.insert(
+                        at + 1,
+                        Coord {
+                            x: p.x + 3.0,
+                            y: p.y,
+                        },
+                    );
+                    ring.insert(at + 2, p);
+                }
+                // A vertex repeated further on (a pinch).
+                3 => {
+                    let at = next(n as u64) as usize;
+                    ring.insert((at + 2).min(ring.len()), ring[at]);
+                }
+                _ => {}
+            }
+            ring.dedup();
+            ring.push(ring[0]);
+            if ring.len() >= 4 {
+                out.push(ring);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_small_ring_path_agrees_with_the_segment_table() {
+        let (mut simple, mut not) = (0, 0);
+        for ring in rings() {
+            let mp = MultiPolygon(vec![Polygon::new(LineString(ring.clone()), vec![])]);
+            let table = Segments::new(&mp).first_meeting().is_none();
+            assert_eq!(small_ring_is_simple(&ring), Some(table), "{ring:?}");
+            if table {
+                simple += 1;
+            } else {
+                not += 1;
+            }
+        }
+        // Both verdicts are well represented.
+        assert!(simple > 1000 && not > 1000, "{simple} simple, {not} not");
+    }
+
+    #[test]
+    fn long_rings_are_left_to_the_table() {
+        let ring: Vec<Coord<f64>> = (0..=SMALL + 1)
+            .map(|i| {
+                let a = std::f64::consts::TAU * i as f64 / (SMALL + 1) as f64;
+                Coord {
+                    x: a.cos(),
+                    y: a.sin(),
+                }
+            })
+            .collect();
+        assert_eq!(small_ring_is_simple(&ring), None);
+        assert_eq!(small_ring_is_simple(&ring[..SMALL + 1]), Some(true));
+    }
 }

@@ -4,7 +4,7 @@
 //! themselves); output is a valid, oriented `MultiPolygon` (exteriors counter-clockwise, holes
 //! clockwise) plus the problems met on the way.
 
-use crate::segments::{Meeting, Segments};
+use crate::segments::{small_ring_is_simple, Meeting, Segments};
 use crate::IssueKind;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use i_overlay::core::fill_rule::FillRule;
@@ -118,7 +118,14 @@ pub fn validate_and_repair(raw: Vec<Vec<Vec<Coord<f64>>>>) -> RepairOutcome {
         };
     }
     let mut mp = MultiPolygon(polygons);
-    let verdict = {
+    // Most features are one small simple ring: settled without the segment table.
+    let simple = match mp.0.as_slice() {
+        [p] if p.interiors().is_empty() => small_ring_is_simple(&p.exterior().0) == Some(true),
+        _ => false,
+    };
+    let verdict = if simple {
+        Ok(())
+    } else {
         let segments = Segments::new(&mp);
         check(&segments).map_err(|reason| {
             let cap = max_repaired_meetings(&segments);
