@@ -52,18 +52,6 @@ impl Cursor<'_> {
         })
     }
 
-    fn f64(&mut self, little: bool) -> Result<f64, WkbError> {
-        let b: [u8; 8] = self
-            .take(8)?
-            .try_into()
-            .map_err(|_| WkbError("f64".into()))?;
-        Ok(if little {
-            f64::from_le_bytes(b)
-        } else {
-            f64::from_be_bytes(b)
-        })
-    }
-
     /// A count that the remaining bytes can hold at `min_size` bytes per item (so a hostile
     /// count cannot make the reader allocate gigabytes).
     fn count(&mut self, little: bool, min_size: usize) -> Result<usize, WkbError> {
@@ -111,15 +99,23 @@ fn polygon(
     let mut out = Vec::with_capacity(rings);
     for _ in 0..rings {
         let n = c.count(little, 8 * dims)?;
-        let mut ring = Vec::with_capacity(n);
-        for _ in 0..n {
-            let x = c.f64(little)?;
-            let y = c.f64(little)?;
-            for _ in 2..dims {
-                c.f64(little)?;
+        // The count was checked against the bytes left: the ring's block is taken at once.
+        let block = c.take(n * 8 * dims)?;
+        let f64_at = |b: &[u8]| {
+            let b: [u8; 8] = b.try_into().unwrap_or_default();
+            if little {
+                f64::from_le_bytes(b)
+            } else {
+                f64::from_be_bytes(b)
             }
-            ring.push(Coord { x, y });
-        }
+        };
+        let ring: Vec<Coord<f64>> = block
+            .chunks_exact(8 * dims)
+            .map(|p| Coord {
+                x: f64_at(&p[..8]),
+                y: f64_at(&p[8..16]),
+            })
+            .collect();
         out.push(ring);
     }
     Ok(out)

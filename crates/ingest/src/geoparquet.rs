@@ -159,6 +159,10 @@ pub(crate) fn read_geoparquet(
             })
         })
         .collect();
+    // Rows actually decoded (the metadata's counts are the file's word, not to be trusted).
+    collector
+        .features
+        .reserve(decoded.iter().flatten().map(Vec::len).sum());
     for group in decoded {
         for row in group? {
             collector.count = row.index;
@@ -273,7 +277,9 @@ fn read_group(
         .with_batch_size(8192)
         .build()
         .map_err(|e| error(path, Some(first_row), e.to_string()))?;
-    let mut out = Vec::new();
+    // The group's declared row count, up to a bound: it is the file's word.
+    let declared = meta.metadata().row_groups()[g].num_rows();
+    let mut out = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(1 << 20));
     let mut index = first_row;
     for batch in reader {
         let batch = batch.map_err(|e| error(path, Some(index), e.to_string()))?;
