@@ -197,6 +197,14 @@ fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
                 && u1 >= x0
                 && y1 >= v0
                 && v1 >= y0
+                // Edges that share an endpoint (neighbours along their common boundary) meet
+                // there or along a stretch, never properly; an endpoint of one on the other's
+                // line is collinear, which the robust predicate settles only by exact
+                // arithmetic.
+                && p != r
+                && p != s
+                && q != r
+                && q != s
                 && opposite(
                     RobustKernel::orient2d(p, q, r),
                     RobustKernel::orient2d(p, q, s),
