@@ -119,6 +119,22 @@ fn demo_invariants_sums_and_splits() {
     let report: serde_json::Value = serde_json::from_str(&run_in(dir.path(), &[])).unwrap();
     let towns = report["townships"].as_array().unwrap().clone();
     let county = &report["county"];
+    // timings.json: the read's two parts add up to it (each printed to the millisecond).
+    let timings: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/timings.json")).unwrap(),
+    )
+    .unwrap();
+    let part = |k: &str| timings["read_stage_s"][k].as_f64().unwrap();
+    assert!(
+        part("layers") > 0.0 && part("preflight") >= 0.0,
+        "{timings}"
+    );
+    let read = timings["read_s"].as_f64().unwrap();
+    assert!(
+        (part("layers") + part("preflight") - read).abs() <= 0.0015,
+        "{timings}"
+    );
+    assert!(read < timings["total_s"].as_f64().unwrap(), "{timings}");
     for key in ["landuse", "basic_farmland"] {
         assert_county_is_sum(
             &county[key],

@@ -116,7 +116,8 @@ pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     write_atomic(&path, bytes).with_context(|| format!("writing {name}"))
 }
 
-/// `timings.json`: read, overlay and total seconds, counts, per-stage seconds.
+/// `timings.json`: read (and its two parts), overlay and total seconds, counts, per-stage
+/// seconds.
 fn timings_json(run: &Run) -> String {
     let stages: Vec<String> = run
         .outcome
@@ -126,8 +127,10 @@ fn timings_json(run: &Run) -> String {
         .collect();
     let t = &run.timings;
     format!(
-        "{{\"read_s\": {:.3}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_stage_s\": {{{}}}}}\n",
+        "{{\"read_s\": {:.3}, \"read_stage_s\": {{\"layers\": {:.3}, \"preflight\": {:.3}}}, \"overlay_s\": {:.3}, \"total_s\": {:.3}, \"parcels\": {}, \"pieces\": {}, \"clipped_pieces\": {}, \"overlay_stage_s\": {{{}}}}}\n",
         t.read.as_secs_f64(),
+        t.layers.as_secs_f64(),
+        t.read.saturating_sub(t.layers).as_secs_f64(),
         t.overlay.as_secs_f64(),
         t.started.elapsed().as_secs_f64(),
         run.county.landuse.len(),

@@ -42,6 +42,9 @@ pub struct Timings {
     pub started: Instant,
     /// Reading, converting and preflighting every layer.
     pub read: Duration,
+    /// The part of `read` until every layer file was decoded, validated and its fields
+    /// checked (the rest: CRS, preflight, the basic-farmland overlap check, conversion).
+    pub layers: Duration,
     /// The overlay and the coverage checks.
     pub overlay: Duration,
 }
@@ -68,7 +71,15 @@ impl Job {
     pub fn run(&self, options: &WriteOptions, progress: &dyn Progress) -> Result<Run> {
         let started = Instant::now();
         progress.stage("reading layers", self.layer_count());
-        let (county, settings, mut issues) = self.read_with_progress(&|| progress.step())?;
+        // The moment the last layer file is done splits the read in two (timings.json).
+        let last_layer = std::sync::Mutex::new(started);
+        let (county, settings, mut issues) = self.read_with_progress(&|| {
+            if let Ok(mut at) = last_layer.lock() {
+                *at = Instant::now();
+            }
+            progress.step();
+        })?;
+        let layers = last_layer.lock().map_or(Duration::ZERO, |at| *at - started);
         if options.format == LayerFormat::GeoJson {
             // Fail before the overlay, not after it, when the lon/lat outputs cannot be made.
             redline_report::to_wgs84(&settings.crs).with_context(|| {
@@ -94,6 +105,7 @@ impl Job {
             timings: Timings {
                 started,
                 read,
+                layers,
                 overlay,
             },
         })
