@@ -8,8 +8,8 @@ use redline_ingest::{
     ReadOptions, ResolvedFields,
 };
 use redline_overlay::{
-    Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, County, Date, Parcel, Period,
-    Settings, Supplement, Targets, Thresholds, Township, YieldTable,
+    Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
+    Parcel, Period, Settings, Supplement, Targets, Thresholds, Township, YieldTable,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -619,7 +619,7 @@ impl Job {
                 std::mem::take(&mut l.features)
                     .into_iter()
                     .map(|f| BasicFarmland {
-                        id: f.label(),
+                        id: inline_label(&f),
                         geometry: f.geometry,
                     })
                     .collect(),
@@ -758,8 +758,8 @@ impl Job {
             .map(|(k, t)| k / t);
         let deduction = kcxs.or(from_kcmj).unwrap_or(0.0).clamp(0.0, 1.0);
         Some(Parcel {
-            id: feature.label(),
-            code: class.code.clone(),
+            id: inline_label(&feature),
+            code: class.code.as_str().into(),
             category: class.category,
             official_area: official,
             deduction: if class.category == LandCategory::Cultivated {
@@ -777,7 +777,7 @@ impl Job {
             village: f
                 .value(a, "location")
                 .as_str()
-                .map(|t| village_code(&t).to_string())
+                .map(|t| CompactString::from(village_code(&t)))
                 .filter(|t| !t.is_empty()),
             geometry: feature.geometry,
         })
@@ -931,6 +931,14 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
         }
     }
     names
+}
+
+/// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
+fn inline_label(feature: &redline_ingest::Feature) -> CompactString {
+    match &feature.id {
+        Some(id) => id.as_str().into(),
+        None => feature.label().into(),
+    }
 }
 
 /// The village (村) part of a ZLDWDM code: its first [`VILLAGE_CODE_LEN`] characters.

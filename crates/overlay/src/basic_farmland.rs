@@ -108,9 +108,9 @@ fn share(
                 p.construction += gross;
                 out.losses.push(PbfLoss {
                     township: code.to_string(),
-                    pbf_id: pbf_layer[b.source].id.clone(),
-                    landuse_id: parcel.id.clone(),
-                    class: parcel.code.clone(),
+                    pbf_id: pbf_layer[b.source].id.to_string(),
+                    landuse_id: parcel.id.to_string(),
+                    class: parcel.code.to_string(),
                     area: gross,
                     geometry: inter.unwrap_or_else(|| piece.geometry.as_ref().clone()),
                 });

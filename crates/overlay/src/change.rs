@@ -394,8 +394,8 @@ fn uncovered(
             let area = g.unsigned_area() * current.landuse.scale[piece.source];
             (area >= rules.min_uncovered_m2 && area > 0.0).then(|| UncoveredConstruction {
                 township: current.code.to_string(),
-                landuse_id: parcel.id.clone(),
-                class: parcel.code.clone(),
+                landuse_id: parcel.id.to_string(),
+                class: parcel.code.to_string(),
                 previous: previous.iter().map(|c| c.to_string()).collect(),
                 area,
                 geometry: g,

@@ -154,7 +154,7 @@ fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> Vec<DataIs
                 coverage.layer,
                 town,
                 IssueKind::Overlap,
-                Some(id(o.b).clone()),
+                Some(id(o.b).to_string()),
                 format!(
                     "parcels {} and {} overlap by {:.2} m² (planar); the overlap is counted twice",
                     id(o.a),

@@ -31,7 +31,7 @@ pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared)
         let parcel = &parcels[piece.source];
         let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
         lu.total += gross;
-        *lu.by_class.entry(parcel.code.clone()).or_default() += net;
+        *lu.by_class.entry(parcel.code.to_string()).or_default() += net;
         if gross > net {
             *lu.by_class.entry(crate::change::RIDGE.into()).or_default() += gross - net;
         }
@@ -47,7 +47,7 @@ pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared)
                 lu.cultivated_net += net;
                 let class = lu
                     .cultivated_by_class
-                    .entry(parcel.code.clone())
+                    .entry(parcel.code.to_string())
                     .or_default();
                 class.gross += gross;
                 class.net += net;
@@ -78,9 +78,9 @@ pub(crate) fn by_village(
         let parcel = &parcels[piece.source];
         let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
         let row = villages
-            .entry(parcel.village.clone().unwrap_or_default())
+            .entry(parcel.village.as_deref().unwrap_or_default().to_string())
             .or_default();
-        *row.entry(parcel.code.clone()).or_default() += net;
+        *row.entry(parcel.code.to_string()).or_default() += net;
         if gross > net {
             *row.entry(crate::change::RIDGE.into()).or_default() += gross - net;
         }

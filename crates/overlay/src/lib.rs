@@ -61,6 +61,8 @@ pub use balance::{Balance, Ledger};
 pub use basic_farmland::PbfLoss;
 pub use change::{ClassSide, Flows, InOut, UncoveredConstruction, VintageChange, RIDGE};
 pub use clip::intersect_with_large as clip_intersection;
+/// Inline short text: parcel ids, class codes and village codes.
+pub use compact_str::CompactString;
 pub use engine::{run, run_with_progress, Outcome, PatchVerdict, ViolationPiece};
 pub use metrics::{shared_code_prefix, GrossNet, LandUse, Metrics, Pbf};
 pub use model::{

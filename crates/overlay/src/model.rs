@@ -1,6 +1,7 @@
 //! What the engine is given: the county's layers as plain geometry and typed fields, and the
 //! job's settings. Readers (redline-ingest) and jobs build these; the engine knows no file.
 
+use compact_str::CompactString;
 use geo::MultiPolygon;
 use redline_geom::{AreaMethod, LandCategory};
 use std::fmt;
@@ -80,10 +81,11 @@ pub struct Township {
 /// A land-use parcel (地类图斑).
 #[derive(Debug, Clone)]
 pub struct Parcel {
-    /// Its id (BSM), used for ordering and in outputs.
-    pub id: String,
+    /// Its id (BSM), used for ordering and in outputs. Ids, codes and village codes are
+    /// short: they live inline, not in an allocation of their own per parcel.
+    pub id: CompactString,
     /// DLBM.
-    pub code: String,
+    pub code: CompactString,
     /// What the code counts as.
     pub category: LandCategory,
     /// TBMJ, the official area (m²), when given.
@@ -93,7 +95,7 @@ pub struct Parcel {
     /// Quality grade 1–15 (GDDB), when given.
     pub grade: Option<u8>,
     /// The village (村) it lies in: the first 12 characters of ZLDWDM, when given.
-    pub village: Option<String>,
+    pub village: Option<CompactString>,
     /// Geometry.
     pub geometry: MultiPolygon<f64>,
 }
@@ -102,7 +104,7 @@ pub struct Parcel {
 #[derive(Debug, Clone)]
 pub struct BasicFarmland {
     /// Its id.
-    pub id: String,
+    pub id: CompactString,
     /// Geometry.
     pub geometry: MultiPolygon<f64>,
 }
