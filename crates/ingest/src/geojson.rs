@@ -186,9 +186,15 @@ impl<'a> Cursor<'a> {
     }
 
     fn number(&mut self) -> Result<f64, ParseError> {
+        let rest = &self.bytes()[self.at..];
+        // Coordinates are short decimals: the exact fast path first.
+        if let Some((v, used)) = simple_decimal(rest) {
+            self.at += used;
+            return Ok(v);
+        }
         // Only called at '-' or a digit, so the "inf"/"nan" words fast-float2 also knows cannot
         // start here; "-inf" is caught by the finiteness check.
-        match fast_float2::parse_partial::<f64, _>(&self.bytes()[self.at..]) {
+        match fast_float2::parse_partial::<f64, _>(rest) {
             Ok((v, used)) if used > 0 && v.is_finite() => {
                 self.at += used;
                 Ok(v)
@@ -395,6 +401,52 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Powers of ten that an f64 holds exactly.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A number `[-]digits[.digits]` (no exponent) whose digits, read as an integer `m` with `k`
+/// of them after the point, have `m` ≤ 2⁵³ and `k` ≤ 22: then `m` and `10ᵏ` are exact f64s
+/// and one division is correctly rounded (Clinger's fast path), so the value is the one
+/// fast-float2 returns, bit for bit. The value and the bytes used; `None` for anything else
+/// (fast-float2 decides those).
+fn simple_decimal(b: &[u8]) -> Option<(f64, usize)> {
+    let negative = b.first() == Some(&b'-');
+    let mut at = usize::from(negative);
+    let (mut m, mut digits) = (0u64, 0u32);
+    let mut run = |at: &mut usize| {
+        let start = *at;
+        while let Some(d) = b.get(*at).filter(|c| c.is_ascii_digit()) {
+            // 19 digits always fit in a u64; more are left to fast-float2.
+            digits += 1;
+            if digits > 19 {
+                return None;
+            }
+            m = m * 10 + u64::from(d - b'0');
+            *at += 1;
+        }
+        Some(*at - start)
+    };
+    if run(&mut at)? == 0 {
+        return None;
+    }
+    let mut k = 0;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        k = run(&mut at)?;
+        if k == 0 {
+            return None;
+        }
+    }
+    if matches!(b.get(at), Some(b'.' | b'e' | b'E')) || m > 1 << 53 || k >= EXACT_POW10.len() {
+        return None;
+    }
+    let v = m as f64 / EXACT_POW10[k];
+    Some((if negative { -v } else { v }, at))
+}
+
 /// Nested coordinate arrays of any depth, flattened: every position, and where each array
 /// that holds arrays closed (its depth and the number of positions read so far).
 struct CoordTree {
@@ -469,6 +521,75 @@ mod tests {
 
     fn error_of(json: &str) -> ParseError {
         parse_feature(json.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn the_decimal_fast_path_is_fast_float_bit_for_bit() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.000",
+            "007.50",
+            "41498657.628",
+            "5026282.591",
+            "1.",
+            "1.e5",
+            "1e5",
+            "2.5E-3",
+            "9007199254740992",
+            "9007199254740993",
+            "0.1",
+            "123.456,",
+            "7]",
+            "99999999999999999999",
+            "1.0000000000000000000001",
+            "-12.5}",
+            "3.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..200_000 {
+            let int: String = (0..1 + next(17))
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let frac: String = (0..next(12))
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let sign = if next(3) == 0 { "-" } else { "" };
+            let tail = [",", "]", "", "e3", ".", " "][next(6) as usize];
+            let point = if frac.is_empty() && next(4) > 0 {
+                ""
+            } else {
+                "."
+            };
+            cases.push(format!("{sign}{int}{point}{frac}{tail}"));
+        }
+        let mut fast = 0;
+        for case in &cases {
+            if let Some((v, used)) = simple_decimal(case.as_bytes()) {
+                fast += 1;
+                let (w, used_ff) = fast_float2::parse_partial::<f64, _>(case.as_bytes()).unwrap();
+                assert_eq!((v.to_bits(), used), (w.to_bits(), used_ff), "{case}");
+            }
+        }
+        // Both paths are well exercised: the fast one, and fast-float2 for the rest.
+        assert!(
+            fast > 50_000 && fast < cases.len() - 50_000,
+            "{fast} of {}",
+            cases.len()
+        );
+        assert_eq!(simple_decimal(b"41498657.628,"), Some((41_498_657.628, 12)));
+        assert_eq!(simple_decimal(b"1e5"), None);
+        assert_eq!(simple_decimal(b"9007199254740993"), None);
     }
 
     #[test]
