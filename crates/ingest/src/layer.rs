@@ -10,7 +10,7 @@ use crate::value::{Field, Value};
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
 use redline_geom::{Crs, DataIssue, IssueKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A file format redline reads.
@@ -147,9 +147,20 @@ impl Layer {
     /// Gives issues about a feature the feature's id, where they lack one (ids can come from
     /// a field that is chosen after the issues were found).
     pub fn fill_issue_ids(&self, issues: &mut [DataIssue]) {
+        // Only the features the issues name are looked up: a handful of issues need not map a
+        // million features.
+        let wanted: HashSet<usize> = issues
+            .iter()
+            .filter(|i| i.id.is_none())
+            .filter_map(|i| i.feature)
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
         let ids: HashMap<usize, &str> = self
             .features
             .iter()
+            .filter(|f| wanted.contains(&f.index))
             .filter_map(|f| Some((f.index, f.id.as_deref()?)))
             .collect();
         for issue in issues.iter_mut().filter(|i| i.id.is_none()) {

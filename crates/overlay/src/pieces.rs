@@ -207,14 +207,26 @@ pub(crate) struct Cutter<'a> {
 impl<'a> Cutter<'a> {
     /// The pieces of `features` inside the township, in feature order, and how many were clipped.
     pub fn pieces<'f>(&self, layer: &Prepared<'f>) -> (Vec<Piece<'f>>, usize) {
-        let (features, index, planar) = (&layer.geoms, &layer.index, &layer.planar);
+        let (features, planar) = (&layer.geoms, &layer.planar);
         let Some(bbox) = self.township.bounding_rect() else {
             return (Vec::new(), 0);
         };
-        let mut candidates: Vec<usize> = index
-            .candidates([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y])
+        // The features whose envelope meets the township's, in order: a scan of the envelopes
+        // (a dozen townships ask once each; an R-tree of a million envelopes cost more to build
+        // than all their scans).
+        let meets = |r: &geo::Rect<f64>| {
+            r.min().x <= bbox.max().x
+                && bbox.min().x <= r.max().x
+                && r.min().y <= bbox.max().y
+                && bbox.min().y <= r.max().y
+        };
+        let candidates: Vec<usize> = layer
+            .bboxes
+            .par_iter()
+            .enumerate()
+            .filter(|(_, r)| r.as_ref().is_some_and(meets))
+            .map(|(k, _)| k)
             .collect();
-        candidates.sort_unstable();
         // Features are cut in parallel (a big township is many features), gathered in order.
         let cut: Vec<(Option<Piece<'f>>, bool)> = candidates
             .into_par_iter()

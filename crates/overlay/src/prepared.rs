@@ -66,12 +66,11 @@ fn scales(
         .collect()
 }
 
-/// A layer prepared for overlay: geometries, planar areas, area scales, an R-tree.
+/// A layer prepared for overlay: geometries, planar areas, area scales, envelopes.
 pub(crate) struct Prepared<'a> {
     pub geoms: Vec<&'a MultiPolygon<f64>>,
     pub planar: Vec<f64>,
     pub scale: Vec<f64>,
-    pub index: EnvelopeIndex,
     /// Envelopes, computed once (every township whose envelope overlaps asks again).
     pub bboxes: Vec<Option<Rect<f64>>>,
 }
@@ -86,12 +85,10 @@ impl<'a> Prepared<'a> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
         let scale = scales(layer, &geoms, &planar, official, settings)?;
         let bboxes: Vec<_> = geoms.par_iter().map(|g| g.bounding_rect()).collect();
-        let index = EnvelopeIndex::from_boxes(&bboxes);
         Ok(Prepared {
             geoms,
             planar,
             scale,
-            index,
             bboxes,
         })
     }
