@@ -9,6 +9,7 @@ use crate::prepared::Prepared;
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
+use std::collections::HashMap;
 
 /// A piece of basic farmland that is construction land now: where a bureau must act.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,9 +47,10 @@ pub(crate) fn basic_farmland(
     pbf_layer: &[crate::model::BasicFarmland],
     losses: &mut Vec<PbfLoss>,
 ) -> Pbf {
+    let same = SameGeometry::new(township);
     let shares: Vec<Share> = pbf_pieces
         .par_iter()
-        .map(|b| share(township, b, pbf, pbf_layer))
+        .map(|b| share(township, &same, b, pbf, pbf_layer))
         .collect();
     let mut p = Pbf::default();
     for s in shares {
@@ -58,9 +60,46 @@ pub(crate) fn basic_farmland(
     p
 }
 
+/// The township's whole land-use pieces by a hash of their geometry (the first piece of each
+/// hash): basic farmland drawn from the parcels finds its parcel without a neighbourhood
+/// query.
+struct SameGeometry(HashMap<u64, usize>);
+
+impl SameGeometry {
+    fn new(township: &LandusePieces) -> Self {
+        let mut first = HashMap::with_capacity(township.pieces.len());
+        for (k, piece) in township.pieces.iter().enumerate().filter(|(_, p)| p.whole) {
+            let g = township.landuse.geoms[piece.source];
+            first.entry(geometry_hash(g)).or_insert(k);
+        }
+        SameGeometry(first)
+    }
+
+    /// The first whole piece whose geometry hashes like `g`'s (the caller compares them).
+    fn candidate(&self, g: &MultiPolygon<f64>) -> Option<usize> {
+        self.0.get(&geometry_hash(g)).copied()
+    }
+}
+
+/// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike.
+fn geometry_hash(g: &MultiPolygon<f64>) -> u64 {
+    let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x0100_0000_01b3);
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    for p in &g.0 {
+        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+            h = mix(h, ring.0.len() as u64);
+            for c in &ring.0 {
+                h = mix(mix(h, c.x.to_bits()), c.y.to_bits());
+            }
+        }
+    }
+    h
+}
+
 /// One PBF piece: its area and what the land under it is now.
 fn share(
     township: &LandusePieces,
+    same: &SameGeometry,
     b: &Piece,
     pbf: &Prepared,
     pbf_layer: &[crate::model::BasicFarmland],
@@ -75,15 +114,28 @@ fn share(
     let mut out = Share::default();
     let p = &mut out.pbf;
     p.area += b.planar * pbf.scale[b.source];
-    let mut near = township.near.around(b.geometry.as_ref());
     // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
-    // coverage no other parcel then overlaps it, so that parcel alone is its land use.
+    // coverage no other parcel then overlaps it, so that parcel alone is its land use. The
+    // first such piece is found by hash (any identical piece hashes alike, so the first of its
+    // hash, if identical, is the first identical one), else among the neighbours.
     let identical = |k: &usize| {
         b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
     };
-    if let Some(k) = near.iter().copied().find(identical) {
-        near = vec![k];
-    }
+    let hashed = b
+        .whole
+        .then(|| same.candidate(pbf.geoms[b.source]))
+        .flatten()
+        .filter(identical);
+    let near = match hashed {
+        Some(k) => vec![k],
+        None => {
+            let near = township.near.around(b.geometry.as_ref());
+            match near.iter().copied().find(identical) {
+                Some(k) => vec![k],
+                None => near,
+            }
+        }
+    };
     for k in near {
         let piece = &pieces[k];
         let inter = if identical(&k) {
