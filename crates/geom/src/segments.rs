@@ -302,13 +302,8 @@ mod tests {
     /// random radii (some self-crossing once points are shuffled), spikes, repeated vertices,
     /// collinear runs and bow-ties, on a coarse grid so that touches and overlaps are common.
     fn rings() -> Vec<Vec<Coord<f64>>> {
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
+        let mut rng = redline_testkit::Rng(0x2545_F491_4F6C_DD1D);
+        let mut next = move |m: u64| rng.below(m as usize) as u64;
         let mut out = Vec::new();
         for k in 0..4000 {
             let n = 3 + next(14) as usize;
