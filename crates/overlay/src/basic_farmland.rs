@@ -81,15 +81,16 @@ impl SameGeometry {
     }
 }
 
-/// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike.
+/// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
+/// is added to 0 first, so the two zeros that compare equal hash alike too).
 fn geometry_hash(g: &MultiPolygon<f64>) -> u64 {
-    let mix = |h: u64, v: u64| (h ^ v).wrapping_mul(0x0100_0000_01b3);
+    let mix = |h: u64, v: f64| (h ^ (v + 0.0).to_bits()).wrapping_mul(0x0100_0000_01b3);
     let mut h = 0xcbf2_9ce4_8422_2325;
     for p in &g.0 {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            h = mix(h, ring.0.len() as u64);
+            h = mix(h, ring.0.len() as f64);
             for c in &ring.0 {
-                h = mix(mix(h, c.x.to_bits()), c.y.to_bits());
+                h = mix(mix(h, c.x), c.y);
             }
         }
     }
@@ -171,4 +172,31 @@ fn share(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn geometries_that_compare_equal_hash_alike() {
+        let square = |zero: f64| {
+            MultiPolygon(vec![
+                polygon![(x: zero, y: zero), (x: 1.0, y: zero), (x: 1.0, y: 1.0), (x: zero, y: 1.0)],
+            ])
+        };
+        let (plus, minus) = (square(0.0), square(-0.0));
+        assert_eq!(plus, minus);
+        assert_eq!(geometry_hash(&plus), geometry_hash(&minus));
+        // A vertex moved by the smallest step, or the same positions split into another ring
+        // structure, hash differently.
+        assert_ne!(
+            geometry_hash(&plus),
+            geometry_hash(&square(f64::MIN_POSITIVE))
+        );
+        let mut two = plus.clone();
+        two.0.push(plus.0[0].clone());
+        assert_ne!(geometry_hash(&plus), geometry_hash(&two));
+    }
 }
