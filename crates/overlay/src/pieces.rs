@@ -7,7 +7,7 @@
 
 use crate::clip::{clip_rect, intersect_near};
 use crate::prepared::{Near, Prepared};
-use geo::{Area, BoundingRect, MultiPolygon};
+use geo::{Area, BoundingRect, Intersects, MultiPolygon};
 use rayon::prelude::*;
 use redline_index::EdgeIndex;
 use std::borrow::Cow;
@@ -214,17 +214,11 @@ impl<'a> Cutter<'a> {
         // The features whose envelope meets the township's, in order: a scan of the envelopes
         // (a dozen townships ask once each; an R-tree of a million envelopes cost more to build
         // than all their scans).
-        let meets = |r: &geo::Rect<f64>| {
-            r.min().x <= bbox.max().x
-                && bbox.min().x <= r.max().x
-                && r.min().y <= bbox.max().y
-                && bbox.min().y <= r.max().y
-        };
         let candidates: Vec<usize> = layer
             .bboxes
             .par_iter()
             .enumerate()
-            .filter(|(_, r)| r.as_ref().is_some_and(meets))
+            .filter(|(_, r)| r.is_some_and(|r| r.intersects(&bbox)))
             .map(|(k, _)| k)
             .collect();
         // Features are cut in parallel (a big township is many features), gathered in order.
