@@ -2,8 +2,10 @@
 //! absent, job-file overrides, and the per-role attribute checks (class codes, coefficients).
 
 use crate::error::IngestError;
+use crate::feature::Feature;
 use crate::layer::Layer;
 use crate::value::Value;
+use rayon::prelude::*;
 use redline_geom::{DataIssue, IssueKind, LandClassTable};
 use std::collections::BTreeMap;
 
@@ -255,37 +257,56 @@ impl ResolvedFields {
         if !self.role.is_landuse() {
             return Vec::new();
         }
+        // In parallel (a million parcels), each feature's issues in feature order.
+        layer
+            .features
+            .par_iter()
+            .flat_map_iter(|f| self.feature_issues(layer, f, classes))
+            .collect()
+    }
+
+    /// One land-use feature's unknown class code and bad deduction coefficient.
+    fn feature_issues(
+        &self,
+        layer: &Layer,
+        f: &Feature,
+        classes: &LandClassTable,
+    ) -> Vec<DataIssue> {
         let mut issues = Vec::new();
-        for f in &layer.features {
-            let issue = |key: &str, kind, message: String| DataIssue {
-                file: layer.path.display().to_string(),
-                layer: layer.name.clone(),
-                feature: Some(f.index),
-                id: f.id.clone(),
-                field: self.field_name(key).map(str::to_string),
-                kind,
-                message,
-            };
-            let code = self.value(&f.attrs, "class").as_text().unwrap_or_default();
-            if classes.get(&code).is_none() {
-                issues.push(issue(
-                    "class",
-                    IssueKind::UnknownClassCode,
-                    format!("unknown land-class code {code:?}"),
-                ));
-            }
-            let kcxs = self.value(&f.attrs, "deduction");
-            if let Some(v) = kcxs.as_number() {
-                if !(0.0..100.0).contains(&v) {
-                    issues.push(issue("deduction", IssueKind::BadValue, format!("deduction coefficient {v} is outside [0, 1) (or [0, 100) as a percentage)")));
-                }
-            } else if *kcxs != Value::Null {
+        let issue = |key: &str, kind, message: String| DataIssue {
+            file: layer.path.display().to_string(),
+            layer: layer.name.clone(),
+            feature: Some(f.index),
+            id: f.id.clone(),
+            field: self.field_name(key).map(str::to_string),
+            kind,
+            message,
+        };
+        let code = self.value(&f.attrs, "class").as_str().unwrap_or_default();
+        if classes.get(&code).is_none() {
+            issues.push(issue(
+                "class",
+                IssueKind::UnknownClassCode,
+                format!("unknown land-class code {code:?}"),
+            ));
+        }
+        let kcxs = self.value(&f.attrs, "deduction");
+        if let Some(v) = kcxs.as_number() {
+            if !(0.0..100.0).contains(&v) {
                 issues.push(issue(
                     "deduction",
                     IssueKind::BadValue,
-                    format!("deduction coefficient {kcxs} is not a number"),
+                    format!(
+                        "deduction coefficient {v} is outside [0, 1) (or [0, 100) as a percentage)"
+                    ),
                 ));
             }
+        } else if *kcxs != Value::Null {
+            issues.push(issue(
+                "deduction",
+                IssueKind::BadValue,
+                format!("deduction coefficient {kcxs} is not a number"),
+            ));
         }
         issues
     }

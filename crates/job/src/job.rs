@@ -719,7 +719,7 @@ impl Job {
         let features = std::mem::take(&mut layer.features);
         let layer = &layer;
         // In parallel, each parcel with its own issues, gathered in feature order.
-        let converted: Vec<(Option<Parcel>, Vec<DataIssue>)> = features
+        let mut converted: Vec<(Option<Parcel>, Vec<DataIssue>)> = features
             .into_par_iter()
             .map(|feature| {
                 let mut found = Vec::new();
@@ -727,12 +727,17 @@ impl Job {
                 (parcel, found)
             })
             .collect();
-        let mut parcels = Vec::with_capacity(converted.len());
-        for (parcel, found) in converted {
-            issues.extend(found);
-            parcels.extend(parcel);
-        }
-        parcels
+        // Both gathered in parallel too (a sequential pass over a million was a tenth of a
+        // second on one core).
+        let found: Vec<DataIssue> = converted
+            .par_iter_mut()
+            .flat_map_iter(|(_, found)| std::mem::take(found))
+            .collect();
+        issues.extend(found);
+        converted
+            .into_par_iter()
+            .filter_map(|(parcel, _)| parcel)
+            .collect()
     }
 
     /// One land-use feature as a parcel; `None` for a class the table does not know (reported
@@ -914,24 +919,42 @@ const VILLAGE_CODE_LEN: usize = 12;
 
 /// Village names (ZLDWMC) by village code, the first name met for each code.
 fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
+    use rayon::prelude::*;
     if f.column("location_name").is_none() {
-        return names;
+        return BTreeMap::new();
     }
-    // A million parcels name a thousand villages: text is borrowed, and copied only for a
-    // village not seen yet.
-    for feature in &layer.features {
-        let code = f.value(&feature.attrs, "location").as_str();
-        let name = f.value(&feature.attrs, "location_name").as_str();
-        if let (Some(code), Some(name)) = (code, name) {
-            let (code, name) = (village_code(&code), name.trim());
-            if !code.is_empty() && !name.is_empty() && !names.contains_key(code) {
-                names.insert(code.to_string(), name.to_string());
+    // A million parcels name a thousand villages: each block of features finds its own first
+    // names (text is borrowed, and copied only for a village the block has not seen), and the
+    // blocks are merged in file order, so the first block to name a village names it.
+    let firsts: Vec<BTreeMap<String, String>> = layer
+        .features
+        .par_chunks(VILLAGE_BLOCK)
+        .map(|block| {
+            let mut names = BTreeMap::new();
+            for feature in block {
+                let code = f.value(&feature.attrs, "location").as_str();
+                let name = f.value(&feature.attrs, "location_name").as_str();
+                if let (Some(code), Some(name)) = (code, name) {
+                    let (code, name) = (village_code(&code), name.trim());
+                    if !code.is_empty() && !name.is_empty() && !names.contains_key(code) {
+                        names.insert(code.to_string(), name.to_string());
+                    }
+                }
             }
+            names
+        })
+        .collect();
+    let mut names = BTreeMap::new();
+    for block in firsts {
+        for (code, name) in block {
+            names.entry(code).or_insert(name);
         }
     }
     names
 }
+
+/// Features per block when village names are gathered in parallel.
+const VILLAGE_BLOCK: usize = 16_384;
 
 /// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
 fn inline_label(feature: &redline_ingest::Feature) -> CompactString {

@@ -4,6 +4,7 @@ use crate::job::Job;
 use crate::options::{LayerFormat, WriteOptions};
 use crate::run::Run;
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use redline_geom::DataIssue;
 use redline_ingest::Format;
 use redline_report::{
@@ -77,35 +78,56 @@ pub(crate) fn write_files(dir: &Path, job: &Job, run: &Run, options: &WriteOptio
         text: &job.text,
         settings: &run.settings,
     };
-    let issues = job.relative_issues(&run.issues);
-    let report = report_json(&echo, &run.outcome, &issues);
-    write(dir, "report.json", report.as_bytes())?;
     let (county, outcome, settings) = (&run.county, &run.outcome, &run.settings);
     let thresholds = &settings.thresholds;
-    let tables = [
-        ("townships.csv", townships_csv(outcome, options.lang)),
-        ("balance.csv", balance_csv(outcome, options.lang)),
-        (
-            "report.html",
-            report_html(
-                &outcome.county.name,
-                county,
-                outcome,
-                Rows::Townships,
-                &settings.crs,
-                thresholds.interview_ratio,
-                thresholds.accountability_ratio,
-                options.map_ratio,
-                options.lang,
+    let report = || {
+        let issues = job.relative_issues(&run.issues);
+        let json = report_json(&echo, outcome, &issues);
+        Ok(vec![("report.json".into(), json.into_bytes())])
+    };
+    let tables = || {
+        Ok(vec![
+            (
+                "townships.csv".into(),
+                townships_csv(outcome, options.lang).into_bytes(),
             ),
-        ),
-    ];
-    for (name, text) in tables {
-        write(dir, name, text.as_bytes())?;
+            (
+                "balance.csv".into(),
+                balance_csv(outcome, options.lang).into_bytes(),
+            ),
+        ])
+    };
+    let html = || {
+        let text = report_html(
+            &outcome.county.name,
+            county,
+            outcome,
+            Rows::Townships,
+            &settings.crs,
+            thresholds.interview_ratio,
+            thresholds.accountability_ratio,
+            options.map_ratio,
+            options.lang,
+        );
+        Ok(vec![("report.html".into(), text.into_bytes())])
+    };
+    let workbook = || {
+        let bytes = summary_workbook(county, outcome, settings).context("building 汇总表.xlsx")?;
+        Ok(vec![("汇总表.xlsx".into(), bytes)])
+    };
+    let layers = || layer_files(run, options.format);
+    // Each file is rendered on its own thread; they are written in this order, and the first
+    // failure in this order is the one reported.
+    let renderers: [&Render<'_>; 5] = [&report, &tables, &html, &workbook, &layers];
+    let rendered: Vec<Result<Files>> = renderers.par_iter().map(|r| r()).collect();
+    for files in rendered {
+        for (name, bytes) in files? {
+            write(dir, &name, &bytes)?;
+        }
     }
-    let workbook = summary_workbook(county, outcome, settings).context("building 汇总表.xlsx")?;
-    write(dir, "汇总表.xlsx", &workbook)?;
-    write_layers(dir, run, options.format)?;
+    if options.format == LayerFormat::GeoPackage {
+        write_gpkg(dir, run)?;
+    }
     // Timings change from run to run: they live beside report.json, not in it, so that the
     // report stays byte-identical for the same inputs.
     write(dir, "timings.json", timings_json(run).as_bytes())
@@ -140,31 +162,38 @@ fn timings_json(run: &Run) -> String {
     )
 }
 
-/// The output layers: three GeoJSON, GeoParquet or FlatGeobuf files, or one GeoPackage
-/// (`layers.gpkg`).
-fn write_layers(dir: &Path, run: &Run, format: LayerFormat) -> Result<()> {
+/// Output files, each with its name and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// A renderer of output files.
+type Render<'a> = dyn Fn() -> Result<Files> + Sync + 'a;
+
+/// The output layers as files: three GeoJSON, GeoParquet or FlatGeobuf files, each encoded on
+/// its own thread; none for a GeoPackage, which [`write_gpkg`] writes itself (`layers.gpkg`).
+fn layer_files(run: &Run, format: LayerFormat) -> Result<Files> {
     let (county, outcome, crs) = (&run.county, &run.outcome, &run.settings.crs);
     let columnar = match format {
-        LayerFormat::GeoPackage => return write_gpkg(dir, run),
+        LayerFormat::GeoPackage => return Ok(Vec::new()),
         LayerFormat::GeoJson => None,
         LayerFormat::GeoParquet => Some(Format::GeoParquet),
         LayerFormat::FlatGeobuf => Some(Format::FlatGeobuf),
     };
-    for (name, features) in output_layers(county, outcome) {
-        let (file, bytes) = match columnar {
-            Some(format) => (
+    output_layers(county, outcome)
+        .into_par_iter()
+        .map(|(name, features)| match columnar {
+            Some(format) => Ok((
                 format!("{name}.{}", format.extension()),
                 layer_bytes(format, name, features, crs)
                     .with_context(|| format!("encoding the {name} layer"))?,
-            ),
-            None => (
+            )),
+            None => Ok((
                 format!("{name}.geojson"),
                 layer_geojson(name, features, crs)?.into_bytes(),
-            ),
-        };
-        write(dir, &file, &bytes)?;
-    }
-    Ok(())
+            )),
+        })
+        .collect::<Vec<Result<_>>>()
+        .into_iter()
+        .collect()
 }
 
 /// `layers.gpkg`, written under a temporary name and renamed like every other output.
