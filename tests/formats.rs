@@ -164,7 +164,7 @@ fn region_reads_take_the_features_that_meet_the_rectangle() {
             .features
             .iter()
             .filter(|f| keep(f))
-            .map(|f| f.id.clone().unwrap())
+            .map(|f| f.id.as_deref().unwrap().to_string())
             .collect();
         ids.sort();
         ids

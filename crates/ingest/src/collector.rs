@@ -4,6 +4,7 @@
 use crate::feature::Feature;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
+use compact_str::CompactString;
 use geo::MultiPolygon;
 use rayon::prelude::*;
 use redline_geom::{validate_and_repair, IssueKind};
@@ -131,14 +132,14 @@ impl Collector {
     }
 
     /// Takes the next feature, in file order, with values in schema order.
-    pub fn accept(&mut self, id: Option<String>, converted: Converted, attrs: Vec<Value>) {
+    pub fn accept(&mut self, id: Option<CompactString>, converted: Converted, attrs: Vec<Value>) {
         let index = self.count;
         self.count += 1;
         let problems = converted.problems.into_iter();
         self.problems
             .extend(problems.map(|(kind, message)| Problem {
                 index,
-                id: id.clone(),
+                id: id.as_deref().map(str::to_string),
                 field: None,
                 kind,
                 message,
@@ -154,7 +155,12 @@ impl Collector {
     }
 
     /// Takes the next feature with values arranged by [`Schema::arrange`], adding new fields.
-    pub fn accept_named(&mut self, id: Option<String>, converted: Converted, named: Named) {
+    pub fn accept_named(
+        &mut self,
+        id: Option<CompactString>,
+        converted: Converted,
+        named: Named,
+    ) {
         let mut attrs = named.attrs;
         for (name, value) in named.extras {
             let i = match self.schema.index.get(&name) {
@@ -173,7 +179,7 @@ impl Collector {
     pub fn accept_batch(&mut self, batch: Vec<(Option<String>, RawGeometry, Vec<Value>)>) {
         let converted: Vec<_> = batch
             .into_par_iter()
-            .map(|(id, g, values)| (id, convert_geometry(g), values))
+            .map(|(id, g, values)| (id.map(CompactString::from), convert_geometry(g), values))
             .collect();
         for (id, c, values) in converted {
             self.accept(id, c, values);

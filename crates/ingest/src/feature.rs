@@ -1,6 +1,7 @@
 //! One feature as read: what the collector builds and a layer holds.
 
 use crate::value::Value;
+use compact_str::CompactString;
 use geo::MultiPolygon;
 
 /// One feature: valid, oriented polygons and attribute values in field order.
@@ -8,8 +9,9 @@ use geo::MultiPolygon;
 pub struct Feature {
     /// 0-based position in the file.
     pub index: usize,
-    /// The feature's id: GeoJSON `id`, else the value of the id field, when there is one.
-    pub id: Option<String>,
+    /// The feature's id: GeoJSON `id`, else the value of the id field, when there is one
+    /// (inline up to 24 bytes: ids rarely need the heap).
+    pub id: Option<CompactString>,
     /// The geometry, validated and repaired.
     pub geometry: MultiPolygon<f64>,
     /// Values, one per entry of its layer's `fields`.
@@ -19,8 +21,9 @@ pub struct Feature {
 impl Feature {
     /// The id, or `#index` when the feature has none: what messages call it.
     pub fn label(&self) -> String {
-        self.id
-            .clone()
-            .unwrap_or_else(|| format!("#{}", self.index))
+        match &self.id {
+            Some(id) => id.to_string(),
+            None => format!("#{}", self.index),
+        }
     }
 }

@@ -23,7 +23,7 @@ pub(crate) struct Declared {
 }
 
 struct Parsed {
-    id: Option<String>,
+    id: Option<compact_str::CompactString>,
     converted: Converted,
     named: Named,
 }

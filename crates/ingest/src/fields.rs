@@ -277,7 +277,7 @@ impl ResolvedFields {
             file: layer.path.display().to_string(),
             layer: layer.name.clone(),
             feature: Some(f.index),
-            id: f.id.clone(),
+            id: f.id.as_deref().map(str::to_string),
             field: self.field_name(key).map(str::to_string),
             kind,
             message,

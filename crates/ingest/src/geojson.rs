@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// A feature as read, before validation.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RawFeature<'a> {
-    pub id: Option<String>,
+    pub id: Option<compact_str::CompactString>,
     pub geometry: RawGeometry,
     /// Property names borrow from the text where they can (no escapes).
     pub properties: Vec<(Cow<'a, str>, Value)>,
@@ -286,7 +286,7 @@ impl<'a> Cursor<'a> {
                         return Err(cur.error(format!("type is {kind:?}, expected \"Feature\"")));
                     }
                 }
-                "id" => feature.id = cur.value()?.as_text(),
+                "id" => feature.id = cur.value()?.as_compact(),
                 "geometry" => feature.geometry = cur.geometry()?,
                 "properties" => feature.properties = cur.properties()?,
                 _ => cur.skip()?,

@@ -139,7 +139,7 @@ impl Layer {
         // A million ids, each its own text: in parallel.
         self.features.par_iter_mut().for_each(|f| {
             if f.id.is_none() {
-                f.id = f.attrs.get(column).and_then(Value::as_text);
+                f.id = f.attrs.get(column).and_then(Value::as_compact);
             }
         });
         true
@@ -200,7 +200,11 @@ impl Layer {
             .map(|(k, first)| {
                 let (f, id) = (
                     &self.features[k],
-                    self.features[k].id.clone().unwrap_or_default(),
+                    self.features[k]
+                        .id
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string(),
                 );
                 DataIssue {
                     file: self.path.display().to_string(),

@@ -30,6 +30,14 @@ impl Value {
         }
     }
 
+    /// [`Value::as_text`] as inline text (no heap for text of up to 24 bytes).
+    pub fn as_compact(&self) -> Option<CompactString> {
+        match self {
+            Value::Text(t) => Some(t.clone()),
+            other => other.as_text().map(CompactString::from),
+        }
+    }
+
     /// [`Value::as_text`] without copying text values: borrowed for text, owned for the
     /// numbers and booleans written as text.
     pub fn as_str(&self) -> Option<std::borrow::Cow<'_, str>> {

@@ -959,7 +959,7 @@ const VILLAGE_BLOCK: usize = 16_384;
 /// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
 fn inline_label(feature: &redline_ingest::Feature) -> CompactString {
     match &feature.id {
-        Some(id) => id.as_str().into(),
+        Some(id) => id.clone(),
         None => feature.label().into(),
     }
 }

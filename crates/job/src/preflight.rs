@@ -174,7 +174,7 @@ pub(crate) fn feature_issue(
         file: layer.path.display().to_string(),
         layer: layer.name.clone(),
         feature: Some(feature.index),
-        id: feature.id.clone(),
+        id: feature.id.as_deref().map(str::to_string),
         field: field.map(str::to_string),
         kind,
         message,
