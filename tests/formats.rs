@@ -340,18 +340,27 @@ fn geoparquet_and_flatgeobuf_outputs_are_byte_identical_whatever_the_thread_coun
 }
 
 #[test]
-fn geoparquet_reads_only_the_columns_asked_for() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("p");
-    synth(&dir, "geoparquet");
-    let path = dir.join("landuse.parquet");
-    let all = read_layer(&path, &ReadOptions::default()).unwrap().layer;
+fn geoparquet_and_geojson_read_only_the_columns_asked_for() {
+    for (format, file) in [
+        ("geoparquet", "landuse.parquet"),
+        ("geojson", "landuse.geojson"),
+        ("geojsonseq", "landuse.geojsonl"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        synth(&dir, format);
+        reads_only_the_columns_asked_for(&dir.join(file));
+    }
+}
+
+fn reads_only_the_columns_asked_for(path: &Path) {
+    let all = read_layer(path, &ReadOptions::default()).unwrap().layer;
     assert!(all.fields.len() > 3, "{:?}", all.fields);
     let options = ReadOptions {
         columns: Some(vec!["dlbm".into(), "BSM".into(), "NO_SUCH".into()]),
         ..Default::default()
     };
-    let some = read_layer(&path, &options).unwrap().layer;
+    let some = read_layer(path, &options).unwrap().layer;
     let names: Vec<&str> = some.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
@@ -369,4 +378,58 @@ fn geoparquet_reads_only_the_columns_asked_for() {
     };
     assert_eq!(column(&some, "DLBM"), column(&all, "DLBM"));
     assert_eq!(column(&some, "BSM"), column(&all, "BSM"));
+}
+
+#[test]
+fn geojson_keeps_the_asked_for_properties_whatever_their_order() {
+    // Properties in changing order, missing, and first met late: the kept fields are the asked
+    // for names in first-seen order, each value in its own field.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("few.geojson");
+    let square = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#;
+    let features = [
+        r#"{"A":1,"b":"x","C":true}"#,
+        r#"{"C":false,"A":2}"#,
+        r#"{"A":3,"E":"left out","D":"late"}"#,
+        r#"{"D":"again","b":"y","A":4}"#,
+    ]
+    .map(|p| format!(r#"{{"type":"Feature","properties":{p},"geometry":{square}}}"#));
+    let text = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    std::fs::write(&path, text).unwrap();
+    let read = |columns: Option<Vec<String>>| {
+        let options = ReadOptions {
+            columns,
+            ..Default::default()
+        };
+        let layer = read_layer(&path, &options).unwrap().layer;
+        let names: Vec<String> = layer.fields.iter().map(|f| f.name.clone()).collect();
+        let rows: Vec<Vec<String>> = layer
+            .features
+            .iter()
+            .map(|f| {
+                f.attrs
+                    .iter()
+                    .map(|v| v.as_text().unwrap_or_else(|| "-".into()))
+                    .collect()
+            })
+            .collect();
+        (names, rows)
+    };
+    let (names, rows) = read(Some(vec!["a".into(), "B".into(), "d".into()]));
+    assert_eq!(names, ["A", "b", "D"]);
+    assert_eq!(
+        rows,
+        [
+            ["1", "x", "-"],
+            ["2", "-", "-"],
+            ["3", "-", "late"],
+            ["4", "y", "again"]
+        ]
+    );
+    let (names, rows) = read(None);
+    assert_eq!(names, ["A", "b", "C", "E", "D"]);
+    assert_eq!(rows[2], ["3", "-", "-", "left out", "late"]);
 }

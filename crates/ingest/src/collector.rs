@@ -55,14 +55,22 @@ pub(crate) fn convert_geometry(geometry: RawGeometry) -> Converted {
 pub(crate) struct Schema {
     pub fields: Vec<Field>,
     index: HashMap<String, usize>,
+    /// Every property name met, in first-seen order, with its field's position, or `None` for
+    /// a name the reader leaves out (see [`Schema::wanted`]). Features usually list their
+    /// properties in one order, so a feature's k-th name is looked for here first.
+    seen: Vec<(String, Option<usize>)>,
+    seen_index: HashMap<String, usize>,
+    /// The only names kept (matched without regard to ASCII case); `None` keeps every name.
+    wanted: Option<Vec<String>>,
 }
 
 impl Schema {
-    fn position(&self, k: usize, name: &str) -> Option<usize> {
-        // Features usually list their properties in one order: try position k before hashing.
-        match self.fields.get(k) {
-            Some(f) if f.name == name => Some(k),
-            _ => self.index.get(name).copied(),
+    /// Where a property's value goes: `Some(Some(i))` into field `i`, `Some(None)` nowhere (a
+    /// name left out), `None` for a name not met before.
+    fn place(&self, k: usize, name: &str) -> Option<Option<usize>> {
+        match self.seen.get(k) {
+            Some((seen, place)) if seen == name => Some(*place),
+            _ => self.seen_index.get(name).map(|&j| self.seen[j].1),
         }
     }
 
@@ -73,14 +81,27 @@ impl Schema {
         i
     }
 
+    /// Meets a property name for the first time: a new field, unless it is left out.
+    fn meet(&mut self, name: String) -> Option<usize> {
+        let keep = self
+            .wanted
+            .as_ref()
+            .is_none_or(|w| w.iter().any(|n| n.eq_ignore_ascii_case(&name)));
+        let place = keep.then(|| self.add(name.clone(), FieldType::Null));
+        self.seen_index.insert(name.clone(), self.seen.len());
+        self.seen.push((name, place));
+        place
+    }
+
     /// Puts named values in schema order (read-only, so it runs on any thread); names the
     /// schema does not know yet come back separately, for [`Collector::accept`] to add.
     pub fn arrange(&self, named: Vec<(Cow<'_, str>, Value)>) -> Named {
         let mut attrs = vec![Value::Null; self.fields.len()];
         let mut extras = Vec::new();
         for (k, (name, value)) in named.into_iter().enumerate() {
-            match self.position(k, &name) {
-                Some(i) => attrs[i] = value,
+            match self.place(k, &name) {
+                Some(Some(i)) => attrs[i] = value,
+                Some(None) => {}
                 None => extras.push((name.into_owned(), value)),
             }
         }
@@ -116,10 +137,15 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    /// A collector whose schema grows as named values arrive (GeoJSON).
-    pub fn inferring() -> Self {
+    /// A collector whose schema grows as named values arrive (GeoJSON), keeping only the
+    /// `wanted` names where given (matched without regard to ASCII case).
+    pub fn inferring(wanted: Option<Vec<String>>) -> Self {
         Collector {
             infer_types: true,
+            schema: Schema {
+                wanted,
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -155,18 +181,15 @@ impl Collector {
     }
 
     /// Takes the next feature with values arranged by [`Schema::arrange`], adding new fields.
-    pub fn accept_named(
-        &mut self,
-        id: Option<CompactString>,
-        converted: Converted,
-        named: Named,
-    ) {
+    pub fn accept_named(&mut self, id: Option<CompactString>, converted: Converted, named: Named) {
         let mut attrs = named.attrs;
         for (name, value) in named.extras {
-            let i = match self.schema.index.get(&name) {
-                Some(&i) => i,
-                None => self.schema.add(name, FieldType::Null),
+            // A name new to the schema when the batch was arranged may have been met since.
+            let place = match self.schema.seen_index.get(&name) {
+                Some(&j) => self.schema.seen[j].1,
+                None => self.schema.meet(name),
             };
+            let Some(i) = place else { continue };
             if attrs.len() <= i {
                 attrs.resize(i + 1, Value::Null);
             }

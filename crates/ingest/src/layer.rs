@@ -264,8 +264,10 @@ pub struct ReadOptions {
     /// GDAL opens, a shapefile included).
     pub format: Option<Format>,
     /// Read only these attribute fields (names matched without regard to ASCII case) where the
-    /// format can skip the others (GeoParquet reads only those columns); `None` reads every
-    /// field. Formats that store rows read every field whatever this says.
+    /// format can skip the others (GeoParquet reads only those columns; GeoJSON and GeoJSONSeq
+    /// keep only those properties); `None` reads every field. Formats that store rows in a
+    /// declared schema (shapefile, FlatGeobuf, GDAL sources) read every field whatever this
+    /// says.
     pub columns: Option<Vec<String>>,
     /// Describe rather than use: a declared CRS this build cannot use leaves `crs` unknown
     /// (with the reason in `crs_source`) instead of failing the read (`redline info`).
@@ -315,7 +317,8 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         Format::Shapefile | Format::Ogr | Format::GeoParquet | Format::FlatGeobuf => {
             Collector::default()
         }
-        _ => Collector::inferring(),
+        // GeoJSON is read whole either way, but the fields nobody asked for are not kept.
+        _ => Collector::inferring(options.columns.clone()),
     };
     let mut encoding = None;
     let declared = match format {
