@@ -50,11 +50,11 @@ pub(crate) fn convert_geometry(geometry: RawGeometry) -> Converted {
     }
 }
 
-/// Field names in first-seen order and their positions.
+/// The fields in first-seen order (or as a format declares them), and where each property name
+/// a reader meets goes.
 #[derive(Default)]
 pub(crate) struct Schema {
     pub fields: Vec<Field>,
-    index: HashMap<String, usize>,
     /// Every property name met, in first-seen order, with its field's position, or `None` for
     /// a name the reader leaves out (see [`Schema::wanted`]). Features usually list their
     /// properties in one order, so a feature's k-th name is looked for here first.
@@ -75,10 +75,8 @@ impl Schema {
     }
 
     fn add(&mut self, name: String, field_type: FieldType) -> usize {
-        let i = self.fields.len();
-        self.index.insert(name.clone(), i);
         self.fields.push(Field { name, field_type });
-        i
+        self.fields.len() - 1
     }
 
     /// Meets a property name for the first time: a new field, unless it is left out.
