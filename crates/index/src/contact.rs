@@ -35,7 +35,7 @@ pub(crate) fn interiors_may_meet(
     if na * nb > MAX_PAIRS {
         return true;
     }
-    one_way(a, b, box_b) || one_way(b, a, box_a) || properly_cross(a, b)
+    one_way(a, b, box_b) || one_way(b, a, box_a) || properly_cross(a, box_a, b, box_b)
 }
 
 fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
@@ -176,12 +176,24 @@ fn on_segment(p: Coord<f64>, s: Coord<f64>, e: Coord<f64>) -> bool {
         && RobustKernel::orient2d(s, e, p) == Orientation::Collinear
 }
 
-/// An edge of `a` properly crossing an edge of `b` (at a point inside both).
-fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    // `b`'s edges with their boxes, once; most pairs of edges of two neighbours are far apart.
+/// An edge of `a` properly crossing an edge of `b` (at a point inside both); `box_a` and
+/// `box_b` bound them.
+fn properly_cross(
+    a: &MultiPolygon<f64>,
+    box_a: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    box_b: Rect<f64>,
+) -> bool {
+    // Only an edge that meets the other polygon's box can cross one of its edges: of two
+    // neighbours, only the edges along their common side are paired up. `b`'s with their
+    // boxes, once.
     let b_edges: Vec<(Coord<f64>, Coord<f64>, [f64; 4])> = rings(b)
         .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
+        .filter(|&(_, _, e)| edge_meets(e, box_a))
         .collect();
+    if b_edges.is_empty() {
+        return false;
+    }
     let opposite = |x: Orientation, y: Orientation| {
         matches!(
             (x, y),
@@ -192,8 +204,9 @@ fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
     rings(a).flat_map(|r| r.0.windows(2)).any(|w| {
         let (p, q) = (w[0], w[1]);
         let [x0, x1, y0, y1] = edge_box(p, q);
-        b_edges.iter().any(|&(r, s, [u0, u1, v0, v1])| {
-            x1 >= u0
+        edge_meets([x0, x1, y0, y1], box_b)
+            && b_edges.iter().any(|&(r, s, [u0, u1, v0, v1])| {
+                x1 >= u0
                 && u1 >= x0
                 && y1 >= v0
                 && v1 >= y0
@@ -213,13 +226,18 @@ fn properly_cross(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
                     RobustKernel::orient2d(r, s, p),
                     RobustKernel::orient2d(r, s, q),
                 )
-        })
+            })
     })
 }
 
 /// min x, max x, min y, max y of an edge.
 fn edge_box(p: Coord<f64>, q: Coord<f64>) -> [f64; 4] {
     [p.x.min(q.x), p.x.max(q.x), p.y.min(q.y), p.y.max(q.y)]
+}
+
+/// Whether an edge's box (as [`edge_box`] gives it) meets a rectangle, boundary included.
+fn edge_meets([x0, x1, y0, y1]: [f64; 4], r: Rect<f64>) -> bool {
+    x1 >= r.min().x && r.max().x >= x0 && y1 >= r.min().y && r.max().y >= y0
 }
 
 #[cfg(test)]
