@@ -187,9 +187,10 @@ fn properly_cross(
     // Only an edge that meets the other polygon's box can cross one of its edges: of two
     // neighbours, only the edges along their common side are paired up. `b`'s with their
     // boxes, once.
+    let (box_a, box_b) = (rect_box(box_a), rect_box(box_b));
     let b_edges: Vec<(Coord<f64>, Coord<f64>, [f64; 4])> = rings(b)
         .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
-        .filter(|&(_, _, e)| edge_meets(e, box_a))
+        .filter(|&(_, _, e)| boxes_meet(e, box_a))
         .collect();
     if b_edges.is_empty() {
         return false;
@@ -203,13 +204,10 @@ fn properly_cross(
     };
     rings(a).flat_map(|r| r.0.windows(2)).any(|w| {
         let (p, q) = (w[0], w[1]);
-        let [x0, x1, y0, y1] = edge_box(p, q);
-        edge_meets([x0, x1, y0, y1], box_b)
-            && b_edges.iter().any(|&(r, s, [u0, u1, v0, v1])| {
-                x1 >= u0
-                && u1 >= x0
-                && y1 >= v0
-                && v1 >= y0
+        let e = edge_box(p, q);
+        boxes_meet(e, box_b)
+            && b_edges.iter().any(|&(r, s, f)| {
+                boxes_meet(e, f)
                 // Edges that share an endpoint (neighbours along their common boundary) meet
                 // there or along a stretch, never properly; an endpoint of one on the other's
                 // line is collinear, which the robust predicate settles only by exact
@@ -235,9 +233,14 @@ fn edge_box(p: Coord<f64>, q: Coord<f64>) -> [f64; 4] {
     [p.x.min(q.x), p.x.max(q.x), p.y.min(q.y), p.y.max(q.y)]
 }
 
-/// Whether an edge's box (as [`edge_box`] gives it) meets a rectangle, boundary included.
-fn edge_meets([x0, x1, y0, y1]: [f64; 4], r: Rect<f64>) -> bool {
-    x1 >= r.min().x && r.max().x >= x0 && y1 >= r.min().y && r.max().y >= y0
+/// A rectangle as [`edge_box`] lays a box out.
+fn rect_box(r: Rect<f64>) -> [f64; 4] {
+    [r.min().x, r.max().x, r.min().y, r.max().y]
+}
+
+/// Whether two boxes (laid out as [`edge_box`] gives them) meet, boundary included.
+fn boxes_meet([x0, x1, y0, y1]: [f64; 4], [u0, u1, v0, v1]: [f64; 4]) -> bool {
+    x1 >= u0 && u1 >= x0 && y1 >= v0 && v1 >= y0
 }
 
 #[cfg(test)]

@@ -191,6 +191,8 @@ fn layer_files(run: &Run, format: LayerFormat) -> Result<Files> {
                 layer_geojson(name, features, crs)?.into_bytes(),
             )),
         })
+        // Gathered in layer order first, so that the first failure in that order is reported
+        // (a parallel collect into a Result would return whichever failed first in time).
         .collect::<Vec<Result<_>>>()
         .into_iter()
         .collect()
