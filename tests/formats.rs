@@ -85,7 +85,7 @@ fn planar_area(path: &Path, field: &str) -> (usize, f64, Option<u32>, f64) {
     let total = layer
         .features
         .iter()
-        .filter_map(|f| f.attrs.get(column?)?.as_number())
+        .filter_map(|f| layer.attrs(f).get(column?)?.as_number())
         .sum();
     (
         layer.features.len(),
@@ -373,7 +373,7 @@ fn reads_only_the_columns_asked_for(path: &Path) {
         layer
             .features
             .iter()
-            .map(|f| f.attrs[k].as_text().unwrap_or_default())
+            .map(|f| layer.attrs(f)[k].as_text().unwrap_or_default())
             .collect()
     };
     assert_eq!(column(&some, "DLBM"), column(&all, "DLBM"));
@@ -410,7 +410,8 @@ fn geojson_keeps_the_asked_for_properties_whatever_their_order() {
             .features
             .iter()
             .map(|f| {
-                f.attrs
+                layer
+                    .attrs(f)
                     .iter()
                     .map(|v| v.as_text().unwrap_or_else(|| "-".into()))
                     .collect()

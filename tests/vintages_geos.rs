@@ -31,15 +31,15 @@ fn parcels(path: &Path) -> Vec<Parcel> {
     let (dlbm, kcxs) = (column("DLBM"), column("KCXS"));
     layer
         .features
-        .into_iter()
+        .iter()
         .map(|f| {
-            let code = f.attrs[dlbm].as_text().unwrap().to_string();
+            let code = layer.attrs(f)[dlbm].as_text().unwrap().to_string();
             let cultivated = matches!(code.as_str(), "0101" | "0102" | "0103");
-            let k = f.attrs[kcxs].as_number().unwrap_or(0.0);
+            let k = layer.attrs(f)[kcxs].as_number().unwrap_or(0.0);
             Parcel {
                 ridge: if cultivated { k } else { 0.0 },
                 code,
-                geometry: f.geometry,
+                geometry: f.geometry.clone(),
             }
         })
         .collect()

@@ -1,7 +1,7 @@
 //! The feature pipeline every reader feeds: geometry validation in parallel batches, the field
 //! schema in first-seen order, and the data issues met on the way.
 
-use crate::feature::Feature;
+use crate::feature::{Attributes, Feature};
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use compact_str::CompactString;
@@ -129,6 +129,8 @@ pub(crate) struct Collector {
     /// Field types come from the values (GeoJSON), not from a declaration (DBF).
     infer_types: bool,
     pub features: Vec<Feature>,
+    /// The kept features' values, a row each.
+    pub attributes: Attributes,
     pub problems: Vec<Problem>,
     /// Features accepted so far (including dropped ones): the next feature's index.
     pub count: usize,
@@ -169,11 +171,12 @@ impl Collector {
                 message,
             }));
         if let Some(geometry) = converted.geometry {
+            let row = self.attributes.push(self.schema.fields.len(), attrs);
             self.features.push(Feature {
                 index,
+                row,
                 id,
                 geometry,
-                attrs,
             });
         }
     }
@@ -207,23 +210,21 @@ impl Collector {
         }
     }
 
-    /// Pads every feature's attributes to the final schema width and, for inferred schemas,
-    /// sets each field's type from its values.
+    /// Lays every row out to the final schema width and, for inferred schemas, sets each
+    /// field's type from its values.
     pub fn finish(&mut self) {
-        let width = self.schema.fields.len();
-        self.features
-            .par_iter_mut()
-            .for_each(|f| f.attrs.resize(width, Value::Null));
+        self.attributes.finish();
         if !self.infer_types {
             return;
         }
-        let types = self
-            .features
-            .par_iter()
+        let width = self.schema.fields.len();
+        let attributes = &self.attributes;
+        let types = (0..attributes.len())
+            .into_par_iter()
             .fold(
                 || vec![FieldType::Null; width],
-                |mut acc, f| {
-                    for (t, v) in acc.iter_mut().zip(&f.attrs) {
+                |mut acc, row| {
+                    for (t, v) in acc.iter_mut().zip(attributes.row(row)) {
                         *t = t.merge(v.field_type());
                     }
                     acc

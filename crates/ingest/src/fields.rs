@@ -282,7 +282,10 @@ impl ResolvedFields {
             kind,
             message,
         };
-        let code = self.value(&f.attrs, "class").as_str().unwrap_or_default();
+        let code = self
+            .value(layer.attrs(f), "class")
+            .as_str()
+            .unwrap_or_default();
         if classes.get(&code).is_none() {
             issues.push(issue(
                 "class",
@@ -290,7 +293,7 @@ impl ResolvedFields {
                 format!("unknown land-class code {code:?}"),
             ));
         }
-        let kcxs = self.value(&f.attrs, "deduction");
+        let kcxs = self.value(layer.attrs(f), "deduction");
         if let Some(v) = kcxs.as_number() {
             if !(0.0..100.0).contains(&v) {
                 issues.push(issue(

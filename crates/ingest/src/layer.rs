@@ -3,7 +3,7 @@
 use crate::collector::Collector;
 use crate::encoding::DbfEncoding;
 use crate::error::IngestError;
-use crate::feature::Feature;
+use crate::feature::{Attributes, Feature};
 use crate::feature_collection::{self, Declared};
 use crate::shapefile;
 use crate::value::{Field, Value};
@@ -113,6 +113,8 @@ pub struct Layer {
     pub fields: Vec<Field>,
     /// Features that survived validation, in file order.
     pub features: Vec<Feature>,
+    /// Their attribute values, a row per feature ([`Layer::attrs`]).
+    pub attributes: Attributes,
     /// How many features the file holds.
     pub read_count: usize,
 }
@@ -137,12 +139,21 @@ impl Layer {
             return false;
         };
         // A million ids, each its own text: in parallel.
+        let attributes = &self.attributes;
         self.features.par_iter_mut().for_each(|f| {
             if f.id.is_none() {
-                f.id = f.attrs.get(column).and_then(Value::as_compact);
+                f.id = attributes
+                    .row(f.row)
+                    .get(column)
+                    .and_then(Value::as_compact);
             }
         });
         true
+    }
+
+    /// A feature's attribute values, one per entry of [`Layer::fields`].
+    pub fn attrs(&self, feature: &Feature) -> &[Value] {
+        self.attributes.row(feature.row)
     }
 
     /// Gives issues about a feature the feature's id, where they lack one (ids can come from
@@ -378,6 +389,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         encoding,
         fields: collector.schema.fields,
         features: collector.features,
+        attributes: collector.attributes,
         read_count: collector.count,
     };
     (layer.crs, layer.crs_source) =

@@ -39,7 +39,7 @@ mod value;
 
 pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
-pub use feature::Feature;
+pub use feature::{Attributes, Feature};
 pub use fields::{deduction_fraction, FieldSpec, LayerRole, ResolvedFields};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use layer_sink::{LayerSink, SinkLayer};

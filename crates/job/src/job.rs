@@ -743,7 +743,7 @@ impl Job {
         weighs_capacity: bool,
         issues: &mut Vec<DataIssue>,
     ) -> Option<Parcel> {
-        let a = &feature.attrs;
+        let a = layer.attrs(&feature);
         let code = f.value(a, "class").as_str()?;
         let class = self.classes.get(code.trim())?;
         let official = f.value(a, "official_area").as_number();
@@ -790,7 +790,7 @@ impl Job {
         std::mem::take(&mut layer.features)
             .into_iter()
             .filter_map(|feature| {
-                let a = &feature.attrs;
+                let a = layer.attrs(&feature);
                 let value = f.value(a, "kind").as_text().unwrap_or_default();
                 let Some(&kind) = self.kinds.get(value.trim()) else {
                     issues.push(issue(
@@ -823,7 +823,7 @@ impl Job {
         std::mem::take(&mut layer.features)
             .into_iter()
             .map(|feature| {
-                let a = &feature.attrs;
+                let a = layer.attrs(&feature);
                 let observed = f
                     .value(a, "observed_class")
                     .as_text()
@@ -865,7 +865,7 @@ fn dated(
     needed: bool,
     issues: &mut Vec<DataIssue>,
 ) -> Option<Date> {
-    let value = f.value(&feature.attrs, key);
+    let value = f.value(layer.attrs(feature), key);
     let Some(text) = value.as_text().filter(|t| !t.trim().is_empty()) else {
         if !needed {
             return None;
@@ -932,8 +932,8 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
         .map(|block| {
             let mut names = BTreeMap::new();
             for feature in block {
-                let code = f.value(&feature.attrs, "location").as_str();
-                let name = f.value(&feature.attrs, "location_name").as_str();
+                let code = f.value(layer.attrs(feature), "location").as_str();
+                let name = f.value(layer.attrs(feature), "location_name").as_str();
                 if let (Some(code), Some(name)) = (code, name) {
                     let (code, name) = (village_code(&code), name.trim());
                     if !code.is_empty() && !name.is_empty() && !names.contains_key(code) {
@@ -979,7 +979,7 @@ fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
         .features
         .iter()
         .map(|feature| {
-            f.value(&feature.attrs, "code")
+            f.value(layer.attrs(feature), "code")
                 .as_text()
                 .unwrap_or_default()
         })
@@ -998,7 +998,7 @@ fn grade(
     issues: &mut Vec<DataIssue>,
 ) -> Option<u8> {
     let field = f.field_name("grade").or(Some("GDDB"));
-    let value = f.value(&feature.attrs, "grade");
+    let value = f.value(layer.attrs(feature), "grade");
     let Some(g) = value.as_number() else {
         if needed {
             let shown = value
@@ -1034,7 +1034,7 @@ fn townships(mut layer: Layer, f: &ResolvedFields, codes: &[String]) -> Vec<Town
         .map(|(feature, raw)| {
             let code = preflight::township_code(raw);
             let name = f
-                .value(&feature.attrs, "name")
+                .value(layer.attrs(&feature), "name")
                 .as_text()
                 .unwrap_or_else(|| code.clone());
             Township {
@@ -1054,7 +1054,7 @@ fn supplements(
     std::mem::take(&mut layer.features)
         .into_iter()
         .filter_map(|feature| {
-            let a = &feature.attrs;
+            let a = layer.attrs(&feature);
             let status = f.value(a, "status").as_text().unwrap_or_default();
             let accepted = match status.trim() {
                 "验收" | "备案" => true,

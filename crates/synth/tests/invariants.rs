@@ -59,14 +59,14 @@ fn layer(dir: &Path, name: &str, ext: &str) -> Layer {
 
 fn text(layer: &Layer, feature: usize, field: &str) -> String {
     let column = layer.fields.iter().position(|f| f.name == field).unwrap();
-    layer.features[feature].attrs[column]
+    layer.attrs(&layer.features[feature])[column]
         .as_text()
         .unwrap_or_default()
 }
 
 fn number(layer: &Layer, feature: usize, field: &str) -> f64 {
     let column = layer.fields.iter().position(|f| f.name == field).unwrap();
-    layer.features[feature].attrs[column]
+    layer.attrs(&layer.features[feature])[column]
         .as_number()
         .unwrap_or(f64::NAN)
 }
@@ -222,7 +222,7 @@ fn every_layer_and_format_reads_back_clean() {
             );
             // Text the same in every format (the DBF pads numbers to their declared decimals).
             let texts = |l: &Layer, f: &redline_ingest::Feature| {
-                f.attrs
+                l.attrs(f)
                     .iter()
                     .zip(&l.fields)
                     .filter(|(v, _)| matches!(v, Value::Text(_)))
