@@ -1,6 +1,6 @@
 //! The R-tree of feature envelopes.
 
-use geo::{BoundingRect, MultiPolygon, Rect};
+use geo::{MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
@@ -16,8 +16,10 @@ impl EnvelopeIndex {
     /// Indexes the envelopes of `geometries` (computed in parallel); entry `i` stands for
     /// `geometries[i]`. Empty geometries are left out.
     pub fn new(geometries: &[&MultiPolygon<f64>]) -> EnvelopeIndex {
-        let boxes: Vec<Option<Rect<f64>>> =
-            geometries.par_iter().map(|g| g.bounding_rect()).collect();
+        let boxes: Vec<Option<Rect<f64>>> = geometries
+            .par_iter()
+            .map(|g| redline_geom::envelope(g))
+            .collect();
         EnvelopeIndex::from_boxes(&boxes)
     }
 

@@ -2,7 +2,7 @@
 //! townships, basic farmland).
 
 use crate::EnvelopeIndex;
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
+use geo::{Area, BooleanOps, MultiPolygon, Rect};
 use rayon::prelude::*;
 
 /// Two features whose interiors overlap.
@@ -23,7 +23,10 @@ pub struct Overlap {
 /// intersection. Pairs sharing only an edge give zero area.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
     // Envelopes once, for the index and for every neighbour that asks again.
-    let boxes: Vec<Option<Rect<f64>>> = geometries.par_iter().map(|g| g.bounding_rect()).collect();
+    let boxes: Vec<Option<Rect<f64>>> = geometries
+        .par_iter()
+        .map(|g| redline_geom::envelope(g))
+        .collect();
     let index = EnvelopeIndex::from_boxes(&boxes);
     let boxes = &boxes;
     let mut found: Vec<Overlap> = (0..geometries.len())

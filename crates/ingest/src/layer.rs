@@ -238,7 +238,7 @@ impl Layer {
     pub fn extent(&self) -> Option<Rect<f64>> {
         self.features
             .par_iter()
-            .filter_map(|f| f.geometry.bounding_rect())
+            .filter_map(|f| redline_geom::envelope(&f.geometry))
             .reduce_with(|a, b| {
                 Rect::new(
                     geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },

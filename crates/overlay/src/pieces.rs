@@ -33,7 +33,7 @@ pub(crate) fn near<'p>(pieces: &'p [Piece<'_>], layer: &Prepared<'_>) -> Near<'p
             if p.whole {
                 layer.bboxes[p.source]
             } else {
-                p.geometry.bounding_rect()
+                redline_geom::envelope(&p.geometry)
             }
         })
         .collect();

@@ -3,9 +3,9 @@
 //! depend on it, it depends on none of them.
 
 use crate::model::Settings;
-use geo::{Area, BooleanOps, BoundingRect, MultiPolygon, Rect};
+use geo::{Area, BooleanOps, MultiPolygon, Rect};
 use rayon::prelude::*;
-use redline_geom::{AreaMethod, EllipsoidalArea};
+use redline_geom::{envelope, AreaMethod, EllipsoidalArea};
 use redline_index::EnvelopeIndex;
 
 /// A reported area that could not be measured: the run stops rather than fall back to another
@@ -84,7 +84,7 @@ impl<'a> Prepared<'a> {
     ) -> Result<Self, AreaFailure> {
         let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
         let scale = scales(layer, &geoms, &planar, official, settings)?;
-        let bboxes: Vec<_> = geoms.par_iter().map(|g| g.bounding_rect()).collect();
+        let bboxes: Vec<_> = geoms.par_iter().map(|g| envelope(g)).collect();
         Ok(Prepared {
             geoms,
             planar,
@@ -114,7 +114,7 @@ impl<'a> Near<'a> {
 
     /// Positions of the geometries whose envelope meets `g`'s, in ascending order.
     pub fn around(&self, g: &MultiPolygon<f64>) -> Vec<usize> {
-        let Some(r) = g.bounding_rect() else {
+        let Some(r) = envelope(g) else {
             return Vec::new();
         };
         let mut found: Vec<usize> = self
