@@ -314,17 +314,19 @@ impl<'a> Cursor<'a> {
             self.literal("null")?;
             return Ok(RawGeometry::Null);
         }
-        let (mut kind, mut tree) = (None, CoordTree::default());
+        // The type stays borrowed from the text, and no buffer is made before "coordinates":
+        // three allocations a feature fewer.
+        let (mut kind, mut tree) = (None, None);
         self.object(|cur, key| {
             match key.as_ref() {
-                "type" => kind = Some(cur.string()?.into_owned()),
-                "coordinates" => tree = cur.coordinates()?,
+                "type" => kind = Some(cur.string()?),
+                "coordinates" => tree = Some(cur.coordinates()?),
                 _ => cur.skip()?,
             }
             Ok(())
         })?;
         let kind = kind.ok_or_else(|| self.error("geometry has no \"type\""))?;
-        Ok(tree.into_geometry(kind))
+        Ok(tree.unwrap_or_else(CoordTree::empty).into_geometry(kind))
     }
 
     /// Nested coordinate arrays: brackets and numbers.
@@ -469,6 +471,16 @@ impl Default for CoordTree {
 }
 
 impl CoordTree {
+    /// A tree with no position, for a geometry without "coordinates" (no buffer allocated).
+    fn empty() -> Self {
+        CoordTree {
+            xy: Vec::new(),
+            closes: Vec::new(),
+            position_depth: None,
+            mixed: false,
+        }
+    }
+
     fn push_position(&mut self, c: Coord<f64>, depth: u8) {
         self.xy.push(c);
         match self.position_depth {
@@ -478,11 +490,11 @@ impl CoordTree {
         }
     }
 
-    fn into_geometry(self, kind: String) -> RawGeometry {
-        let expected = match kind.as_str() {
+    fn into_geometry(self, kind: Cow<'_, str>) -> RawGeometry {
+        let expected = match kind.as_ref() {
             "Polygon" => 3,
             "MultiPolygon" => 4,
-            _ => return RawGeometry::Other(kind),
+            _ => return RawGeometry::Other(kind.into_owned()),
         };
         let depth = match self.position_depth {
             None => return RawGeometry::Polygons(Vec::new()), // empty coordinates

@@ -127,17 +127,22 @@ fn share(
         .then(|| same.candidate(pbf.geoms[b.source]))
         .flatten()
         .filter(identical);
-    let near = match hashed {
-        Some(k) => vec![k],
+    // One identical piece needs no list (most basic farmland is drawn from the parcels).
+    let (one, near);
+    let candidates: &[usize] = match hashed {
+        Some(k) => {
+            one = [k];
+            &one
+        }
         None => {
-            let near = township.near.around(b.geometry.as_ref());
-            match near.iter().copied().find(identical) {
-                Some(k) => vec![k],
-                None => near,
+            near = township.near.around(b.geometry.as_ref());
+            match near.iter().position(identical) {
+                Some(i) => &near[i..=i],
+                None => &near,
             }
         }
     };
-    for k in near {
+    for &k in candidates {
         let piece = &pieces[k];
         let inter = if identical(&k) {
             None

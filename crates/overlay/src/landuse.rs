@@ -25,37 +25,47 @@ pub(crate) fn gross_net(
     (gross, net)
 }
 
+/// Updates `map[key]` (made with its default first): looked up by `&str`, so the key is copied
+/// only when it is new — not once per parcel.
+fn at<T: Default>(map: &mut BTreeMap<String, T>, key: &str, update: impl FnOnce(&mut T)) {
+    match map.get_mut(key) {
+        Some(value) => update(value),
+        None => update(map.entry(key.to_owned()).or_default()),
+    }
+}
+
 pub(crate) fn land_use(parcels: &[Parcel], pieces: &[Piece], landuse: &Prepared) -> LandUse {
     let mut lu = LandUse::default();
     for piece in pieces {
         let parcel = &parcels[piece.source];
         let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
         lu.total += gross;
-        *lu.by_class.entry(parcel.code.to_string()).or_default() += net;
+        at(&mut lu.by_class, &parcel.code, |a| *a += net);
         if gross > net {
-            *lu.by_class.entry(crate::change::RIDGE.into()).or_default() += gross - net;
+            at(&mut lu.by_class, crate::change::RIDGE, |a| {
+                *a += gross - net
+            });
         }
-        let group = lu
-            .by_group
-            .entry(redline_geom::first_level(&parcel.code).to_string())
-            .or_default();
-        group.gross += gross;
-        group.net += net;
+        at(
+            &mut lu.by_group,
+            redline_geom::first_level(&parcel.code),
+            |g| {
+                g.gross += gross;
+                g.net += net;
+            },
+        );
         match parcel.category {
             LandCategory::Cultivated => {
                 lu.cultivated_gross += gross;
                 lu.cultivated_net += net;
-                let class = lu
-                    .cultivated_by_class
-                    .entry(parcel.code.to_string())
-                    .or_default();
-                class.gross += gross;
-                class.net += net;
+                at(&mut lu.cultivated_by_class, &parcel.code, |c| {
+                    c.gross += gross;
+                    c.net += net;
+                });
                 // The deducted ridges are 1203 田坎: agricultural, group 12.
-                lu.by_group
-                    .entry("12".into())
-                    .or_insert_with(GrossNet::default)
-                    .net += gross - net;
+                at(&mut lu.by_group, "12", |g: &mut GrossNet| {
+                    g.net += gross - net
+                });
                 lu.agricultural += gross;
             }
             LandCategory::Agricultural => lu.agricultural += gross,
@@ -77,13 +87,13 @@ pub(crate) fn by_village(
     for piece in pieces {
         let parcel = &parcels[piece.source];
         let (gross, net) = gross_net(parcels, landuse, piece.source, piece.planar);
-        let row = villages
-            .entry(parcel.village.as_deref().unwrap_or_default().to_string())
-            .or_default();
-        *row.entry(parcel.code.to_string()).or_default() += net;
-        if gross > net {
-            *row.entry(crate::change::RIDGE.into()).or_default() += gross - net;
-        }
+        let village = parcel.village.as_deref().unwrap_or_default();
+        at(&mut villages, village, |row| {
+            at(row, &parcel.code, |a| *a += net);
+            if gross > net {
+                at(row, crate::change::RIDGE, |a| *a += gross - net);
+            }
+        });
     }
     villages
 }
