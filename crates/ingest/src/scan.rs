@@ -95,20 +95,17 @@ impl<R: Read> Scanner<R> {
         self.base = keep_from;
         self.pos -= drop;
         let old = self.buf.len();
-        self.buf.resize(old + self.block, 0);
-        let mut filled = old;
-        while filled < self.buf.len() {
-            match self.reader.read(&mut self.buf[filled..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(ScanError::Io(e)),
-            }
+        // Read into the spare capacity (`read_to_end` retries interruptions): a block zeroed
+        // first was a second pass over every byte of the file.
+        self.buf.reserve(self.block);
+        (&mut self.reader)
+            .take(self.block as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(ScanError::Io)?;
+        let filled = self.buf.len();
+        if filled - old < self.block {
+            self.eof = true;
         }
-        self.buf.truncate(filled);
         if self.base == 0 && old == 0 && self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
             self.pos = 3; // a UTF-8 byte-order mark
         }
