@@ -69,13 +69,23 @@ impl Cells {
             b.height().max(1e-9) / n as f64,
         );
         let min = (b.min().x, b.min().y);
+        // Neighbouring cells in a row that no boundary segment's envelope touches are on the
+        // same side of the boundary (a crossing between their centres would touch one of
+        // them), so a run of them takes one point-in-polygon test instead of one a cell. The
+        // ray test at the other centres then counts the same segments, unless a cell is so
+        // small that rounding reaches across it: tiny cells are tested one by one.
+        let magnitude = b.max().x.abs().max(b.max().y.abs()).max(1.0);
+        let runs = step.0.min(step.1) > 1e-6 * magnitude;
         let mut state = Vec::with_capacity(n * n);
         for j in 0..n {
+            let mut run: Option<u8> = None;
             for i in 0..n {
                 let (x0, y0) = (min.0 + i as f64 * step.0, min.1 + j as f64 * step.1);
                 let (x1, y1) = (x0 + step.0, y0 + step.1);
-                state.push(if edges.meets([x0, y0], [x1, y1]) {
+                let cell = if edges.meets([x0, y0], [x1, y1]) {
                     BORDER
+                } else if let Some(side) = run.filter(|_| runs) {
+                    side
                 } else if edges.contains_point(geo::Coord {
                     x: (x0 + x1) / 2.0,
                     y: (y0 + y1) / 2.0,
@@ -83,7 +93,9 @@ impl Cells {
                     INSIDE
                 } else {
                     OUTSIDE
-                });
+                };
+                run = (cell != BORDER).then_some(cell);
+                state.push(cell);
             }
         }
         Cells {
@@ -269,5 +281,72 @@ impl<'a> Cutter<'a> {
             .collect();
         let clipped = cut.iter().filter(|(_, c)| *c).count();
         (cut.into_iter().filter_map(|(p, _)| p).collect(), clipped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    /// Every cell's own test, as the cells were first classified: the reference for the runs.
+    fn one_by_one(township: &MultiPolygon<f64>, edges: &EdgeIndex, n: usize) -> Vec<u8> {
+        let Some(b) = township.bounding_rect() else {
+            return Vec::new();
+        };
+        let step = (b.width() / n as f64, b.height() / n as f64);
+        let mut state = Vec::new();
+        for j in 0..n {
+            for i in 0..n {
+                let (x0, y0) = (b.min().x + i as f64 * step.0, b.min().y + j as f64 * step.1);
+                let (x1, y1) = (x0 + step.0, y0 + step.1);
+                let centre = geo::Coord {
+                    x: (x0 + x1) / 2.0,
+                    y: (y0 + y1) / 2.0,
+                };
+                state.push(if edges.meets([x0, y0], [x1, y1]) {
+                    BORDER
+                } else if edges.contains_point(centre) {
+                    INSIDE
+                } else {
+                    OUTSIDE
+                });
+            }
+        }
+        state
+    }
+
+    #[test]
+    fn runs_of_cells_are_classified_as_each_cell_alone() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/townships.geojson");
+        let read = redline_ingest::read_layer(path.as_ref(), &Default::default()).unwrap();
+        // A comb: teeth one cell wide and gaps between them, with a hole in its back.
+        let comb = MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString::from(
+                [(0.0, 0.0), (100.0, 0.0), (100.0, 50.0)]
+                    .into_iter()
+                    .chain((0..10).rev().flat_map(|t| {
+                        let x = t as f64 * 10.0;
+                        [(x + 7.0, 50.0), (x + 7.0, 100.0), (x + 3.0, 100.0), (x + 3.0, 50.0)]
+                    }))
+                    .chain([(0.0, 50.0), (0.0, 0.0)])
+                    .collect::<Vec<_>>(),
+            ),
+            vec![polygon![(x: 20., y: 10.), (x: 20., y: 30.), (x: 60., y: 30.), (x: 60., y: 10.)]
+                .exterior()
+                .clone()],
+        )]);
+        let shapes = read.layer.features.iter().map(|f| f.geometry.clone());
+        let mut classified = 0;
+        for shape in shapes.chain([comb]) {
+            let edges = EdgeIndex::new(&shape);
+            for n in [128, 37, 9] {
+                let cells = Cells::new(&shape, &edges, n);
+                assert_eq!(cells.state, one_by_one(&shape, &edges, n), "n = {n}");
+                classified += cells.state.iter().filter(|&&c| c != BORDER).count();
+            }
+        }
+        // Most cells are decided without touching the boundary: the runs were exercised.
+        assert!(classified > 100_000, "{classified}");
     }
 }
