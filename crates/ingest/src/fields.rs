@@ -174,7 +174,10 @@ impl LayerRole {
 pub struct ResolvedFields {
     /// The role.
     pub role: LayerRole,
-    columns: BTreeMap<&'static str, (usize, String)>,
+    /// Each logical field the layer has: its key, column and name in the file. A list, not a
+    /// map: a handful of keys, looked up several times for each of a million parcels, are
+    /// found faster by comparing lengths first than by walking a tree of string comparisons.
+    columns: Vec<(&'static str, usize, String)>,
 }
 
 impl ResolvedFields {
@@ -207,7 +210,7 @@ impl ResolvedFields {
                 .iter()
                 .position(|f| f.name.eq_ignore_ascii_case(name))
         };
-        let mut columns = BTreeMap::new();
+        let mut columns = Vec::new();
         for spec in role.fields() {
             let tried: Vec<String> = match overrides.get(spec.key) {
                 Some(name) => vec![name.clone()],
@@ -218,7 +221,7 @@ impl ResolvedFields {
             };
             match tried.iter().find_map(|n| find(n)) {
                 Some(i) => {
-                    columns.insert(spec.key, (i, layer.fields[i].name.clone()));
+                    columns.push((spec.key, i, layer.fields[i].name.clone()));
                 }
                 None if spec.required || overrides.contains_key(spec.key) => {
                     return Err(IngestError::MissingField {
@@ -236,12 +239,18 @@ impl ResolvedFields {
 
     /// The column index of a logical field, when the layer has it.
     pub fn column(&self, key: &str) -> Option<usize> {
-        self.columns.get(key).map(|(i, _)| *i)
+        self.entry(key).map(|(_, i, _)| *i)
+    }
+
+    fn entry(&self, key: &str) -> Option<&(&'static str, usize, String)> {
+        self.columns
+            .iter()
+            .find(|(k, _, _)| k.len() == key.len() && *k == key)
     }
 
     /// The field name as in the file.
     pub fn field_name(&self, key: &str) -> Option<&str> {
-        self.columns.get(key).map(|(_, n)| n.as_str())
+        self.entry(key).map(|(_, _, n)| n.as_str())
     }
 
     /// A feature's value of a logical field (`Null` when the layer lacks it).

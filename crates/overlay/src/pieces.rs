@@ -318,10 +318,14 @@ mod tests {
 
     #[test]
     fn runs_of_cells_are_classified_as_each_cell_alone() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo/townships.geojson");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/demo/townships.geojson"
+        );
         let read = redline_ingest::read_layer(path.as_ref(), &Default::default()).unwrap();
         // A comb: teeth one cell wide and gaps between them, with a hole in its back.
-        let comb = MultiPolygon(vec![geo::Polygon::new(
+        let comb =
+            MultiPolygon(vec![geo::Polygon::new(
             geo::LineString::from(
                 [(0.0, 0.0), (100.0, 0.0), (100.0, 50.0)]
                     .into_iter()
