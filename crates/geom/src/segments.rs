@@ -246,22 +246,42 @@ fn same_ring_cross(a: Line<f64>, b: Line<f64>) -> bool {
 /// such ring, and a million are validated on every run). `None` for a longer ring.
 pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
     let n = coords.len().checked_sub(1).filter(|&n| n <= SMALL)?;
-    let mut boxes = [[0.0_f64; 4]; SMALL];
-    for (b, w) in boxes.iter_mut().zip(coords.windows(2)) {
-        *b = [
-            w[0].x.min(w[1].x),
-            w[0].x.max(w[1].x),
-            w[0].y.min(w[1].y),
-            w[0].y.max(w[1].y),
-        ];
+    // The segments' boxes as four columns: each segment's pass over the later ones is a
+    // branch-free sweep the compiler vectorises, and only a segment whose box meets another's
+    // looks at pairs one by one.
+    let mut cols = [[0.0_f64; SMALL]; 4];
+    for (s, w) in coords.windows(2).enumerate() {
+        cols[0][s] = w[0].x.min(w[1].x);
+        cols[1][s] = w[0].x.max(w[1].x);
+        cols[2][s] = w[0].y.min(w[1].y);
+        cols[3][s] = w[0].y.max(w[1].y);
     }
+    let [x0, x1, y0, y1] = &cols;
+    let meet =
+        |i: usize, j: usize| x0[i] <= x1[j] && x0[j] <= x1[i] && y0[i] <= y1[j] && y0[j] <= y1[i];
     let line = |s: usize| Line::new(coords[s], coords[s + 1]);
+    // Neighbours (a segment and the next, the last and the first) always share a box corner:
+    // only their fold-back test is run.
+    let neighbours = (0..n.saturating_sub(1))
+        .map(|i| (i, i + 1))
+        .chain((n >= 3).then_some((0, n - 1)));
+    for (i, j) in neighbours {
+        if same_ring_cross(line(i), line(j)) {
+            return Some(false);
+        }
+    }
     for i in 0..n {
-        let [x0, x1, y0, y1] = boxes[i];
-        for (j, &[u0, u1, v0, v1]) in boxes.iter().enumerate().take(n).skip(i + 1) {
-            if x0 <= u1 && u0 <= x1 && y0 <= v1 && v0 <= y1 && same_ring_cross(line(i), line(j)) {
-                return Some(false);
-            }
+        // The segments after i that are not its neighbours.
+        let later = i + 2..if i == 0 { n.saturating_sub(1) } else { n };
+        let any = later.clone().fold(false, |hit, j| {
+            hit | ((x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i]))
+        });
+        if any
+            && later
+                .into_iter()
+                .any(|j| meet(i, j) && same_ring_cross(line(i), line(j)))
+        {
+            return Some(false);
         }
     }
     Some(true)
