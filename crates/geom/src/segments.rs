@@ -247,8 +247,8 @@ fn same_ring_cross(a: Line<f64>, b: Line<f64>) -> bool {
 pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
     let n = coords.len().checked_sub(1).filter(|&n| n <= SMALL)?;
     // The segments' boxes as four columns: each segment's pass over the later ones is a
-    // branch-free sweep the compiler vectorises, and only a segment whose box meets another's
-    // looks at pairs one by one.
+    // branch-free sweep (`&`, not `&&`: two pairs per instruction where the compiler
+    // vectorises), and only a segment whose box meets another's looks at pairs one by one.
     let mut cols = [[0.0_f64; SMALL]; 4];
     for (s, w) in coords.windows(2).enumerate() {
         cols[0][s] = w[0].x.min(w[1].x);
