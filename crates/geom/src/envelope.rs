@@ -3,9 +3,9 @@
 use geo::{MultiPolygon, Rect};
 
 /// The envelope of `g`'s exterior rings, or `None` for an empty set: the same box as geo's
-/// `BoundingRect` (the same coordinates kept, the first of equal ones included), about three
-/// times as fast — every layer's envelopes are taken several times a run, and geo's loop
-/// branches per coordinate where this one compiles to min/max instructions.
+/// `BoundingRect` (the same coordinates kept, the first of equal ones included). Every layer's
+/// envelopes are taken several times a run, and geo's loop branches per coordinate where this
+/// one compiles to `minpd`/`maxpd`.
 pub fn envelope(g: &MultiPolygon<f64>) -> Option<Rect<f64>> {
     let mut exteriors = g.0.iter().map(|p| &p.exterior().0);
     let first = exteriors.clone().find_map(|ring| ring.first())?;

@@ -257,8 +257,9 @@ pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
         cols[3][s] = w[0].y.max(w[1].y);
     }
     let [x0, x1, y0, y1] = &cols;
-    let meet =
-        |i: usize, j: usize| x0[i] <= x1[j] && x0[j] <= x1[i] && y0[i] <= y1[j] && y0[j] <= y1[i];
+    let meet = |i: usize, j: usize| {
+        (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i])
+    };
     let line = |s: usize| Line::new(coords[s], coords[s + 1]);
     // Neighbours (a segment and the next, the last and the first) always share a box corner:
     // only their fold-back test is run.
@@ -273,9 +274,7 @@ pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
     for i in 0..n {
         // The segments after i that are not its neighbours.
         let later = i + 2..if i == 0 { n.saturating_sub(1) } else { n };
-        let any = later.clone().fold(false, |hit, j| {
-            hit | ((x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i]))
-        });
+        let any = later.clone().fold(false, |hit, j| hit | meet(i, j));
         if any
             && later
                 .into_iter()

@@ -45,21 +45,6 @@ pub struct Attributes {
 }
 
 impl Attributes {
-    /// A table of `width` values per row, filled from `values` (row after row).
-    ///
-    /// # Panics
-    /// When `values` does not hold a whole number of rows.
-    pub fn from_rows(width: usize, values: Vec<Value>) -> Self {
-        let rows = values.len().checked_div(width).unwrap_or(0);
-        assert_eq!(rows * width, values.len(), "a whole number of rows");
-        Attributes {
-            width,
-            values,
-            runs: Vec::new(),
-            rows,
-        }
-    }
-
     /// The values of row `row`, one per field (empty for a row the table does not hold).
     pub fn row(&self, row: usize) -> &[Value] {
         let start = row.saturating_mul(self.width);
@@ -177,10 +162,7 @@ mod tests {
         assert!(t.runs.is_empty());
         t.finish();
         assert_eq!(t.rows().count(), 2);
+        assert_eq!(t.row(0), [text("a"), Value::Bool(true)]);
         assert_eq!(t.row(1), [text("b"), Value::Null]);
-        assert_eq!(
-            Attributes::from_rows(2, vec![text("b"), Value::Null]).row(0),
-            t.row(1)
-        );
     }
 }

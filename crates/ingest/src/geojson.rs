@@ -441,11 +441,11 @@ fn simple_decimal(b: &[u8]) -> Option<(f64, usize)> {
     Some((if negative { -v } else { v }, at))
 }
 
-/// The digits from `at` on, appended to `m` (wrapping past 20 digits: the caller counts them),
-/// and how many there were; `at` ends after them. Up to eight digits at once where eight bytes
-/// are left (the SWAR steps of fast-float and simdjson): a coordinate's integer part and its
-/// decimals are a step each, where a loop took a dozen — the number parse is the largest
-/// single cost of reading GeoJSON.
+/// The digits from `at` on, appended to `m` (wrapping when there are more than 19: the caller
+/// counts them), and how many there were; `at` ends after them. Up to eight digits at once
+/// where eight bytes are left (the SWAR steps of fast-float and simdjson): a coordinate's
+/// integer part and its decimals are a step each, where a loop took a dozen — the number
+/// parse is the largest single cost of reading GeoJSON.
 #[inline(always)]
 fn digit_run(b: &[u8], at: &mut usize, mut m: u64) -> (u64, usize) {
     let start = *at;
