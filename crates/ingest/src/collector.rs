@@ -70,8 +70,13 @@ impl Schema {
     fn place(&self, k: usize, name: &str) -> Option<Option<usize>> {
         match self.seen.get(k) {
             Some((seen, place)) if seen == name => Some(*place),
-            _ => self.seen_index.get(name).map(|&j| self.seen[j].1),
+            _ => self.known(name),
         }
+    }
+
+    /// Where a name met before goes (`Some(None)`: nowhere); `None` for a name not met yet.
+    fn known(&self, name: &str) -> Option<Option<usize>> {
+        self.seen_index.get(name).map(|&j| self.seen[j].1)
     }
 
     fn add(&mut self, name: String, field_type: FieldType) -> usize {
@@ -186,8 +191,8 @@ impl Collector {
         let mut attrs = named.attrs;
         for (name, value) in named.extras {
             // A name new to the schema when the batch was arranged may have been met since.
-            let place = match self.schema.seen_index.get(&name) {
-                Some(&j) => self.schema.seen[j].1,
+            let place = match self.schema.known(&name) {
+                Some(place) => place,
                 None => self.schema.meet(name),
             };
             let Some(i) = place else { continue };
