@@ -43,11 +43,22 @@ pub(crate) struct Scanner<R> {
     held: Option<u64>,
     block: usize,
     eof: bool,
+    /// Where [`Scanner::line_object`] last looked for the end of a line.
+    newline: Newline,
 }
 
 impl<R: Read> Scanner<R> {
     pub fn new(reader: R) -> Self {
         Self::with_block(reader, BLOCK)
+    }
+
+    /// A scanner over a reader already moved to file offset `offset` (positions it returns
+    /// stay file offsets).
+    pub fn starting_at(reader: R, offset: u64) -> Self {
+        Scanner {
+            base: offset,
+            ..Self::new(reader)
+        }
     }
 
     /// A scanner reading `block` bytes at a time (tests use tiny blocks to cross boundaries).
@@ -60,6 +71,7 @@ impl<R: Read> Scanner<R> {
             held: None,
             block: block.max(1),
             eof: false,
+            newline: Newline::NoneBefore(0),
         }
     }
 
@@ -144,6 +156,53 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// A guess at the next array element without scanning it: when the element starts with `{`
+    /// and its line (up to a newline already buffered) ends with `}` and a `,`, the range of
+    /// that object, with the comma consumed. Files written by GDAL, QGIS and GeoPandas put
+    /// one feature on each line, so this is one `memchr` per feature instead of a walk over
+    /// its quotes and braces. A raw newline is never inside a JSON string, so the guess starts
+    /// and ends outside strings; it is right exactly when the range parses as one object
+    /// (the caller checks, and scans again with [`Scanner::value`] from the start of a guess
+    /// that did not parse). `None` when the line does not look like that (nothing consumed).
+    pub fn line_object(&mut self) -> Result<Option<Range<u64>>, ScanError> {
+        if self.peek()? != Some(b'{') {
+            return Ok(None);
+        }
+        let Some(newline) = self.next_newline() else {
+            return Ok(None);
+        };
+        let [body @ .., b'}', b','] = self.buf[self.pos..newline].trim_ascii_end() else {
+            return Ok(None);
+        };
+        let end = body.len() + 1;
+        let start = self.offset();
+        self.pos += end + 1;
+        Ok(Some(start..start + end as u64))
+    }
+
+    /// The index in `buf` of the first newline at or after `pos`, if one is buffered. A search
+    /// is not repeated: a newline found ahead serves every feature before it (several on one
+    /// line), and where none was found the next search starts at the end of the last, so a
+    /// file on one line is searched once.
+    fn next_newline(&mut self) -> Option<usize> {
+        let at = self.offset();
+        let end = self.base + self.buf.len() as u64;
+        let searched = match self.newline {
+            Newline::At(n) if n >= at => return Some((n - self.base) as usize),
+            Newline::NoneBefore(n) if n > at => n,
+            _ => at,
+        };
+        let from = (searched - self.base) as usize;
+        self.newline = match memchr::memchr(b'\n', &self.buf[from..]) {
+            Some(i) => Newline::At(searched + i as u64),
+            None => Newline::NoneBefore(end),
+        };
+        match self.newline {
+            Newline::At(n) => Some((n - self.base) as usize),
+            Newline::NoneBefore(_) => None,
+        }
+    }
+
     /// Scans one JSON value starting at the next non-whitespace byte; returns its file range.
     pub fn value(&mut self) -> Result<Range<u64>, ScanError> {
         let Some(first) = self.peek()? else {
@@ -169,6 +228,15 @@ impl<R: Read> Scanner<R> {
             }
         }
     }
+}
+
+/// What the last search for a newline found (file offsets).
+#[derive(Clone, Copy)]
+enum Newline {
+    /// A newline here.
+    At(u64),
+    /// None in the bytes before this offset, from where the search started.
+    NoneBefore(u64),
 }
 
 /// Incremental state of a value scan: the depth of the value's own bracket kind and whether
@@ -320,6 +388,69 @@ mod tests {
                 "block {block}"
             );
         }
+    }
+
+    /// What [`Scanner::line_object`] makes of the elements of `text` (after its `[`): each
+    /// guess, or `None` where it left the element to [`Scanner::value`].
+    fn guesses(text: &str, block: usize) -> Vec<Option<String>> {
+        let mut s = Scanner::with_block(text.as_bytes(), block);
+        s.expect("[").unwrap();
+        let mut out = Vec::new();
+        loop {
+            if let Some(r) = s.line_object().unwrap() {
+                out.push(Some(String::from_utf8(s.slice(&r).to_vec()).unwrap()));
+                continue;
+            }
+            out.push(None);
+            s.value().unwrap();
+            if s.expect(",]").unwrap() == b']' {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn objects_on_their_own_lines_are_guessed() {
+        let text = "[\n{\"a\":{\"b\":1}},\r\n  {\"c\":\"}\"} ,\n{\"d\":2},{\"e\":3},\n{\"f\":\n4},\n[5],\n{\"g\":6}\n]";
+        let want = vec![
+            Some(r#"{"a":{"b":1}}"#.to_string()), // CRLF
+            None,                                 // a space before the comma
+            Some(r#"{"d":2},{"e":3}"#.into()),    // two on a line: a wrong guess, for the parse
+            None,                                 // an object over two lines
+            None,                                 // not an object
+            None,                                 // the last element: no comma
+        ];
+        for block in [1, 5, 1 << 20] {
+            // Small blocks: the newline is often not buffered yet, and the scan decides.
+            let got = guesses(text, block);
+            if block == 1 << 20 {
+                assert_eq!(got, want);
+            } else {
+                assert!(got.len() >= 6, "block {block}: {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_line_files_search_for_a_newline_once() {
+        // A million-feature file on one line would otherwise be searched to its end per feature.
+        let text = format!("[{}{{\"z\":0}}]", "{\"a\":1},".repeat(1000));
+        let mut s = Scanner::new(text.as_bytes());
+        s.expect("[").unwrap();
+        assert_eq!(s.line_object().unwrap(), None);
+        assert!(matches!(s.newline, Newline::NoneBefore(n) if n == text.len() as u64));
+        s.value().unwrap();
+        s.expect(",").unwrap();
+        assert_eq!(s.line_object().unwrap(), None);
+        assert!(matches!(s.newline, Newline::NoneBefore(n) if n == text.len() as u64));
+    }
+
+    #[test]
+    fn a_scanner_started_inside_a_file_gives_file_offsets() {
+        let text = b"{\"a\":[1,2]},{\"b\":3}";
+        let mut s = Scanner::starting_at(&text[12..], 12);
+        let r = s.value().unwrap();
+        assert_eq!((r.clone(), s.slice(&r)), (12..19, &b"{\"b\":3}"[..]));
     }
 
     #[test]
