@@ -23,9 +23,9 @@ use redline_geom::Wedge;
 /// Above this many segment pairs the exact intersection is cheaper than the all-pairs test.
 const MAX_PAIRS: usize = 4096;
 
-/// `false` when the interiors of `a` and `b` (with their bounding boxes) certainly do not
-/// meet; `true` when they may.
-pub(crate) fn interiors_may_meet(
+/// `false` when the interiors of `a` and `b` (valid, oriented, with their bounding boxes)
+/// certainly do not meet — they share no area; `true` when they may.
+pub fn interiors_may_meet(
     a: &MultiPolygon<f64>,
     box_a: Rect<f64>,
     b: &MultiPolygon<f64>,

@@ -21,6 +21,7 @@ mod edge_index;
 mod envelope_index;
 mod overlaps;
 
+pub use contact::interiors_may_meet;
 pub use edge_index::EdgeIndex;
 pub use envelope_index::EnvelopeIndex;
 pub use overlaps::{overlapping_pairs, Overlap};
