@@ -153,9 +153,8 @@ impl<'a> Cursor<'a> {
         self.expect(b'"')?;
         let start = self.at;
         let rest = &self.bytes()[start..];
-        let end =
-            memchr::memchr2(b'"', b'\\', rest).ok_or_else(|| self.error("unterminated string"))?;
-        if rest[end] == b'"' && !rest[..end].iter().any(|&b| b < 0x20) {
+        let (end, control) = string_end(rest).ok_or_else(|| self.error("unterminated string"))?;
+        if rest[end] == b'"' && !control {
             self.at = start + end + 1;
             return Ok(Cow::Borrowed(&self.text[start..start + end]));
         }
@@ -494,6 +493,38 @@ const POW10_U64: [u64; 9] = [
     100_000_000,
 ];
 
+/// The position of the first `"` or `\` in `b`, and whether a control character (below
+/// 0x20, which a JSON string must escape) comes before it; `None` when there is neither.
+/// Eight bytes at a time: keys and values are short, and a `memchr` call and a second pass
+/// for control characters cost more than the string.
+fn string_end(b: &[u8]) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The top bit of each byte that is zero (of each byte below `n`): exact up to the first
+    // such byte; the borrow may mark bytes after it, which are not looked at.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v & HIGH;
+    let mut at = 0;
+    while let Some(&chunk) = b.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(chunk);
+        let stop = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')));
+        let control = below(w, 0x20);
+        if stop != 0 {
+            let first = stop.trailing_zeros() as usize / 8;
+            let before = (1u64 << (8 * first)) - 1;
+            return Some((at + first, control & before != 0));
+        }
+        if control != 0 {
+            // Rare (the string is refused or decoded): the plain search settles it.
+            let end = at + memchr::memchr2(b'"', b'\\', &b[at..])?;
+            return Some((end, true));
+        }
+        at += 8;
+    }
+    let end = at + memchr::memchr2(b'"', b'\\', &b[at..])?;
+    Some((end, b[at..end].iter().any(|&c| c < 0x20)))
+}
+
 /// The value of eight digits 0–9, one per byte, the first in the lowest byte: pairs, then
 /// fours, then all eight, in three multiplications.
 fn eight_digits(digits: u64) -> u64 {
@@ -623,6 +654,37 @@ mod tests {
         }
         let v = m as f64 / EXACT_POW10[k];
         Some(((if negative { -v } else { v }).to_bits(), at))
+    }
+
+    #[test]
+    fn string_ends_are_found_as_a_byte_search_finds_them() {
+        // Every special byte (and a multibyte character) at every position of strings of
+        // 0–20 bytes, with control characters before, at and after the end.
+        let plain = |b: &[u8]| {
+            let end = memchr::memchr2(b'"', b'\\', b)?;
+            Some((end, b[..end].iter().any(|&c| c < 0x20)))
+        };
+        let mut rng = redline_testkit::Rng(5);
+        let bytes = [
+            b'a', b'"', b'\\', 0x1f, 0x00, 0x20, 0x7f, 0xe4, 0x80, 0xff, b'}',
+        ];
+        let mut tried = 0;
+        for len in 0..=20 {
+            for _ in 0..2000 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| match rng.below(4) {
+                        0 => bytes[rng.below(bytes.len())],
+                        _ => b'a' + rng.below(26) as u8,
+                    })
+                    .collect();
+                assert_eq!(string_end(&text), plain(&text), "{text:?}");
+                tried += 1;
+            }
+        }
+        assert_eq!(string_end(b"type\":1"), Some((4, false)));
+        assert_eq!(string_end(b"a\x01bcdefghij\""), Some((11, true)));
+        assert_eq!(string_end("李家店村\"".as_bytes()), Some((12, false)));
+        assert_eq!(tried, 42_000);
     }
 
     #[test]
