@@ -184,13 +184,22 @@ impl<'a> Cursor<'a> {
         Ok(Cow::Owned(decoded))
     }
 
+    /// A number (at '-' or a digit). Coordinates are short decimals: the exact fast path is
+    /// inlined where numbers are read, the general parse is a call away.
+    #[inline(always)]
     fn number(&mut self) -> Result<f64, ParseError> {
         let rest = &self.bytes()[self.at..];
-        // Coordinates are short decimals: the exact fast path first.
         if let Some((v, used)) = simple_decimal(rest) {
             self.at += used;
             return Ok(v);
         }
+        self.general_number()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn general_number(&mut self) -> Result<f64, ParseError> {
+        let rest = &self.bytes()[self.at..];
         // Only called at '-' or a digit, so the "inf"/"nan" words fast-float2 also knows cannot
         // start here; "-inf" is caught by the finiteness check.
         match fast_float2::parse_partial::<f64, _>(rest) {
@@ -413,6 +422,7 @@ const EXACT_POW10: [f64; 23] = [
 /// and one division is correctly rounded (Clinger's fast path), so the value is the one
 /// fast-float2 returns, bit for bit. The value and the bytes used; `None` for anything else
 /// (fast-float2 decides those).
+#[inline(always)]
 fn simple_decimal(b: &[u8]) -> Option<(f64, usize)> {
     let negative = b.first() == Some(&b'-');
     let mut at = usize::from(negative);
