@@ -111,7 +111,7 @@ impl EllipsoidalArea {
     pub fn cached(&self) -> CachedArea<'_> {
         CachedArea {
             measure: self,
-            cells: std::collections::HashMap::new(),
+            cells: crate::FastMap::default(),
         }
     }
 
@@ -275,7 +275,7 @@ fn conformal_area(tm: &TransverseMercator, p: &Polygon<f64>) -> f64 {
 /// projection nine times. Not shared between threads: make one per worker.
 pub struct CachedArea<'a> {
     measure: &'a EllipsoidalArea,
-    cells: std::collections::HashMap<(i64, i64), Quadratic>,
+    cells: crate::FastMap<(i64, i64), Quadratic>,
 }
 
 const CACHE_CELL_M: f64 = 2000.0;

@@ -1,7 +1,6 @@
 //! The land-class table (GB/T 21010-2017 with the 三调 working codes), loaded from
 //! `data/land_classes.tsv` — the one place the engine learns what a `DLBM` code means.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// What a land class counts as in the redline metrics.
@@ -78,7 +77,7 @@ impl LandClass {
 /// The table of valid land classes, keyed by code.
 #[derive(Debug, Clone)]
 pub struct LandClassTable {
-    classes: HashMap<String, LandClass>,
+    classes: crate::FastMap<String, LandClass>,
 }
 
 const TABLE_TSV: &str = include_str!("../data/land_classes.tsv");

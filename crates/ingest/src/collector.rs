@@ -9,7 +9,6 @@ use geo::MultiPolygon;
 use rayon::prelude::*;
 use redline_geom::{validate_and_repair, IssueKind};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Features a reader hands over at once; each batch is validated in parallel.
 pub(crate) const BATCH: usize = 4096;
@@ -59,7 +58,7 @@ pub(crate) struct Schema {
     /// a name the reader leaves out (see [`Schema::wanted`]). Features usually list their
     /// properties in one order, so a feature's k-th name is looked for here first.
     seen: Vec<(String, Option<usize>)>,
-    seen_index: HashMap<String, usize>,
+    seen_index: redline_geom::FastMap<String, usize>,
     /// The only names kept (matched without regard to ASCII case); `None` keeps every name.
     wanted: Option<Vec<String>>,
 }

@@ -9,7 +9,6 @@ use crate::prepared::Prepared;
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
-use std::collections::HashMap;
 
 /// A piece of basic farmland that is construction land now: where a bureau must act.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,11 +62,12 @@ pub(crate) fn basic_farmland(
 /// The township's whole land-use pieces by a hash of their geometry (the first piece of each
 /// hash): basic farmland drawn from the parcels finds its parcel without a neighbourhood
 /// query.
-struct SameGeometry(HashMap<u64, usize>);
+struct SameGeometry(redline_geom::FastMap<u64, usize>);
 
 impl SameGeometry {
     fn new(township: &LandusePieces) -> Self {
-        let mut first = HashMap::with_capacity(township.pieces.len());
+        let mut first = redline_geom::FastMap::default();
+        first.reserve(township.pieces.len());
         for (k, piece) in township.pieces.iter().enumerate().filter(|(_, p)| p.whole) {
             let g = township.landuse.geoms[piece.source];
             first.entry(geometry_hash(g)).or_insert(k);
