@@ -2,6 +2,7 @@
 //! schema in first-seen order, and the data issues met on the way.
 
 use crate::feature::{Attributes, Feature};
+use crate::geojson::Properties;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
 use compact_str::CompactString;
@@ -95,26 +96,52 @@ impl Schema {
         place
     }
 
-    /// Puts named values in schema order (read-only, so it runs on any thread); names the
-    /// schema does not know yet come back separately, for [`Collector::accept`] to add.
-    pub fn arrange(&self, named: Vec<(Cow<'_, str>, Value)>) -> Named {
-        let mut attrs = vec![Value::Null; self.fields.len()];
-        let mut extras = Vec::new();
-        for (k, (name, value)) in named.into_iter().enumerate() {
-            match self.place(k, &name) {
-                Some(Some(i)) => attrs[i] = value,
-                Some(None) => {}
-                None => extras.push((name.into_owned(), value)),
-            }
+    /// Puts a feature's named values in schema order as a reader meets them (read-only, so
+    /// it runs on any thread); names the schema does not know yet are kept aside, for
+    /// [`Collector::accept_named`] to add.
+    pub fn arranger(&self) -> Arranger<'_> {
+        Arranger {
+            schema: self,
+            named: Named {
+                attrs: vec![Value::Null; self.fields.len()],
+                extras: Vec::new(),
+            },
         }
-        Named { attrs, extras }
     }
 }
 
-/// Values placed by [`Schema::arrange`].
+/// Values placed by an [`Arranger`].
 pub(crate) struct Named {
     attrs: Vec<Value>,
     extras: Vec<(String, Value)>,
+}
+
+/// One feature's values being put in schema order ([`Schema::arranger`]).
+pub(crate) struct Arranger<'s> {
+    schema: &'s Schema,
+    named: Named,
+}
+
+impl Arranger<'_> {
+    /// The values placed.
+    pub fn finish(self) -> Named {
+        self.named
+    }
+}
+
+impl<'a> Properties<'a> for Arranger<'_> {
+    fn start(&mut self) {
+        self.named.attrs.fill(Value::Null);
+        self.named.extras.clear();
+    }
+
+    fn put(&mut self, k: usize, name: Cow<'a, str>, value: Value) {
+        match self.schema.place(k, &name) {
+            Some(Some(i)) => self.named.attrs[i] = value,
+            Some(None) => {}
+            None => self.named.extras.push((name.into_owned(), value)),
+        }
+    }
 }
 
 /// One problem of one feature.

@@ -34,11 +34,11 @@ struct Parsed {
 }
 
 fn parse(text: &[u8], schema: &Schema) -> Result<Parsed, ParseError> {
-    let raw = parse_feature(text)?;
+    let raw = parse_feature(text, schema.arranger())?;
     Ok(Parsed {
         id: raw.id,
         converted: convert_geometry(raw.geometry),
-        named: schema.arrange(raw.properties),
+        named: raw.properties.finish(),
     })
 }
 
@@ -411,6 +411,29 @@ mod tests {
             }
             Err(e) => format!("error: {e}"),
         }
+    }
+
+    #[test]
+    fn a_repeated_properties_member_replaces_the_earlier_one() {
+        // As a JSON object's repeated key does in most readers (the last one wins): feature 0
+        // has only b = "y", feature 1 no properties — `a` is never a field.
+        let text = concat!(
+            r#"{"type":"FeatureCollection","features":["#,
+            r#"{"type":"Feature","properties":{"a":1,"b":"x"},"properties":{"b":"y"},"#,
+            r#""geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}},"#,
+            r#"{"type":"Feature","properties":{"a":2},"properties":null,"#,
+            r#""geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("layer.geojson");
+        std::fs::write(&path, text).unwrap();
+        let mut c = Collector::inferring(None);
+        read_collection(&path, &mut c).unwrap();
+        c.finish();
+        let names: Vec<&str> = c.schema.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["b"]);
+        assert_eq!(c.attributes.row(0), [crate::Value::Text("y".into())]);
+        assert_eq!(c.attributes.row(1), [crate::Value::Null]);
     }
 
     #[test]
