@@ -19,6 +19,7 @@ use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, LineString, MultiPolygon, Rect};
 use redline_geom::Wedge;
+use smallvec::SmallVec;
 
 /// Above this many segment pairs the exact intersection is cheaper than the all-pairs test.
 const MAX_PAIRS: usize = 4096;
@@ -203,7 +204,7 @@ fn properly_cross(
     // neighbours, only the edges along their common side are paired up. `b`'s with their
     // boxes, once.
     let (box_a, box_b) = (rect_box(box_a), rect_box(box_b));
-    let b_edges: Vec<(Coord<f64>, Coord<f64>, [f64; 4])> = rings(b)
+    let b_edges: SmallVec<[(Coord<f64>, Coord<f64>, [f64; 4]); 16]> = rings(b)
         .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
         .filter(|&(_, _, e)| boxes_meet(e, box_a))
         .collect();

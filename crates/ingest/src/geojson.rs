@@ -9,6 +9,7 @@
 use crate::raw::RawGeometry;
 use crate::value::Value;
 use geo::Coord;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// A feature as read, before validation, with its properties in `P`.
@@ -570,7 +571,8 @@ fn eight_digits(digits: u64) -> u64 {
 /// that holds arrays closed (its depth and the number of positions read so far).
 struct CoordTree {
     xy: Vec<Coord<f64>>,
-    closes: Vec<(u8, usize)>,
+    /// Inline: a parcel's coordinates close three or four arrays.
+    closes: SmallVec<[(u8, usize); 8]>,
     position_depth: Option<u8>,
     mixed: bool,
 }
@@ -580,7 +582,7 @@ impl Default for CoordTree {
         // Most parcels have a few dozen vertices: start big enough to rarely grow.
         CoordTree {
             xy: Vec::with_capacity(32),
-            closes: Vec::with_capacity(4),
+            closes: SmallVec::new(),
             position_depth: None,
             mixed: false,
         }
@@ -592,7 +594,7 @@ impl CoordTree {
     fn empty() -> Self {
         CoordTree {
             xy: Vec::new(),
-            closes: Vec::new(),
+            closes: SmallVec::new(),
             position_depth: None,
             mixed: false,
         }
