@@ -204,7 +204,7 @@ fn properly_cross(
     // neighbours, only the edges along their common side are paired up. `b`'s with their
     // boxes, once.
     let (box_a, box_b) = (rect_box(box_a), rect_box(box_b));
-    let b_edges: SmallVec<[(Coord<f64>, Coord<f64>, [f64; 4]); 16]> = rings(b)
+    let b_edges: SmallVec<[Edge; 16]> = rings(b)
         .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
         .filter(|&(_, _, e)| boxes_meet(e, box_a))
         .collect();
@@ -243,6 +243,9 @@ fn properly_cross(
             })
     })
 }
+
+/// An edge's ends and its box (as [`edge_box`] lays it out).
+type Edge = (Coord<f64>, Coord<f64>, [f64; 4]);
 
 /// min x, max x, min y, max y of an edge.
 fn edge_box(p: Coord<f64>, q: Coord<f64>) -> [f64; 4] {
