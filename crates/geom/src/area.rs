@@ -14,6 +14,7 @@
 use crate::{Crs, CrsKind, Transformer, TransverseMercator};
 use geo::{Area, LineString, MultiPolygon, Polygon};
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
+use rayon::prelude::*;
 use std::str::FromStr;
 
 /// The 三调 densification step: edges longer than this (metres, in the plane) are split.
@@ -257,7 +258,7 @@ impl Quadratic {
 }
 
 fn bbox_center(p: &Polygon<f64>) -> Option<(f64, f64)> {
-    let bbox = geo::BoundingRect::bounding_rect(p)?;
+    let bbox = crate::envelope::polygon_envelope(p)?;
     Some((bbox.center().x, bbox.center().y))
 }
 
@@ -280,6 +281,19 @@ pub struct CachedArea<'a> {
 
 const CACHE_CELL_M: f64 = 2000.0;
 
+/// The cache cell of a point, and the cell's centre.
+fn cell_of(x0: f64, y0: f64) -> ((i64, i64), (f64, f64)) {
+    let key = (
+        (x0 / CACHE_CELL_M).floor() as i64,
+        (y0 / CACHE_CELL_M).floor() as i64,
+    );
+    let centre = (
+        (key.0 as f64 + 0.5) * CACHE_CELL_M,
+        (key.1 as f64 + 0.5) * CACHE_CELL_M,
+    );
+    (key, centre)
+}
+
 impl CachedArea<'_> {
     /// The ellipsoidal area of a multipolygon, m² (agrees with [`EllipsoidalArea::area`] to
     /// ~1e-12 relative).
@@ -287,29 +301,67 @@ impl CachedArea<'_> {
         let How::Conformal(tm) = &self.measure.how else {
             return self.measure.area(mp);
         };
-        let mut total = 0.0;
-        for p in mp {
-            let Some((x0, y0)) = bbox_center(p) else {
-                continue;
-            };
-            let key = (
-                (x0 / CACHE_CELL_M).floor() as i64,
-                (y0 / CACHE_CELL_M).floor() as i64,
-            );
-            let (cx, cy) = (
-                (key.0 as f64 + 0.5) * CACHE_CELL_M,
-                (key.1 as f64 + 0.5) * CACHE_CELL_M,
-            );
-            let q = *self
+        Ok(conformal_sum(mp, |key, (cx, cy)| {
+            *self
                 .cells
                 .entry(key)
-                .or_insert_with(|| Quadratic::at(tm, cx, cy));
-            total += q
-                .shifted(x0 - cx, y0 - cy)
-                .integrate(&Moments::of_polygon(p, x0, y0));
-        }
-        Ok(total)
+                .or_insert_with(|| Quadratic::at(tm, cx, cy))
+        }))
     }
+
+    /// Fills the cache for every cell one of `geoms`' polygons is centred in, each cell
+    /// computed once and the cells in parallel: then [`CachedArea::area_filled`] serves every
+    /// thread from one cache (a cache per thread computed most cells once per thread).
+    pub fn fill(&mut self, geoms: &[&MultiPolygon<f64>]) {
+        let How::Conformal(tm) = &self.measure.how else {
+            return;
+        };
+        let mut keys: Vec<((i64, i64), (f64, f64))> = geoms
+            .par_iter()
+            .flat_map_iter(|g| g.iter().filter_map(bbox_center))
+            .map(|(x0, y0)| cell_of(x0, y0))
+            .collect();
+        keys.par_sort_unstable_by_key(|(key, _)| *key);
+        keys.dedup_by_key(|(key, _)| *key);
+        keys.retain(|(key, _)| !self.cells.contains_key(key));
+        let cells: Vec<_> = keys
+            .par_iter()
+            .map(|&(key, (cx, cy))| (key, Quadratic::at(tm, cx, cy)))
+            .collect();
+        self.cells.extend(cells);
+    }
+
+    /// [`CachedArea::area`] from the cache as it is, from any thread (the same value: a cell
+    /// not filled is computed for this polygon alone).
+    pub fn area_filled(&self, mp: &MultiPolygon<f64>) -> Result<f64, AreaError> {
+        let How::Conformal(tm) = &self.measure.how else {
+            return self.measure.area(mp);
+        };
+        Ok(conformal_sum(mp, |key, (cx, cy)| {
+            match self.cells.get(&key) {
+                Some(q) => *q,
+                None => Quadratic::at(tm, cx, cy),
+            }
+        }))
+    }
+}
+
+/// The conformal area of each polygon from its cell's quadratic (`cell(key, centre)`), summed.
+fn conformal_sum(
+    mp: &MultiPolygon<f64>,
+    mut cell: impl FnMut((i64, i64), (f64, f64)) -> Quadratic,
+) -> f64 {
+    let mut total = 0.0;
+    for p in mp {
+        let Some((x0, y0)) = bbox_center(p) else {
+            continue;
+        };
+        let (key, (cx, cy)) = cell_of(x0, y0);
+        total += cell(key, (cx, cy))
+            .shifted(x0 - cx, y0 - cy)
+            .integrate(&Moments::of_polygon(p, x0, y0));
+    }
+    total
 }
 
 /// Area moments ∬ uᵃ vᵇ du dv of a polygon in coordinates u = x − x0, v = y − y0.
@@ -397,6 +449,41 @@ mod tests {
             let (a, b) = (measure.area(&mp).unwrap(), cached.area(&mp).unwrap());
             assert!(((a - b) / a).abs() < 1e-12, "{k}: {a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_filled_cache_gives_the_values_of_a_cache_filled_as_it_goes() {
+        let crs = crate::Crs::from_epsg(4529).unwrap();
+        let measure = EllipsoidalArea::for_crs(&crs).unwrap();
+        let parcels: Vec<MultiPolygon<f64>> = (0..400)
+            .map(|k| {
+                let (x, y) = (
+                    41_420_000.0 + 377.0 * k as f64,
+                    5_000_000.0 + 911.0 * (k % 37) as f64,
+                );
+                let s = 40.0 + (k % 13) as f64;
+                MultiPolygon(vec![
+                    polygon![(x: x, y: y), (x: x + s, y: y + 3.0), (x: x + s, y: y + s), (x: x, y: y + 0.7 * s)],
+                ])
+            })
+            .collect();
+        let refs: Vec<&MultiPolygon<f64>> = parcels.iter().collect();
+        let mut as_it_goes = measure.cached();
+        let mut filled = measure.cached();
+        filled.fill(&refs[..300]);
+        let cells = filled.cells.len();
+        assert!(cells > 20, "{cells} cells");
+        for (k, g) in parcels.iter().enumerate() {
+            // Bit for bit, for the parcels filled for and the 100 that were not.
+            let want = as_it_goes.area(g).unwrap();
+            assert_eq!(
+                filled.area_filled(g).unwrap().to_bits(),
+                want.to_bits(),
+                "{k}"
+            );
+        }
+        assert_eq!(filled.cells.len(), cells);
+        assert!(as_it_goes.cells.len() > cells);
     }
 
     #[test]

@@ -1,13 +1,24 @@
 //! The envelope (bounding box) of a polygon set, computed in one tight pass.
 
-use geo::{MultiPolygon, Rect};
+use geo::{LineString, MultiPolygon, Polygon, Rect};
 
 /// The envelope of `g`'s exterior rings, or `None` for an empty set: the same box as geo's
 /// `BoundingRect` (the same coordinates kept, the first of equal ones included). Every layer's
 /// envelopes are taken several times a run, and geo's loop branches per coordinate where this
 /// one compiles to `minpd`/`maxpd`.
 pub fn envelope(g: &MultiPolygon<f64>) -> Option<Rect<f64>> {
-    let mut exteriors = g.0.iter().map(|p| &p.exterior().0);
+    rings_envelope(g.0.iter().map(Polygon::exterior))
+}
+
+/// [`envelope`] of one polygon (its exterior): geo's `BoundingRect` of the polygon.
+pub(crate) fn polygon_envelope(p: &Polygon<f64>) -> Option<Rect<f64>> {
+    rings_envelope(std::iter::once(p.exterior()))
+}
+
+fn rings_envelope<'a>(
+    rings: impl Iterator<Item = &'a LineString<f64>> + Clone,
+) -> Option<Rect<f64>> {
+    let mut exteriors = rings.map(|r| &r.0);
     let first = exteriors.clone().find_map(|ring| ring.first())?;
     let (mut min_x, mut min_y, mut max_x, mut max_y) = (first.x, first.y, first.x, first.y);
     for ring in exteriors.by_ref() {

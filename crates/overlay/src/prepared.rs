@@ -44,25 +44,27 @@ fn scales(
         AreaMethod::Planar => None,
         _ => Some(EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?),
     };
+    let cached = measure.as_ref().map(|m| {
+        let mut cached = m.cached();
+        cached.fill(geoms);
+        cached
+    });
     geoms
         .par_iter()
         .enumerate()
-        .map_init(
-            || measure.as_ref().map(|m| m.cached()),
-            |cached, (k, g)| {
-                let p = planar[k];
-                if p <= 0.0 {
-                    return Ok(1.0);
-                }
-                let official = official.and_then(|o| o[k]);
-                match (settings.area, official, cached.as_mut()) {
-                    (AreaMethod::Planar, _, _) => Ok(1.0),
-                    (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
-                    (_, _, Some(c)) => c.area(g).map(|a| a / p).map_err(|e| failure(k, e)),
-                    (_, _, None) => Ok(1.0),
-                }
-            },
-        )
+        .map(|(k, g)| {
+            let p = planar[k];
+            if p <= 0.0 {
+                return Ok(1.0);
+            }
+            let official = official.and_then(|o| o[k]);
+            match (settings.area, official, &cached) {
+                (AreaMethod::Planar, _, _) => Ok(1.0),
+                (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
+                (_, _, Some(c)) => c.area_filled(g).map(|a| a / p).map_err(|e| failure(k, e)),
+                (_, _, None) => Ok(1.0),
+            }
+        })
         .collect()
 }
 
