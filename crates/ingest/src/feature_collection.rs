@@ -120,7 +120,8 @@ struct Reader<'a> {
     done: bool,
     /// A chunk buffer given back after parsing, reused for the next copy.
     spare: Vec<u8>,
-    /// Whether features are still split at line ends (off after the first wrong guess).
+    /// Whether features are still guessed one per line (off once a chunk had to be scanned
+    /// again).
     guess: bool,
 }
 

@@ -162,8 +162,9 @@ impl<R: Read> Scanner<R> {
     /// one feature on each line, so this is one `memchr` per feature instead of a walk over
     /// its quotes and braces. A raw newline is never inside a JSON string, so the guess starts
     /// and ends outside strings; it is right exactly when the range parses as one object
-    /// (the caller checks, and scans again with [`Scanner::value`] from the start of a guess
-    /// that did not parse). `None` when the line does not look like that (nothing consumed).
+    /// (the caller checks, and scans the features again with [`Scanner::value`] from the
+    /// start of a batch with a guess that did not parse). `None` when the line does not look
+    /// like that (nothing consumed).
     pub fn line_object(&mut self) -> Result<Option<Range<u64>>, ScanError> {
         if self.peek()? != Some(b'{') {
             return Ok(None);
