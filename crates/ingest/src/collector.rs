@@ -212,7 +212,7 @@ impl Collector {
         }
     }
 
-    /// Takes the next feature with values arranged by [`Schema::arrange`], adding new fields.
+    /// Takes the next feature with values placed by an [`Arranger`], adding new fields.
     pub fn accept_named(&mut self, id: Option<CompactString>, converted: Converted, named: Named) {
         let mut attrs = named.attrs;
         for (name, value) in named.extras {
