@@ -312,12 +312,11 @@ impl CachedArea<'_> {
     /// Fills the cache for every cell one of `geoms`' polygons is centred in, each cell
     /// computed once and the cells in parallel: then [`CachedArea::area_filled`] serves every
     /// thread from one cache (a cache per thread computed most cells once per thread).
-    pub fn fill(&mut self, geoms: &[&MultiPolygon<f64>]) {
+    pub fn fill<'g>(&mut self, geoms: impl ParallelIterator<Item = &'g MultiPolygon<f64>>) {
         let How::Conformal(tm) = &self.measure.how else {
             return;
         };
         let mut keys: Vec<((i64, i64), (f64, f64))> = geoms
-            .par_iter()
             .flat_map_iter(|g| g.iter().filter_map(bbox_center))
             .map(|(x0, y0)| cell_of(x0, y0))
             .collect();
@@ -470,7 +469,7 @@ mod tests {
         let refs: Vec<&MultiPolygon<f64>> = parcels.iter().collect();
         let mut as_it_goes = measure.cached();
         let mut filled = measure.cached();
-        filled.fill(&refs[..300]);
+        filled.fill(refs[..300].par_iter().copied());
         let cells = filled.cells.len();
         assert!(cells > 20, "{cells} cells");
         for (k, g) in parcels.iter().enumerate() {

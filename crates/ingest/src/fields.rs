@@ -176,7 +176,8 @@ pub struct ResolvedFields {
     pub role: LayerRole,
     /// Each logical field the layer has: its key, column and name in the file. A list, not a
     /// map: a handful of keys, looked up several times for each of a million parcels, are
-    /// found faster by comparing lengths first than by walking a tree of string comparisons.
+    /// found faster by a scan (string equality compares lengths first) than by walking a tree
+    /// of string comparisons.
     columns: Vec<(&'static str, usize, String)>,
 }
 
@@ -243,9 +244,7 @@ impl ResolvedFields {
     }
 
     fn entry(&self, key: &str) -> Option<&(&'static str, usize, String)> {
-        self.columns
-            .iter()
-            .find(|(k, _, _)| k.len() == key.len() && *k == key)
+        self.columns.iter().find(|(k, _, _)| *k == key)
     }
 
     /// The field name as in the file.

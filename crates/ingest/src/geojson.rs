@@ -482,8 +482,8 @@ fn simple_decimal(b: &[u8]) -> Option<(f64, usize)> {
 fn digit_run(b: &[u8], at: &mut usize, mut m: u64) -> (u64, usize) {
     let start = *at;
     let mut i = start;
-    while let Some(&chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
-        let digits = u64::from_le_bytes(chunk).wrapping_sub(0x3030_3030_3030_3030);
+    while let Some(word) = word_at(b, i) {
+        let digits = word.wrapping_sub(0x3030_3030_3030_3030);
         // A byte that is not a digit has its top bit set here: below '0' it borrowed, above
         // '9' adding 0x76 carried into it. Bytes after the first such one may be garbled by
         // that borrow or carry, and are not looked at.
@@ -538,8 +538,7 @@ fn string_end(b: &[u8]) -> Option<(usize, bool)> {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v & HIGH;
     let mut at = 0;
-    while let Some(&chunk) = b.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-        let w = u64::from_le_bytes(chunk);
+    while let Some(w) = word_at(b, at) {
         let stop = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')));
         let control = below(w, 0x20);
         if stop != 0 {
@@ -556,6 +555,14 @@ fn string_end(b: &[u8]) -> Option<(usize, bool)> {
     }
     let end = at + memchr::memchr2(b'"', b'\\', &b[at..])?;
     Some((end, b[at..end].iter().any(|&c| c < 0x20)))
+}
+
+/// The eight bytes from `at` as one word, the first in the lowest byte (the SWAR steps' unit);
+/// `None` where fewer are left.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let chunk = b.get(at..)?.first_chunk::<8>()?;
+    Some(u64::from_le_bytes(*chunk))
 }
 
 /// The value of eight digits 0–9, one per byte, the first in the lowest byte: pairs, then

@@ -194,14 +194,12 @@ impl<R: Read> Scanner<R> {
             _ => at,
         };
         let from = (searched - self.base) as usize;
-        self.newline = match memchr::memchr(b'\n', &self.buf[from..]) {
-            Some(i) => Newline::At(searched + i as u64),
+        let found = memchr::memchr(b'\n', &self.buf[from..]).map(|i| from + i);
+        self.newline = match found {
+            Some(i) => Newline::At(self.base + i as u64),
             None => Newline::NoneBefore(end),
         };
-        match self.newline {
-            Newline::At(n) => Some((n - self.base) as usize),
-            Newline::NoneBefore(_) => None,
-        }
+        found
     }
 
     /// Scans one JSON value starting at the next non-whitespace byte; returns its file range.

@@ -44,9 +44,15 @@ fn scales(
         AreaMethod::Planar => None,
         _ => Some(EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?),
     };
+    let official = |k: usize| official.and_then(|o| o[k]);
+    // Prorating, a parcel with its official area is not measured: its cells need no filling.
+    let measured = |k: usize| {
+        planar[k] > 0.0 && !(settings.area == AreaMethod::Prorate && official(k).is_some())
+    };
     let cached = measure.as_ref().map(|m| {
         let mut cached = m.cached();
-        cached.fill(geoms);
+        let to_measure = geoms.par_iter().enumerate().filter(|&(k, _)| measured(k));
+        cached.fill(to_measure.map(|(_, g)| *g));
         cached
     });
     geoms
@@ -57,8 +63,7 @@ fn scales(
             if p <= 0.0 {
                 return Ok(1.0);
             }
-            let official = official.and_then(|o| o[k]);
-            match (settings.area, official, &cached) {
+            match (settings.area, official(k), &cached) {
                 (AreaMethod::Planar, _, _) => Ok(1.0),
                 (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
                 (_, _, Some(c)) => c.area_filled(g).map(|a| a / p).map_err(|e| failure(k, e)),
