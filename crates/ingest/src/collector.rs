@@ -52,7 +52,7 @@ pub(crate) fn convert_geometry(geometry: RawGeometry) -> Converted {
 
 /// The fields in first-seen order (or as a format declares them), and where each property name
 /// a reader meets goes.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Schema {
     pub fields: Vec<Field>,
     /// Every property name met, in first-seen order, with its field's position, or `None` for

@@ -102,6 +102,15 @@ struct Chunk {
     stopped: bool,
 }
 
+/// A chunk's features as parsed, waiting to be taken into the collector.
+struct ParsedChunk {
+    /// File offset of the chunk's first byte.
+    offset: u64,
+    /// Each feature's bytes in the chunk.
+    ranges: Vec<Range<usize>>,
+    parsed: Vec<Result<Parsed, ParseError>>,
+}
+
 impl Chunk {
     fn parse(&self, schema: &Schema) -> Vec<Result<Parsed, ParseError>> {
         self.ranges
@@ -217,8 +226,11 @@ impl Reader<'_> {
         Ok((more, false))
     }
 
+    /// Reads the features: while one chunk is parsed in parallel, the one before it is taken
+    /// into the collector and the one after it scanned (taking and scanning are serial; done
+    /// one after the other they left a core idle for a third of the read).
     fn features(&mut self, collector: &mut Collector) -> Result<(), IngestError> {
-        let first_chunk = (|| {
+        let mut current = (|| {
             self.scanner.expect("[")?;
             if self.scanner.peek()? == Some(b']') {
                 self.scanner.expect("]")?;
@@ -226,29 +238,64 @@ impl Reader<'_> {
             }
             self.scan_chunk()
         })();
-        let mut current = first_chunk.map_err(|e| self.scan_error(e))?;
-        while let Some(chunk) = current {
-            let schema = &collector.schema;
-            let (parsed, next) = rayon::join(|| chunk.parse(schema), || self.scan_chunk());
+        let mut waiting: Option<ParsedChunk> = None;
+        loop {
+            let chunk = match current {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return self.take(collector, waiting),
+                Err(e) => {
+                    self.take(collector, waiting)?;
+                    return Err(self.scan_error(e));
+                }
+            };
+            // Arranged by the schema as it was: names the chunk before adds are placed when
+            // taken (`accept_named`), so the fields and their order are the same.
+            let schema = collector.schema.clone();
+            let (parsed, (took, next)) = rayon::join(
+                || chunk.parse(&schema),
+                || (self.take(collector, waiting.take()), self.scan_chunk()),
+            );
+            took?;
+            let Chunk {
+                bytes,
+                offset,
+                ranges,
+                guessed,
+                stopped,
+            } = chunk;
+            self.spare = bytes;
             // A chunk with guesses is taken only when every feature parsed and the scan did
             // not stop: then each guess was right (it parsed as one object, which a scan ends
             // where it did). Otherwise the chunk is scanned again without guessing, and the
             // file gives the error it gives when nothing is guessed.
-            if chunk.guessed && (chunk.stopped || parsed.iter().any(Result::is_err)) {
-                self.spare = chunk.bytes;
-                self.rescan_from(chunk.offset, collector.count)?;
-                current = self.scan_chunk().map_err(|e| self.scan_error(e))?;
+            if guessed && (stopped || parsed.iter().any(Result::is_err)) {
+                self.rescan_from(offset, collector.count)?;
+                current = self.scan_chunk();
                 continue;
             }
-            for (i, result) in parsed.into_iter().enumerate() {
-                let p = result.map_err(|e| {
-                    let at = chunk.offset + (chunk.ranges[i].start + e.offset) as u64;
-                    feature_error(self.path, collector.count, line_col(self.path, at), e)
-                })?;
-                collector.accept_named(p.id, p.converted, p.named);
-            }
-            self.spare = chunk.bytes;
-            current = next.map_err(|e| self.scan_error(e))?;
+            waiting = Some(ParsedChunk {
+                offset,
+                ranges,
+                parsed,
+            });
+            current = next;
+        }
+    }
+
+    /// Takes a parsed chunk's features into the collector, in order, up to the first that did
+    /// not parse (its error is the read's).
+    fn take(
+        &self,
+        collector: &mut Collector,
+        chunk: Option<ParsedChunk>,
+    ) -> Result<(), IngestError> {
+        let Some(chunk) = chunk else { return Ok(()) };
+        for (result, range) in chunk.parsed.into_iter().zip(&chunk.ranges) {
+            let p = result.map_err(|e| {
+                let at = chunk.offset + (range.start + e.offset) as u64;
+                feature_error(self.path, collector.count, line_col(self.path, at), e)
+            })?;
+            collector.accept_named(p.id, p.converted, p.named);
         }
         Ok(())
     }

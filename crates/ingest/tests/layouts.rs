@@ -190,3 +190,60 @@ fn a_scan_error_outranks_parse_errors_before_it_as_when_nothing_is_guessed() {
         ("malformed JSON", Some(9), 10, features[8].len())
     );
 }
+
+#[test]
+fn names_met_in_later_chunks_become_fields_in_first_seen_order() {
+    // Three chunks. A chunk is parsed while the one before it is taken, so names first met in
+    // chunk 1 are new to the schema chunk 2 was arranged with: they must still land in their
+    // fields, in the order the file first names them.
+    let extra = |k: usize| match k {
+        5000 => r#","B":1"#,
+        6000 => r#","A":"a6000","B":2"#,
+        9000 => r#","C":true"#,
+        9500 => r#","A":"a9500""#,
+        _ => "",
+    };
+    let features: Vec<String> = (0..10_000)
+        .map(|k| {
+            let with = format!(r#""{}}},"geometry""#, extra(k));
+            feature(k).replacen(r#""},"geometry""#, &with, 1)
+        })
+        .collect();
+    for text in [layout(&features, |_| ",\n"), layout(&features, |_| ",")] {
+        let layer = read("names.geojson", &text).unwrap();
+        let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["DLBM", "NOTE", "B", "A", "C"]);
+        let row = |k: usize| {
+            layer.attrs(&layer.features[k])[2..]
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(row(4999), ["null", "null", "null"]);
+        assert_eq!(row(5000), ["1", "null", "null"]);
+        assert_eq!(row(6000), ["2", "a6000", "null"]);
+        assert_eq!(row(9000), ["null", "null", "true"]);
+        assert_eq!(row(9500), ["null", "a9500", "null"]);
+        assert_eq!(row(9999), ["null", "null", "null"]);
+    }
+}
+
+#[test]
+fn a_parse_error_outranks_a_scan_error_in_a_later_chunk() {
+    // Feature 100 (chunk 0) does not parse; after feature 9000 (chunk 2) a stray byte stops
+    // the scan, which runs ahead of the parse: the first error in the file is the one named.
+    let mut features: Vec<String> = (0..10_000).map(feature).collect();
+    features[100] = features[100].replacen(r#"{"DLBM""#, r#"{DLBM"#, 1);
+    features[9000].push_str(" x");
+    for text in [layout(&features, |_| ",\n"), layout(&features, |_| ",")] {
+        let (what, feature, _, _) = error_at(&text);
+        assert_eq!((what.as_str(), feature), ("malformed JSON", Some(100)));
+    }
+    // Without the parse error, the scan's is named: the feature after 9000.
+    features[100] = feature(100);
+    let (what, feature, line, _) = error_at(&layout(&features, |_| ",\n"));
+    assert_eq!(
+        (what.as_str(), feature, line),
+        ("malformed JSON", Some(9001), 9002)
+    );
+}
