@@ -75,7 +75,7 @@ impl Attributes {
 
     /// Appends a row of `width` values (the schema's width now: it only grows), padding a
     /// shorter `values` with nulls; returns the row's number.
-    pub(crate) fn push(&mut self, width: usize, values: Vec<Value>) -> usize {
+    pub(crate) fn push(&mut self, width: usize, values: impl IntoIterator<Item = Value>) -> usize {
         if width != self.width {
             if self.rows > 0 && self.runs.is_empty() {
                 self.runs.push((0, 0, self.width));

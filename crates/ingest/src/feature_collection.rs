@@ -10,10 +10,11 @@
 //! chunk is taken only when every guessed feature parsed; otherwise it is scanned again
 //! without guessing, so a file gives the same features or the same error either way.
 
-use crate::collector::{convert_geometry, Collector, Converted, Named, Schema, BATCH};
+use crate::collector::{convert_geometry, Collector, Converted, Rows, Schema, BATCH};
 use crate::error::IngestError;
 use crate::geojson::{crs_name, parse_feature, ParseError};
 use crate::scan::{ScanError, Scanner};
+use crate::value::Value;
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -30,16 +31,44 @@ pub(crate) struct Declared {
 struct Parsed {
     id: Option<compact_str::CompactString>,
     converted: Converted,
-    named: Named,
+    /// Named values the schema did not know when the feature was parsed.
+    extras: Vec<(String, Value)>,
 }
 
-fn parse(text: &[u8], schema: &Schema) -> Result<Parsed, ParseError> {
-    let raw = parse_feature(text, schema.arranger())?;
-    Ok(Parsed {
-        id: raw.id,
-        converted: convert_geometry(raw.geometry),
-        named: raw.properties.finish(),
-    })
+/// Parses features, each text a Feature object, in parallel: their values into `rows`.
+fn parse_into<'t>(
+    texts: impl IndexedParallelIterator<Item = &'t [u8]>,
+    schema: &Schema,
+    rows: &mut Rows,
+) -> Vec<Result<Parsed, ParseError>> {
+    rows.reset(schema, texts.len());
+    texts
+        .zip(rows.rows_mut())
+        .map(|(text, row)| {
+            let raw = parse_feature(text, schema.arranger(row))?;
+            Ok(Parsed {
+                id: raw.id,
+                converted: convert_geometry(raw.geometry),
+                extras: raw.properties.finish(),
+            })
+        })
+        .collect()
+}
+
+/// Takes parsed features (their values in `rows`) into the collector in order, up to the
+/// first that did not parse: the `i`-th one's parse error becomes the read's error by
+/// `error(i, collector, e)`.
+fn take_parsed(
+    collector: &mut Collector,
+    rows: &mut Rows,
+    parsed: Vec<Result<Parsed, ParseError>>,
+    error: impl Fn(usize, &Collector, ParseError) -> IngestError,
+) -> Result<(), IngestError> {
+    for (i, result) in parsed.into_iter().enumerate() {
+        let p = result.map_err(|e| error(i, collector, e))?;
+        collector.accept_named(p.id, p.converted, rows.take(i), p.extras);
+    }
+    Ok(())
 }
 
 /// Line and column (1-based) of a byte offset, found by reading the file again: only error
@@ -108,15 +137,14 @@ struct ParsedChunk {
     offset: u64,
     /// Each feature's bytes in the chunk.
     ranges: Vec<Range<usize>>,
+    rows: Rows,
     parsed: Vec<Result<Parsed, ParseError>>,
 }
 
 impl Chunk {
-    fn parse(&self, schema: &Schema) -> Vec<Result<Parsed, ParseError>> {
-        self.ranges
-            .par_iter()
-            .map(|r| parse(&self.bytes[r.clone()], schema))
-            .collect()
+    fn parse(&self, schema: &Schema, rows: &mut Rows) -> Vec<Result<Parsed, ParseError>> {
+        let texts = self.ranges.par_iter().map(|r| &self.bytes[r.clone()]);
+        parse_into(texts, schema, rows)
     }
 }
 
@@ -239,10 +267,12 @@ impl Reader<'_> {
             self.scan_chunk()
         })();
         let mut waiting: Option<ParsedChunk> = None;
+        // Two value tables in turn: one for the chunk parsed, one for the chunk taken.
+        let mut spare_rows = Rows::default();
         loop {
             let chunk = match current {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return self.take(collector, waiting),
+                Ok(None) => return self.take(collector, waiting).map(drop),
                 Err(e) => {
                     self.take(collector, waiting)?;
                     return Err(self.scan_error(e));
@@ -251,11 +281,12 @@ impl Reader<'_> {
             // Arranged by the schema as it was: names the chunk before adds are placed when
             // taken (`accept_named`), so the fields and their order are the same.
             let schema = collector.schema.clone();
+            let mut rows = std::mem::take(&mut spare_rows);
             let (parsed, (took, next)) = rayon::join(
-                || chunk.parse(&schema),
+                || chunk.parse(&schema, &mut rows),
                 || (self.take(collector, waiting.take()), self.scan_chunk()),
             );
-            took?;
+            spare_rows = took?.unwrap_or_default();
             let Chunk {
                 bytes,
                 offset,
@@ -269,6 +300,7 @@ impl Reader<'_> {
             // where it did). Otherwise the chunk is scanned again without guessing, and the
             // file gives the error it gives when nothing is guessed.
             if guessed && (stopped || parsed.iter().any(Result::is_err)) {
+                spare_rows = rows;
                 self.rescan_from(offset, collector.count)?;
                 current = self.scan_chunk();
                 continue;
@@ -276,6 +308,7 @@ impl Reader<'_> {
             waiting = Some(ParsedChunk {
                 offset,
                 ranges,
+                rows,
                 parsed,
             });
             current = next;
@@ -283,21 +316,26 @@ impl Reader<'_> {
     }
 
     /// Takes a parsed chunk's features into the collector, in order, up to the first that did
-    /// not parse (its error is the read's).
+    /// not parse (its error is the read's); gives back the chunk's value table for reuse.
     fn take(
         &self,
         collector: &mut Collector,
         chunk: Option<ParsedChunk>,
-    ) -> Result<(), IngestError> {
-        let Some(chunk) = chunk else { return Ok(()) };
-        for (result, range) in chunk.parsed.into_iter().zip(&chunk.ranges) {
-            let p = result.map_err(|e| {
-                let at = chunk.offset + (range.start + e.offset) as u64;
+    ) -> Result<Option<Rows>, IngestError> {
+        let Some(mut chunk) = chunk else {
+            return Ok(None);
+        };
+        let ranges = &chunk.ranges;
+        take_parsed(
+            collector,
+            &mut chunk.rows,
+            chunk.parsed,
+            |i, collector, e| {
+                let at = chunk.offset + (ranges[i].start + e.offset) as u64;
                 feature_error(self.path, collector.count, line_col(self.path, at), e)
-            })?;
-            collector.accept_named(p.id, p.converted, p.named);
-        }
-        Ok(())
+            },
+        )?;
+        Ok(Some(chunk.rows))
     }
 
     /// Scans again from file offset `start`, where feature `index` begins, without guessing.
@@ -409,6 +447,7 @@ pub(crate) fn read_seq(path: &Path, collector: &mut Collector) -> Result<(), Ing
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut lines: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH);
+    let mut rows = Rows::default();
     let mut number = 0;
     loop {
         let mut line = Vec::new();
@@ -421,15 +460,11 @@ pub(crate) fn read_seq(path: &Path, collector: &mut Collector) -> Result<(), Ing
             lines.push((number, text.to_vec()));
         }
         if lines.len() >= BATCH || (n == 0 && !lines.is_empty()) {
-            let schema = &collector.schema;
-            let parsed: Vec<_> = lines.par_iter().map(|(_, t)| parse(t, schema)).collect();
-            for (result, (line_no, _)) in parsed.into_iter().zip(&lines) {
-                let p = result.map_err(|e| {
-                    let column = e.offset + 1;
-                    feature_error(path, collector.count, (*line_no, column), e)
-                })?;
-                collector.accept_named(p.id, p.converted, p.named);
-            }
+            let texts = lines.par_iter().map(|(_, t)| t.as_slice());
+            let parsed = parse_into(texts, &collector.schema, &mut rows);
+            take_parsed(collector, &mut rows, parsed, |i, collector, e| {
+                feature_error(path, collector.count, (lines[i].0, e.offset + 1), e)
+            })?;
             lines.clear();
         }
         if n == 0 {
