@@ -2,8 +2,9 @@
 //!
 //! The FeatureCollection is split into features by a byte scanner ([`crate::scan`]); features
 //! are copied out in chunks of [`BATCH`], and while one chunk is parsed and validated in
-//! parallel, the scanner finds the next. The file text is read once, in blocks, and never held
-//! whole: memory holds a block, two chunks, and the geometry read so far.
+//! parallel, the chunk before it is taken into the layer and the scanner finds the next. The
+//! file text is read once, in blocks, and never held whole: memory holds a block, two chunks of
+//! text, a parsed chunk waiting to be taken, and the geometry read so far.
 //!
 //! Most files hold a feature per line, and the scanner first guesses that (one newline search
 //! per feature instead of a walk over its quotes and braces: 6 % of a job's instructions). A
