@@ -11,6 +11,7 @@ use crate::value::Value;
 use geo::Coord;
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// A feature as read, before validation, with its properties in `P`.
 #[derive(Debug, Clone, PartialEq)]
@@ -362,7 +363,7 @@ impl<'a> Cursor<'a> {
 
     /// Nested coordinate arrays: brackets and numbers.
     fn coordinates(&mut self) -> Result<CoordTree, ParseError> {
-        let mut tree = CoordTree::default();
+        let mut tree = CoordTree::with_buffer(POSITIONS.take());
         // Found by fuzzing: a bare number here once closed more arrays than were open.
         if self.peek() != Some(b'[') {
             return Err(self.error("\"coordinates\" must be an array"));
@@ -584,19 +585,27 @@ struct CoordTree {
     mixed: bool,
 }
 
-impl Default for CoordTree {
-    fn default() -> Self {
-        // Most parcels have a few dozen vertices: start big enough to rarely grow.
+thread_local! {
+    /// The thread's buffer for a geometry's positions, reused feature after feature: each ring
+    /// is copied out of it at its exact size, one allocation. A buffer per feature, grown and
+    /// then trimmed to the ring, was two, and left a hole in glibc's heap for every feature.
+    static POSITIONS: Cell<Vec<Coord<f64>>> = const { Cell::new(Vec::new()) };
+}
+
+impl CoordTree {
+    /// A tree filling `buffer` (emptied; most parcels have a few dozen vertices, so it starts
+    /// big enough to rarely grow).
+    fn with_buffer(mut buffer: Vec<Coord<f64>>) -> Self {
+        buffer.clear();
+        buffer.reserve(32);
         CoordTree {
-            xy: Vec::with_capacity(32),
+            xy: buffer,
             closes: SmallVec::new(),
             position_depth: None,
             mixed: false,
         }
     }
-}
 
-impl CoordTree {
     /// A tree with no position, for a geometry without "coordinates" (no buffer allocated).
     fn empty() -> Self {
         CoordTree {
@@ -616,7 +625,18 @@ impl CoordTree {
         }
     }
 
+    /// The geometry, its rings copied out; the buffer goes back to the thread for the next.
     fn into_geometry(self, kind: Cow<'_, str>) -> RawGeometry {
+        let geometry = self.cut(kind);
+        if self.xy.capacity() > 0 {
+            POSITIONS.set(self.xy);
+        }
+        geometry
+    }
+
+    /// The geometry the positions and the closed arrays make, each ring a copy of its run of
+    /// positions.
+    fn cut(&self, kind: Cow<'_, str>) -> RawGeometry {
         let expected = match kind.as_ref() {
             "Polygon" => 3,
             "MultiPolygon" => 4,
@@ -634,10 +654,10 @@ impl CoordTree {
         };
         if self.closes.iter().filter(|(d, _)| *d == depth - 1).count() == 1 {
             // One ring, the common case: its positions are the whole buffer.
-            return RawGeometry::Polygons(vec![vec![self.xy]]);
+            return RawGeometry::Polygons(vec![vec![self.xy.to_vec()]]);
         }
         let (mut polygons, mut rings, mut start) = (Vec::new(), Vec::new(), 0);
-        for (d, end) in self.closes {
+        for &(d, end) in &self.closes {
             if d == depth - 1 {
                 rings.push(self.xy[start..end].to_vec());
                 start = end;
