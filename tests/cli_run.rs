@@ -421,3 +421,57 @@ fn gpkg_output_without_the_gdal_feature_says_how_to_get_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--features gdal"));
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
+
+#[test]
+fn a_layer_in_longitude_and_latitude_is_checked_where_it_lands() {
+    // The demo's change patches written in lon/lat (CGCS2000, EPSG:4490) in the Gauss–Krüger
+    // job: transformed on read, they meet the townships and give the demo's violations. The
+    // check that every layer meets the townships must look at the extent after the
+    // transformation: the one before it, in degrees, is nowhere near the county.
+    use redline_geom::{Crs, Transformer};
+    let dir = tempfile::tempdir().unwrap();
+    let (gk, lonlat) = (dir.path().join("gk"), dir.path().join("lonlat"));
+    copy_demo(&gk, false);
+    copy_demo(&lonlat, false);
+    let path = lonlat.join("changes.geojson");
+    let mut changes: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    changes["crs"]["properties"]["name"] = "EPSG:4490".into();
+    let to_degrees = Transformer::new(
+        &Crs::from_epsg(4529).unwrap(),
+        &Crs::from_epsg(4490).unwrap(),
+    )
+    .unwrap();
+    fn each_position(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut Vec<serde_json::Value>)) {
+        let serde_json::Value::Array(items) = v else {
+            return;
+        };
+        if items.first().is_some_and(|x| x.is_number()) {
+            f(items);
+        } else {
+            items.iter_mut().for_each(|x| each_position(x, f));
+        }
+    }
+    for feature in changes["features"].as_array_mut().unwrap() {
+        each_position(&mut feature["geometry"]["coordinates"], &mut |p| {
+            let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+            let (lon, lat) = to_degrees.point(x, y).unwrap();
+            *p = vec![lon.into(), lat.into()];
+        });
+    }
+    std::fs::write(&path, changes.to_string()).unwrap();
+    let report = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&run_in(dir, &[])).unwrap()
+    };
+    let (a, b) = (report(&gk), report(&lonlat));
+    let (a, b) = (&a["county"]["violations"], &b["county"]["violations"]);
+    assert_eq!(a["patches"], b["patches"]);
+    for key in [
+        "illegal_cultivated_m2",
+        "illegal_pbf_m2",
+        "new_construction_cultivated_m2",
+    ] {
+        let (x, y) = (a[key].as_f64().unwrap(), b[key].as_f64().unwrap());
+        assert!(x > 1000.0 && (x - y).abs() <= 1e-6 * x, "{key}: {x} vs {y}");
+    }
+}

@@ -580,13 +580,19 @@ impl Job {
             Some(c) => c.clone(),
             None => layers[&LayerRole::Townships].require_crs()?.clone(),
         };
+        // Each layer's extent, a pass over every coordinate: taken once, again only for a
+        // layer whose coordinates were transformed.
+        let mut extents: BTreeMap<LayerRole, Option<geo::Rect<f64>>> =
+            layers.iter().map(|(role, l)| (*role, l.extent())).collect();
         for (role, layer) in &layers {
-            preflight::coordinates_fit_crs(*role, layer)?;
+            preflight::coordinates_fit_crs(*role, layer, extents[role])?;
         }
-        for layer in layers.values_mut() {
-            to_crs(layer, &crs)?;
+        for (role, layer) in layers.iter_mut() {
+            if to_crs(layer, &crs)? {
+                extents.insert(*role, layer.extent());
+            }
         }
-        preflight::layers_meet_townships(&layers)?;
+        preflight::layers_meet_townships(&layers, &extents)?;
         let mut county = County::default();
         let mut take = |role| layers.remove(&role);
         let spec = |role: LayerRole| self.layers.iter().find(|(r, _)| *r == role).map(|(_, s)| s);
@@ -1089,11 +1095,12 @@ fn supplements(
 /// Brings a layer to the working CRS; mismatched CRSs with no transformation are an error.
 /// Features are transformed in parallel (with `proj`, each worker thread has its own PROJ
 /// object); the error reported is the first feature's, whatever the thread count.
-fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<()> {
+/// Transforms the layer into the working CRS; whether its coordinates changed.
+fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<bool> {
     use rayon::prelude::*;
     let from = layer.require_crs()?.clone();
     if from.same_as(crs) {
-        return Ok(());
+        return Ok(false);
     }
     let where_ = format!("{} [layer {}]", layer.path.display(), layer.name);
     let t = Transformer::new(&from, crs)
@@ -1107,7 +1114,7 @@ fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<()> {
         return Err(anyhow::Error::new(e).context(format!("{where_} feature #{index}")));
     }
     layer.crs = Some(crs.clone());
-    Ok(())
+    Ok(true)
 }
 
 /// The targets table: `code` and `cultivated_target_*`, `pbf_target_*` columns in m², ha or 亩.

@@ -29,8 +29,13 @@ fn describe(r: Rect<f64>) -> String {
 /// The layer's coordinates must fit its CRS (declared, given by the job, or inferred): lon/lat
 /// in a projected CRS, metres in a geographic one and eastings of another Gauss–Krüger zone are
 /// errors, since the overlay would read them as something else and find nothing.
-pub(crate) fn coordinates_fit_crs(role: LayerRole, layer: &Layer) -> Result<()> {
-    let (Some(crs), Some(extent)) = (&layer.crs, layer.extent()) else {
+/// `extent` is the layer's ([`Layer::extent`]).
+pub(crate) fn coordinates_fit_crs(
+    role: LayerRole,
+    layer: &Layer,
+    extent: Option<Rect<f64>>,
+) -> Result<()> {
+    let (Some(crs), Some(extent)) = (&layer.crs, extent) else {
         return Ok(());
     };
     let how = format!("{crs} ({})", layer.crs_source);
@@ -93,12 +98,17 @@ fn easting_problem(crs: &Crs, extent: Rect<f64>) -> Option<String> {
 
 /// Every layer must meet the county: a layer whose extent misses the townships' extent is from
 /// elsewhere or in another CRS than it says, and would contribute nothing without a word.
-pub(crate) fn layers_meet_townships(layers: &BTreeMap<LayerRole, Layer>) -> Result<()> {
-    let Some(county) = layers.get(&LayerRole::Townships).and_then(|t| t.extent()) else {
+/// `extents` are the layers' ([`Layer::extent`]) in the working CRS.
+pub(crate) fn layers_meet_townships(
+    layers: &BTreeMap<LayerRole, Layer>,
+    extents: &BTreeMap<LayerRole, Option<Rect<f64>>>,
+) -> Result<()> {
+    let extent = |role| extents.get(&role).copied().flatten();
+    let Some(county) = extent(LayerRole::Townships) else {
         return Ok(());
     };
     for (role, layer) in layers.iter().filter(|(r, _)| **r != LayerRole::Townships) {
-        let Some(extent) = layer.extent() else {
+        let Some(extent) = extent(*role) else {
             continue;
         };
         let meets = geo::Intersects::intersects(&extent, &county);
