@@ -23,14 +23,6 @@ mod summary;
 mod synth;
 
 use clap::Parser;
-
-/// With the `jemalloc` feature, jemalloc serves every allocation. A job allocates millions
-/// of small blocks on worker threads and frees many on others; glibc's per-thread heaps grow
-/// and shrink page by page under that (thousands of `mprotect` calls a run), jemalloc's
-/// thread caches do not.
-#[cfg(feature = "jemalloc")]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use std::process::ExitCode;
 
 /// How a command ended.

@@ -168,7 +168,7 @@ impl Arranger<'_, '_> {
 
 impl<'a> Properties<'a> for Arranger<'_, '_> {
     fn start(&mut self) {
-        self.row.iter_mut().for_each(|v| *v = Value::Null);
+        self.row.fill(Value::Null);
         self.extras.clear();
     }
 

@@ -589,6 +589,8 @@ thread_local! {
     /// The thread's buffer for a geometry's positions, reused feature after feature: each ring
     /// is copied out of it at its exact size, one allocation. A buffer per feature, grown and
     /// then trimmed to the ring, was two, and left a hole in glibc's heap for every feature.
+    /// The buffer keeps the size of the largest geometry its thread met (a township boundary's
+    /// few hundred kilobytes).
     static POSITIONS: Cell<Vec<Coord<f64>>> = const { Cell::new(Vec::new()) };
 }
 
