@@ -1104,8 +1104,8 @@ fn supplements(
 
 /// Brings a layer to the working CRS; mismatched CRSs with no transformation are an error.
 /// Features are transformed in parallel (with `proj`, each worker thread has its own PROJ
-/// object); the error reported is the first feature's, whatever the thread count.
-/// Transforms the layer into the working CRS; whether its coordinates changed.
+/// object); the error reported is the first feature's, whatever the thread count. Returns
+/// whether the coordinates changed (false when the layer was in the working CRS already).
 fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<bool> {
     use rayon::prelude::*;
     let from = layer.require_crs()?.clone();
