@@ -1,5 +1,6 @@
-//! Spatial indexes of redline: an R-tree of feature envelopes (rstar 0.12, bulk-loaded, each
-//! envelope carrying its feature's position), and coverage checks built on it.
+//! Spatial indexes of redline: a static packed R-tree of feature envelopes
+//! (`static_aabb2d_index`, flatbush's Hilbert-sorted layout; queries give feature positions),
+//! and coverage checks built on it.
 //!
 //! [`EdgeIndex`] holds a township's boundary segments for the overlay's inside/outside fast path.
 //!
