@@ -246,9 +246,16 @@ fn same_ring_cross(a: Line<f64>, b: Line<f64>) -> bool {
 /// such ring, and a million are validated on every run). `None` for a longer ring.
 pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
     let n = coords.len().checked_sub(1).filter(|&n| n <= SMALL)?;
+    // Neighbours (a segment and the next) share a vertex: only their fold-back test is run,
+    // inline (its cheap half settles almost every vertex). The last and the first are
+    // neighbours too, through the closing vertex.
+    let spike = coords.windows(3).any(|w| folds_back(w[0], w[1], w[2]));
+    if spike || (n >= 3 && same_ring_cross(line(coords, 0), line(coords, n - 1))) {
+        return Some(false);
+    }
     // The segments' boxes as four columns: each segment's pass over the later ones is a
-    // branch-free sweep (`&`, not `&&`: two pairs per instruction where the compiler
-    // vectorises), and only a segment whose box meets another's looks at pairs one by one.
+    // branch-free sweep over slices (`&`, not `&&`, and no index to check), and only a
+    // segment whose box meets another's looks at pairs one by one.
     let mut cols = [[0.0_f64; SMALL]; 4];
     for (s, w) in coords.windows(2).enumerate() {
         cols[0][s] = w[0].x.min(w[1].x);
@@ -257,28 +264,27 @@ pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
         cols[3][s] = w[0].y.max(w[1].y);
     }
     let [x0, x1, y0, y1] = &cols;
-    let meet = |i: usize, j: usize| {
-        (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i])
-    };
-    let line = |s: usize| Line::new(coords[s], coords[s + 1]);
-    // Neighbours (a segment and the next, the last and the first) always share a box corner:
-    // only their fold-back test is run.
-    let neighbours = (0..n.saturating_sub(1))
-        .map(|i| (i, i + 1))
-        .chain((n >= 3).then_some((0, n - 1)));
-    for (i, j) in neighbours {
-        if same_ring_cross(line(i), line(j)) {
-            return Some(false);
-        }
-    }
     for i in 0..n {
         // The segments after i that are not its neighbours.
         let later = i + 2..if i == 0 { n.saturating_sub(1) } else { n };
-        let any = later.clone().fold(false, |hit, j| hit | meet(i, j));
+        if later.is_empty() {
+            continue;
+        }
+        let (ax0, ax1, ay0, ay1) = (x0[i], x1[i], y0[i], y1[i]);
+        let any = x0[later.clone()]
+            .iter()
+            .zip(&x1[later.clone()])
+            .zip(&y0[later.clone()])
+            .zip(&y1[later.clone()])
+            .fold(false, |hit, (((bx0, bx1), by0), by1)| {
+                hit | ((ax0 <= *bx1) & (*bx0 <= ax1) & (ay0 <= *by1) & (*by0 <= ay1))
+            });
+        let meet =
+            |j: usize| (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i]);
         if any
             && later
                 .into_iter()
-                .any(|j| meet(i, j) && same_ring_cross(line(i), line(j)))
+                .any(|j| meet(j) && same_ring_cross(line(coords, i), line(coords, j)))
         {
             return Some(false);
         }
@@ -286,9 +292,15 @@ pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
     Some(true)
 }
 
+/// Segment `s` of a ring's coordinates.
+fn line(coords: &[Coord<f64>], s: usize) -> Line<f64> {
+    Line::new(coords[s], coords[s + 1])
+}
+
 /// Whether the path p → q → r turns straight back along itself (a spike): r lies on the line
 /// through p and q, on p's side of q. Neighbouring segments meet only at q otherwise; GEOS
 /// calls a spike a self-intersection, and so does redline.
+#[inline]
 fn folds_back(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> bool {
     use geo::kernels::{Kernel, Orientation, RobustKernel};
     // The cheap test first: along a densified straight edge the path goes on, not back, and
