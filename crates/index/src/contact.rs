@@ -202,12 +202,18 @@ fn properly_cross(
 ) -> bool {
     // Only an edge that meets the other polygon's box can cross one of its edges: of two
     // neighbours, only the edges along their common side are paired up. `b`'s with their
-    // boxes, once.
+    // boxes, once (plain loops: collected through iterator adapters, the list cost more than
+    // the tests).
     let (box_a, box_b) = (rect_box(box_a), rect_box(box_b));
-    let b_edges: SmallVec<[Edge; 16]> = rings(b)
-        .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1], edge_box(w[0], w[1]))))
-        .filter(|&(_, _, e)| boxes_meet(e, box_a))
-        .collect();
+    let mut b_edges: SmallVec<[Edge; 16]> = SmallVec::new();
+    for ring in rings(b) {
+        for w in ring.0.windows(2) {
+            let f = edge_box(w[0], w[1]);
+            if boxes_meet(f, box_a) {
+                b_edges.push((w[0], w[1], f));
+            }
+        }
+    }
     if b_edges.is_empty() {
         return false;
     }
@@ -218,11 +224,14 @@ fn properly_cross(
                 | (Orientation::CounterClockwise, Orientation::Clockwise)
         )
     };
-    rings(a).flat_map(|r| r.0.windows(2)).any(|w| {
-        let (p, q) = (w[0], w[1]);
-        let e = edge_box(p, q);
-        boxes_meet(e, box_b)
-            && b_edges.iter().any(|&(r, s, f)| {
+    for ring in rings(a) {
+        for w in ring.0.windows(2) {
+            let (p, q) = (w[0], w[1]);
+            let e = edge_box(p, q);
+            if !boxes_meet(e, box_b) {
+                continue;
+            }
+            let crosses = b_edges.iter().any(|&(r, s, f)| {
                 boxes_meet(e, f)
                 // Edges that share an endpoint (neighbours along their common boundary) meet
                 // there or along a stretch, never properly; an endpoint of one on the other's
@@ -240,8 +249,13 @@ fn properly_cross(
                     RobustKernel::orient2d(r, s, p),
                     RobustKernel::orient2d(r, s, q),
                 )
-            })
-    })
+            });
+            if crosses {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// An edge's ends and its box (as [`edge_box`] lays it out).
