@@ -195,10 +195,16 @@ pub fn layer_geojson(name: &str, features: Features, crs: &Crs) -> Result<String
 
 /// `features` moved from the working CRS to lon/lat.
 pub(crate) fn lonlat_features(features: Features, crs: &Crs) -> Result<Features, TransformError> {
+    use rayon::prelude::*;
     let t = to_wgs84(crs)?;
+    // Feature by feature in parallel (a township's boundary is a large polygon to transform and
+    // check, and the township layer was the last output written); gathered in order first, so
+    // the first failure in feature order is the one reported.
     features
-        .into_iter()
+        .into_par_iter()
         .map(|(g, p)| Ok((lonlat(g, &t)?, p)))
+        .collect::<Vec<Result<_, _>>>()
+        .into_iter()
         .collect()
 }
 
