@@ -62,11 +62,16 @@ pub(crate) fn parse_feature<'a, P: Properties<'a>>(
     bytes: &'a [u8],
     properties: P,
 ) -> Result<RawFeature<P>, ParseError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ParseError {
-        offset: e.valid_up_to(),
-        message: "invalid UTF-8".into(),
-        eof: false,
-    })?;
+    // The SIMD check first (a feature is mostly ASCII digits: several times std's speed);
+    // std's, which says where the text goes wrong, only for a feature that fails it.
+    let text = match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => std::str::from_utf8(bytes).map_err(|e| ParseError {
+            offset: e.valid_up_to(),
+            message: "invalid UTF-8".into(),
+            eof: false,
+        })?,
+    };
     let mut cur = Cursor {
         text,
         at: 0,
@@ -921,6 +926,26 @@ mod tests {
             r#"{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[],[]]}}"#,
         );
         assert!(matches!(f.geometry, RawGeometry::Polygons(p) if p.is_empty()));
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_where_the_text_goes_wrong() {
+        // A GBK-encoded name (旱地 is B5 B5 B5 D8) in a file read as UTF-8, long enough that the
+        // SIMD check runs over whole blocks, after valid multi-byte text.
+        let mut bytes = r#"{"type":"Feature","properties":{"DLMC":"水田","ZLDWMC":""#
+            .as_bytes()
+            .to_vec();
+        let at = bytes.len();
+        bytes.extend_from_slice(&[0xB5, 0xB5, 0xB5, 0xD8]);
+        bytes.extend_from_slice(format!(r#"","pad":"{}"}}}}"#, "x".repeat(100)).as_bytes());
+        let e = parse_feature(&bytes, Vec::new()).unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str(), e.eof),
+            (at, "invalid UTF-8", false)
+        );
+        // The same bytes in valid UTF-8 parse.
+        let good = String::from_utf8_lossy(&bytes).replace('\u{FFFD}', "旱");
+        assert!(parse_feature(good.as_bytes(), Vec::new()).is_ok());
     }
 
     #[test]
