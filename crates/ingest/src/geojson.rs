@@ -930,13 +930,13 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_an_error_where_the_text_goes_wrong() {
-        // A GBK-encoded name (旱地 is B5 B5 B5 D8) in a file read as UTF-8, long enough that the
+        // A GBK-encoded name (旱地 is BA B5 B5 D8) in a file read as UTF-8, long enough that the
         // SIMD check runs over whole blocks, after valid multi-byte text.
         let mut bytes = r#"{"type":"Feature","properties":{"DLMC":"水田","ZLDWMC":""#
             .as_bytes()
             .to_vec();
         let at = bytes.len();
-        bytes.extend_from_slice(&[0xB5, 0xB5, 0xB5, 0xD8]);
+        bytes.extend_from_slice(&[0xBA, 0xB5, 0xB5, 0xD8]);
         bytes.extend_from_slice(format!(r#"","pad":"{}"}}}}"#, "x".repeat(100)).as_bytes());
         let e = parse_feature(&bytes, Vec::new()).unwrap_err();
         assert_eq!(
