@@ -433,33 +433,14 @@ fn a_layer_in_longitude_and_latitude_is_checked_where_it_lands() {
     let (gk, lonlat) = (dir.path().join("gk"), dir.path().join("lonlat"));
     copy_demo(&gk, false);
     copy_demo(&lonlat, false);
-    let path = lonlat.join("changes.geojson");
-    let mut changes: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    changes["crs"]["properties"]["name"] = "EPSG:4490".into();
     let to_degrees = Transformer::new(
         &Crs::from_epsg(4529).unwrap(),
         &Crs::from_epsg(4490).unwrap(),
     )
     .unwrap();
-    fn each_position(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut Vec<serde_json::Value>)) {
-        let serde_json::Value::Array(items) = v else {
-            return;
-        };
-        if items.first().is_some_and(|x| x.is_number()) {
-            f(items);
-        } else {
-            items.iter_mut().for_each(|x| each_position(x, f));
-        }
-    }
-    for feature in changes["features"].as_array_mut().unwrap() {
-        each_position(&mut feature["geometry"]["coordinates"], &mut |p| {
-            let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
-            let (lon, lat) = to_degrees.point(x, y).unwrap();
-            *p = vec![lon.into(), lat.into()];
-        });
-    }
-    std::fs::write(&path, changes.to_string()).unwrap();
+    redraw_layer(&lonlat.join("changes.geojson"), "EPSG:4490", &mut |x, y| {
+        to_degrees.point(x, y).unwrap()
+    });
     let report = |dir: &std::path::Path| -> serde_json::Value {
         serde_json::from_str(&run_in(dir, &[])).unwrap()
     };

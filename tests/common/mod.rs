@@ -70,6 +70,30 @@ pub fn copy_demo(to: &Path, reverse_landuse: bool) {
     }
 }
 
+/// Rewrites a GeoJSON layer file as if drawn in another CRS: its `crs` member names
+/// `crs_name`, and every position `[x, y]` (at any nesting: Polygon or MultiPolygon) becomes
+/// `[move_to(x, y)]`.
+pub fn redraw_layer(path: &Path, crs_name: &str, move_to: &mut dyn FnMut(f64, f64) -> (f64, f64)) {
+    fn each_position(v: &mut serde_json::Value, f: &mut dyn FnMut(f64, f64) -> (f64, f64)) {
+        let serde_json::Value::Array(items) = v else {
+            return;
+        };
+        if items.first().is_some_and(|x| x.is_number()) {
+            let (x, y) = f(items[0].as_f64().unwrap(), items[1].as_f64().unwrap());
+            *v = serde_json::json!([x, y]);
+        } else {
+            items.iter_mut().for_each(|x| each_position(x, f));
+        }
+    }
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["crs"]["properties"]["name"] = crs_name.into();
+    for feature in doc["features"].as_array_mut().unwrap() {
+        each_position(&mut feature["geometry"]["coordinates"], move_to);
+    }
+    std::fs::write(path, doc.to_string()).unwrap();
+}
+
 /// `redline run job.toml --quiet -o out EXTRA…` in `dir`, whatever its outcome.
 pub fn run_job(dir: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_redline"))

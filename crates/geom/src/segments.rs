@@ -279,8 +279,7 @@ pub(crate) fn small_ring_is_simple(coords: &[Coord<f64>]) -> Option<bool> {
             .fold(false, |hit, (((bx0, bx1), by0), by1)| {
                 hit | ((ax0 <= *bx1) & (*bx0 <= ax1) & (ay0 <= *by1) & (*by0 <= ay1))
             });
-        let meet =
-            |j: usize| (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i]);
+        let meet = |j: usize| (ax0 <= x1[j]) & (x0[j] <= ax1) & (ay0 <= y1[j]) & (y0[j] <= ay1);
         if any
             && later
                 .into_iter()
