@@ -2,6 +2,7 @@
 
 use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
 use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
 use redline_ingest::{
     deduction_fraction, read_layer, DataIssue, IngestError, IssueKind, Layer, LayerRole,
@@ -9,12 +10,13 @@ use redline_ingest::{
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
-    Parcel, Period, Settings, Supplement, Targets, Thresholds, Township, YieldTable,
+    Parcel, ParcelGeometries, Period, Settings, Supplement, Targets, Thresholds, Township,
+    YieldTable,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::PoisonError;
+use std::sync::{Arc, PoisonError};
 
 /// One layer of the job.
 #[derive(Debug, Clone, Deserialize)]
@@ -555,10 +557,15 @@ impl Job {
         &self,
         layer_done: &(dyn Fn() + Sync),
     ) -> Result<(County, Settings, Vec<DataIssue>)> {
+        // Basic farmland is read once the land use is parcels: the land-use layer's attribute
+        // table and the basic farmland are then never in memory together (at a million parcels
+        // that moment was the run's peak), and the basic farmland drawn on the parcels takes
+        // their geometry as soon as it is read.
+        let later = |role: LayerRole| role == LayerRole::BasicFarmland;
         let reads: Vec<Result<LayerRead>> = {
-            use rayon::prelude::*;
             self.layers
                 .par_iter()
+                .filter(|(role, _)| !later(*role))
                 .map(|(role, spec)| {
                     let read = self.read_one(*role, spec);
                     layer_done();
@@ -615,22 +622,41 @@ impl Job {
             county.village_names = village_names(&l, &f);
             county.landuse = self.parcels(l, &f, &mut issues);
         }
+        // Polygons of the other layers that are a parcel's take the parcel's allocation.
+        let needed = self
+            .layers
+            .iter()
+            .any(|(role, _)| matches!(role, LayerRole::LandusePrevious | LayerRole::BasicFarmland));
+        let geometries = needed.then(|| ParcelGeometries::new(&county.landuse));
         if let Some(l) = take(LayerRole::LandusePrevious) {
             let f = fields(&l, LayerRole::LandusePrevious)?;
-            county.landuse_previous = Some(self.parcels(l, &f, &mut issues));
+            let mut previous = self.parcels(l, &f, &mut issues);
+            if let Some(g) = &geometries {
+                g.share_all(&mut previous, |p| &mut p.geometry);
+            }
+            county.landuse_previous = Some(previous);
         }
-        if let Some(mut l) = take(LayerRole::BasicFarmland) {
+        for (role, spec) in self.layers.iter().filter(|(role, _)| later(*role)) {
+            let (role, layer, found) = self.read_one(*role, spec)?;
+            layer_done();
+            issues.extend(found);
+            let Some(mut l) = layer else { continue };
+            let mut extent = l.extent();
+            preflight::coordinates_fit_crs(role, &l, extent)?;
+            if to_crs(&mut l, &crs)? {
+                extent = l.extent();
+            }
+            extents.insert(role, extent);
+            let mut one = BTreeMap::from([(role, l)]);
+            preflight::layers_meet_townships(&one, &extents)?;
+            let Some(l) = one.remove(&role) else { continue };
             // Overlapping basic farmland would count its overlap twice in every PBF number.
             issues.extend(preflight::coverage_overlaps(&l));
-            county.basic_farmland = Some(
-                std::mem::take(&mut l.features)
-                    .into_iter()
-                    .map(|f| BasicFarmland {
-                        id: inline_label(&f),
-                        geometry: f.geometry,
-                    })
-                    .collect(),
-            );
+            let mut farmland = basic_farmland(l);
+            if let Some(g) = &geometries {
+                g.share_all(&mut farmland, |b| &mut b.geometry);
+            }
+            county.basic_farmland = Some(farmland);
         }
         if let Some(l) = take(LayerRole::Approvals) {
             let f = fields(&l, LayerRole::Approvals)?;
@@ -721,7 +747,6 @@ impl Job {
     ) -> Vec<Parcel> {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
-        use rayon::prelude::*;
         let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
         let features = std::mem::take(&mut layer.features);
         let layer = &layer;
@@ -793,7 +818,7 @@ impl Job {
                 .as_str()
                 .map(|t| CompactString::from(village_code(&t)))
                 .filter(|t| !t.is_empty()),
-            geometry: feature.geometry,
+            geometry: Arc::new(feature.geometry),
         })
     }
 
@@ -935,7 +960,6 @@ fn somes<T>(items: Vec<Option<T>>) -> Vec<T> {
 
 /// Village names (ZLDWMC) by village code, the first name met for each code.
 fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
-    use rayon::prelude::*;
     if f.column("location_name").is_none() {
         return BTreeMap::new();
     }
@@ -973,6 +997,17 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
 const VILLAGE_BLOCK: usize = 16_384;
 
 /// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
+/// The basic farmland layer's features, each with its geometry and id.
+fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
+    std::mem::take(&mut layer.features)
+        .into_par_iter()
+        .map(|f| BasicFarmland {
+            id: inline_label(&f),
+            geometry: Arc::new(f.geometry),
+        })
+        .collect()
+}
+
 fn inline_label(feature: &redline_ingest::Feature) -> CompactString {
     match &feature.id {
         Some(id) => id.clone(),
@@ -1107,7 +1142,6 @@ fn supplements(
 /// object); the error reported is the first feature's, whatever the thread count. Returns
 /// whether the coordinates changed (false when the layer was in the working CRS already).
 fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<bool> {
-    use rayon::prelude::*;
     let from = layer.require_crs()?.clone();
     if from.same_as(crs) {
         return Ok(false);

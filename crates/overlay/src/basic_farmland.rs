@@ -6,6 +6,7 @@ use crate::landuse::gross_net;
 use crate::metrics::Pbf;
 use crate::pieces::Piece;
 use crate::prepared::Prepared;
+use crate::sharing::{geometry_hash, same_geometry};
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
@@ -81,22 +82,6 @@ impl SameGeometry {
     }
 }
 
-/// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
-/// is added to 0 first, so the two zeros that compare equal hash alike too).
-fn geometry_hash(g: &MultiPolygon<f64>) -> u64 {
-    let mix = |h: u64, v: f64| (h ^ (v + 0.0).to_bits()).wrapping_mul(0x0100_0000_01b3);
-    let mut h = 0xcbf2_9ce4_8422_2325;
-    for p in &g.0 {
-        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-            h = mix(h, ring.0.len() as f64);
-            for c in &ring.0 {
-                h = mix(mix(h, c.x), c.y);
-            }
-        }
-    }
-    h
-}
-
 /// One PBF piece: its area and what the land under it is now.
 fn share(
     township: &LandusePieces,
@@ -120,7 +105,8 @@ fn share(
     // first such piece is found by hash (any identical piece hashes alike, so the first of its
     // hash, if identical, is the first identical one), else among the neighbours.
     let identical = |k: &usize| {
-        b.whole && pieces[*k].whole && landuse.geoms[pieces[*k].source] == pbf.geoms[b.source]
+        let (parcel, farmland) = (landuse.geoms[pieces[*k].source], pbf.geoms[b.source]);
+        b.whole && pieces[*k].whole && same_geometry(parcel, farmland)
     };
     let hashed = b
         .whole

@@ -6,6 +6,7 @@ use crate::context::LandusePieces;
 use crate::model::{ChangeRules, Parcel};
 use crate::pieces::Piece;
 use crate::prepared::Near;
+use crate::sharing::same_geometry;
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
@@ -289,7 +290,10 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
     let identical = |k: &usize| {
         let piece = &current.pieces[*k];
         b.whole == piece.whole
-            && current.landuse.geoms[piece.source] == previous.landuse.geoms[b.source]
+            && same_geometry(
+                current.landuse.geoms[piece.source],
+                previous.landuse.geoms[b.source],
+            )
     };
     if let Some(k) = near.iter().copied().find(identical) {
         near = vec![k];

@@ -237,7 +237,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
     let official: Vec<Option<f64>> = county.landuse.iter().map(|p| p.official_area).collect();
     let landuse = Prepared::new(
         "landuse",
-        county.landuse.iter().map(|p| &p.geometry).collect(),
+        county.landuse.iter().map(|p| &*p.geometry).collect(),
         Some(&official),
         settings,
     )?;
@@ -246,7 +246,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .as_ref()
         .map(|parcels| {
             let official: Vec<Option<f64>> = parcels.iter().map(|p| p.official_area).collect();
-            let geoms = parcels.iter().map(|p| &p.geometry).collect();
+            let geoms = parcels.iter().map(|p| &*p.geometry).collect();
             Prepared::new("landuse_previous", geoms, Some(&official), settings)
         })
         .transpose()?;
@@ -263,7 +263,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .basic_farmland
         .as_ref()
         .map(|b| {
-            let geoms = b.iter().map(|p| &p.geometry).collect();
+            let geoms = b.iter().map(|p| &*p.geometry).collect();
             Prepared::new("basic_farmland", geoms, None, &other)
         })
         .transpose()?;

@@ -24,7 +24,7 @@
 //!     deduction: 0.1,
 //!     grade: None,
 //!     village: None,
-//!     geometry: square(50.0, 0.0, 100.0),
+//!     geometry: square(50.0, 0.0, 100.0).into(),
 //! });
 //! let settings = Settings {
 //!     period: Period { start: Date::parse("2025-01-01").unwrap(), end: Date::parse("2025-12-31").unwrap() },
@@ -55,6 +55,7 @@ mod metrics;
 mod model;
 mod pieces;
 mod prepared;
+mod sharing;
 mod violations;
 
 pub use balance::{Balance, Ledger};
@@ -70,4 +71,5 @@ pub use model::{
     Settings, Supplement, Targets, Thresholds, Township, YieldTable,
 };
 pub use prepared::AreaFailure;
+pub use sharing::ParcelGeometries;
 pub use violations::{Verdict, Violations};

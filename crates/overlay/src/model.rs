@@ -5,6 +5,7 @@ use compact_str::CompactString;
 use geo::MultiPolygon;
 use redline_geom::{AreaMethod, LandCategory};
 use std::fmt;
+use std::sync::Arc;
 
 /// A calendar date (proleptic Gregorian), compared as (year, month, day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -96,8 +97,9 @@ pub struct Parcel {
     pub grade: Option<u8>,
     /// The village (村) it lies in: the first 12 characters of ZLDWDM, when given.
     pub village: Option<CompactString>,
-    /// Geometry.
-    pub geometry: MultiPolygon<f64>,
+    /// Geometry, shared with the basic farmland and the other vintage's parcels that are the
+    /// same polygon to the bit ([`crate::ParcelGeometries`]).
+    pub geometry: Arc<MultiPolygon<f64>>,
 }
 
 /// A permanent basic farmland parcel.
@@ -105,8 +107,9 @@ pub struct Parcel {
 pub struct BasicFarmland {
     /// Its id.
     pub id: CompactString,
-    /// Geometry.
-    pub geometry: MultiPolygon<f64>,
+    /// Geometry: basic farmland is mostly drawn on the land-use parcels, whose geometry it then
+    /// shares ([`crate::ParcelGeometries`]).
+    pub geometry: Arc<MultiPolygon<f64>>,
 }
 
 /// What an approval permits (docs/metrics.md §5.3), mapped from `PZLX`.

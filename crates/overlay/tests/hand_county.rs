@@ -49,7 +49,7 @@ fn parcel(
         deduction,
         grade,
         village: None,
-        geometry,
+        geometry: geometry.into(),
     }
 }
 
@@ -138,11 +138,11 @@ fn county() -> County {
     let basic_farmland = vec![
         BasicFarmland {
             id: "JB1".into(),
-            geometry: rect(0.0, 0.0, 100.0, 100.0),
+            geometry: rect(0.0, 0.0, 100.0, 100.0).into(),
         }, // = P1
         BasicFarmland {
             id: "JB2".into(),
-            geometry: rect(150.0, 0.0, 250.0, 100.0),
+            geometry: rect(150.0, 0.0, 250.0, 100.0).into(),
         }, // half paddy, half settlement
     ];
     let approvals = vec![

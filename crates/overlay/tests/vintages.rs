@@ -29,7 +29,7 @@ fn parcel(id: &str, code: &str, deduction: f64, x0: f64, x1: f64) -> Parcel {
         deduction,
         grade: Some(5),
         village: Some(format!("220821100{:03}", if x0 < 150.0 { 1 } else { 2 }).into()),
-        geometry: rect(x0, x1),
+        geometry: rect(x0, x1).into(),
     }
 }
 

@@ -1,0 +1,219 @@
+//! Geometry kept once: basic farmland is mostly drawn on the land-use parcels, and the previous
+//! vintage of the survey is mostly the current one, polygon for polygon. A geometry that is the
+//! same to the bit as a current parcel's shares that parcel's allocation (at a million parcels
+//! the basic farmland's own copies were a sixth of the run's memory).
+
+use crate::model::Parcel;
+use geo::{LineString, MultiPolygon, Polygon};
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
+/// is added to 0 first, so the two zeros that compare equal hash alike too).
+pub(crate) fn geometry_hash(g: &MultiPolygon<f64>) -> u64 {
+    let mix = |h: u64, v: f64| (h ^ (v + 0.0).to_bits()).wrapping_mul(0x0100_0000_01b3);
+    let mut h = 0xcbf2_9ce4_8422_2325;
+    for p in &g.0 {
+        for ring in rings(p) {
+            h = mix(h, ring.0.len() as f64);
+            for c in &ring.0 {
+                h = mix(mix(h, c.x), c.y);
+            }
+        }
+    }
+    h
+}
+
+/// `a == b`, answered at once for a geometry shared with a parcel (one allocation).
+pub(crate) fn same_geometry(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+/// A polygon's exterior, then its holes.
+fn rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+    std::iter::once(p.exterior()).chain(p.interiors())
+}
+
+/// True when `a` and `b` have the same rings with the same coordinates to the bit (stricter
+/// than `==`, for which −0 equals 0: sharing never changes a bit of any input).
+fn same_bits(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    let same_ring = |r: &LineString<f64>, s: &LineString<f64>| {
+        r.0.len() == s.0.len()
+            && r.0
+                .iter()
+                .zip(&s.0)
+                .all(|(c, d)| c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits())
+    };
+    a.0.len() == b.0.len()
+        && a.0.iter().zip(&b.0).all(|(p, q)| {
+            p.interiors().len() == q.interiors().len()
+                && rings(p).zip(rings(q)).all(|(r, s)| same_ring(r, s))
+        })
+}
+
+/// The land-use parcels' geometries by hash: where another layer's polygon is a parcel's to the
+/// bit, it takes the parcel's allocation instead of keeping its own copy. Results do not change:
+/// the geometries are the same.
+pub struct ParcelGeometries<'a> {
+    parcels: &'a [Parcel],
+    /// (hash, parcel) for every parcel, sorted: matched against another layer's hashes, sorted
+    /// too, in one pass (a hash map probed a million times at random was three times slower).
+    by_hash: Vec<(u64, usize)>,
+}
+
+impl<'a> ParcelGeometries<'a> {
+    /// Hashes every parcel's geometry (in parallel).
+    pub fn new(parcels: &'a [Parcel]) -> Self {
+        ParcelGeometries {
+            parcels,
+            by_hash: sorted_hashes(parcels.par_iter().map(|p| &*p.geometry)),
+        }
+    }
+
+    /// Gives each item whose geometry is a parcel's to the bit the parcel's allocation (in
+    /// parallel); returns how many now share one they did not before.
+    pub fn share_all<T: Send>(
+        &self,
+        items: &mut [T],
+        geometry: impl Fn(&mut T) -> &mut Arc<MultiPolygon<f64>> + Sync + Send,
+    ) -> usize {
+        let theirs = sorted_hashes(items.par_iter_mut().map(|t| &**geometry(t)));
+        // For each item, the first parcel with its hash (both lists are in hash order; among
+        // equal hashes the parcels are in parcel order).
+        let mut parcel_of = vec![usize::MAX; items.len()];
+        let mut at = 0;
+        for &(h, item) in &theirs {
+            while self.by_hash.get(at).is_some_and(|&(p, _)| p < h) {
+                at += 1;
+            }
+            if let Some(&(_, k)) = self.by_hash.get(at).filter(|(p, _)| *p == h) {
+                parcel_of[item] = k;
+            }
+        }
+        items
+            .par_iter_mut()
+            .zip(parcel_of)
+            .map(|(t, k)| {
+                let g = geometry(t);
+                match self.parcels.get(k).map(|p| &p.geometry) {
+                    Some(parcel) if !Arc::ptr_eq(parcel, g) && same_bits(parcel, g) => {
+                        *g = Arc::clone(parcel);
+                        1
+                    }
+                    _ => 0,
+                }
+            })
+            .sum()
+    }
+}
+
+/// (hash, position) of each geometry, sorted.
+fn sorted_hashes<'g>(
+    geometries: impl IndexedParallelIterator<Item = &'g MultiPolygon<f64>>,
+) -> Vec<(u64, usize)> {
+    let mut hashes: Vec<(u64, usize)> = geometries
+        .enumerate()
+        .map(|(k, g)| (geometry_hash(g), k))
+        .collect();
+    hashes.par_sort_unstable();
+    hashes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Parcel;
+    use geo::polygon;
+    use redline_geom::LandCategory;
+
+    fn square(x: f64, side: f64) -> Arc<MultiPolygon<f64>> {
+        Arc::new(MultiPolygon(vec![polygon![
+            (x: x, y: 0.0),
+            (x: x + side, y: 0.0),
+            (x: x + side, y: side),
+            (x: x, y: side),
+            (x: x, y: 0.0),
+        ]]))
+    }
+
+    fn parcel(id: &str, geometry: Arc<MultiPolygon<f64>>) -> Parcel {
+        Parcel {
+            id: id.into(),
+            code: "0101".into(),
+            category: LandCategory::Cultivated,
+            official_area: None,
+            deduction: 0.0,
+            grade: None,
+            village: None,
+            geometry,
+        }
+    }
+
+    /// Shares `geometries` against `index`; each comes back with whether it is now the
+    /// allocation of parcel `k` (`Some(k)`) or its own.
+    fn shared(
+        index: &ParcelGeometries,
+        landuse: &[Parcel],
+        geometries: Vec<MultiPolygon<f64>>,
+    ) -> (usize, Vec<Option<usize>>) {
+        let mut arcs: Vec<_> = geometries.into_iter().map(Arc::new).collect();
+        let count = index.share_all(&mut arcs, |g| g);
+        let whose = arcs
+            .iter()
+            .map(|g| landuse.iter().position(|p| Arc::ptr_eq(&p.geometry, g)))
+            .collect();
+        (count, whose)
+    }
+
+    #[test]
+    fn equal_geometries_share_the_parcels_and_others_keep_their_own() {
+        let landuse = vec![
+            parcel("1", square(0.0, 10.0)),
+            parcel("2", square(10.0, 10.0)),
+            parcel("3", square(0.0, 10.0)), // a duplicate of 1: the first is shared
+        ];
+        let index = ParcelGeometries::new(&landuse);
+        // −0 equals 0, but its bits differ: the same polygon with a negative zero keeps its own.
+        let mut negative_zero = (*square(0.0, 10.0)).clone();
+        negative_zero.0[0].exterior_mut(|r| r.0[0].y = -0.0);
+        assert_eq!(negative_zero, *landuse[0].geometry);
+        // The same vertices with a hole more are not the parcel's either.
+        let mut holed = (*square(0.0, 10.0)).clone();
+        holed.0[0].interiors_push(vec![(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)]);
+        let (count, whose) = shared(
+            &index,
+            &landuse,
+            vec![
+                (*square(10.0, 10.0)).clone(),
+                (*square(10.0, 9.0)).clone(),
+                negative_zero,
+                holed,
+                (*square(0.0, 10.0)).clone(),
+                (*square(10.0, 10.0)).clone(),
+            ],
+        );
+        assert_eq!(whose, [Some(1), None, None, None, Some(0), Some(1)]);
+        assert_eq!(count, 3);
+    }
+
+    #[test]
+    fn sharing_twice_finds_nothing_more_and_keeps_the_geometry() {
+        let landuse = vec![parcel("1", square(0.0, 10.0))];
+        let index = ParcelGeometries::new(&landuse);
+        let mut previous = vec![
+            parcel("1", square(0.0, 10.0)),
+            parcel("2", square(5.0, 1.0)),
+        ];
+        assert_eq!(index.share_all(&mut previous, |p| &mut p.geometry), 1);
+        assert!(Arc::ptr_eq(&previous[0].geometry, &landuse[0].geometry));
+        assert_eq!(index.share_all(&mut previous, |p| &mut p.geometry), 0);
+        assert_eq!(*previous[1].geometry, *square(5.0, 1.0));
+    }
+
+    #[test]
+    fn no_parcels_share_nothing() {
+        let index = ParcelGeometries::new(&[]);
+        let (count, whose) = shared(&index, &[], vec![(*square(0.0, 10.0)).clone()]);
+        assert_eq!((count, whose), (0, vec![None]));
+    }
+}
