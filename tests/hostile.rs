@@ -152,31 +152,34 @@ fn lonlat_landuse_in_a_gauss_kruger_job_is_an_error_naming_both_crss() {
 
 #[test]
 fn a_layer_away_from_the_county_or_in_another_zone_is_an_error() {
-    let dir = county();
-    // 100 km east of the county, same zone.
-    std::fs::write(
-        dir.path().join("landuse.geojson"),
-        square_layer(Some("EPSG:4529"), 41_615_000.0, 5_073_000.0, 100.0),
-    )
-    .unwrap();
-    refused(
-        dir.path(),
-        &["run", "job.toml", "--quiet", "-o", "out"],
-        2,
-        &["landuse.geojson", "misses the townships"],
-    );
-    // Zone-41 eastings declared as zone 40.
-    std::fs::write(
-        dir.path().join("landuse.geojson"),
-        square_layer(Some("EPSG:4528"), 41_515_000.0, 5_073_000.0, 100.0),
-    )
-    .unwrap();
-    refused(
-        dir.path(),
-        &["run", "job.toml", "--quiet", "-o", "out"],
-        2,
-        &["carry zone 41", "zone 40"],
-    );
+    // The land use is read with the other layers, the basic farmland after them: both checked.
+    for layer in ["landuse.geojson", "basic_farmland.geojson"] {
+        let dir = county();
+        // 100 km east of the county, same zone.
+        std::fs::write(
+            dir.path().join(layer),
+            square_layer(Some("EPSG:4529"), 41_615_000.0, 5_073_000.0, 100.0),
+        )
+        .unwrap();
+        refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", "out"],
+            2,
+            &[layer, "misses the townships"],
+        );
+        // Zone-41 eastings declared as zone 40.
+        std::fs::write(
+            dir.path().join(layer),
+            square_layer(Some("EPSG:4528"), 41_515_000.0, 5_073_000.0, 100.0),
+        )
+        .unwrap();
+        refused(
+            dir.path(),
+            &["run", "job.toml", "--quiet", "-o", "out"],
+            2,
+            &[layer, "carry zone 41", "zone 40"],
+        );
+    }
 }
 
 #[test]

@@ -641,15 +641,14 @@ impl Job {
             layer_done();
             issues.extend(found);
             let Some(mut l) = layer else { continue };
+            // The checks and the transform every layer read with the others had.
             let mut extent = l.extent();
             preflight::coordinates_fit_crs(role, &l, extent)?;
             if to_crs(&mut l, &crs)? {
                 extent = l.extent();
             }
             extents.insert(role, extent);
-            let mut one = BTreeMap::from([(role, l)]);
-            preflight::layers_meet_townships(&one, &extents)?;
-            let Some(l) = one.remove(&role) else { continue };
+            preflight::layer_meets_townships(role, &l, &extents)?;
             // Overlapping basic farmland would count its overlap twice in every PBF number.
             issues.extend(preflight::coverage_overlaps(&l));
             let mut farmland = basic_farmland(l);
@@ -996,8 +995,7 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
 /// Features per block when village names are gathered in parallel.
 const VILLAGE_BLOCK: usize = 16_384;
 
-/// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
-/// The basic farmland layer's features, each with its geometry and id.
+/// The basic farmland layer's features, each with its id and geometry.
 fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
     std::mem::take(&mut layer.features)
         .into_par_iter()
@@ -1008,6 +1006,7 @@ fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
         .collect()
 }
 
+/// [`redline_ingest::Feature::label`] as inline text (a parcel's id lives as long as the job).
 fn inline_label(feature: &redline_ingest::Feature) -> CompactString {
     match &feature.id {
         Some(id) => id.clone(),

@@ -103,25 +103,31 @@ pub(crate) fn layers_meet_townships(
     layers: &BTreeMap<LayerRole, Layer>,
     extents: &BTreeMap<LayerRole, Option<Rect<f64>>>,
 ) -> Result<()> {
+    for (role, layer) in layers {
+        layer_meets_townships(*role, layer, extents)?;
+    }
+    Ok(())
+}
+
+/// [`layers_meet_townships`] for one layer.
+pub(crate) fn layer_meets_townships(
+    role: LayerRole,
+    layer: &Layer,
+    extents: &BTreeMap<LayerRole, Option<Rect<f64>>>,
+) -> Result<()> {
     let extent = |role| extents.get(&role).copied().flatten();
-    let Some(county) = extent(LayerRole::Townships) else {
+    let (Some(county), Some(extent)) = (extent(LayerRole::Townships), extent(role)) else {
         return Ok(());
     };
-    for (role, layer) in layers.iter().filter(|(r, _)| **r != LayerRole::Townships) {
-        let Some(extent) = extent(*role) else {
-            continue;
-        };
-        let meets = geo::Intersects::intersects(&extent, &county);
-        if !meets {
-            bail!(
-                "{}: the {} layer spans {} in the working CRS and misses the townships, which \
-                 span {}: a layer from another county, or in another CRS than it declares",
-                place(layer),
-                role.name(),
-                describe(extent),
-                describe(county)
-            );
-        }
+    if role != LayerRole::Townships && !geo::Intersects::intersects(&extent, &county) {
+        bail!(
+            "{}: the {} layer spans {} in the working CRS and misses the townships, which \
+             span {}: a layer from another county, or in another CRS than it declares",
+            place(layer),
+            role.name(),
+            describe(extent),
+            describe(county)
+        );
     }
     Ok(())
 }
