@@ -102,12 +102,17 @@ impl<'a> Vertices<'a> {
         let mut shared = false;
         match self {
             Vertices::Few(mp) => {
-                for ring in rings(mp) {
-                    let m = ring.0.len().saturating_sub(1);
-                    for j in (0..m).filter(|&j| ring.0[j] == v) {
-                        shared = true;
-                        if f(wedge(ring, j)) {
-                            return (true, true);
+                // Plain loops over slices: this scan runs for every vertex of a neighbour.
+                for p in &mp.0 {
+                    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                        let m = ring.0.len().saturating_sub(1);
+                        for (j, c) in ring.0[..m].iter().enumerate() {
+                            if *c == v {
+                                shared = true;
+                                if f(wedge(ring, j)) {
+                                    return (true, true);
+                                }
+                            }
                         }
                     }
                 }
