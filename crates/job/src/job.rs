@@ -5,8 +5,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
 use redline_ingest::{
-    deduction_fraction, read_layer, DataIssue, IngestError, IssueKind, Layer, LayerRole,
-    ReadOptions, ResolvedFields,
+    deduction_fraction, read_layer, value_in, DataIssue, IngestError, IssueKind, Layer, LayerRole,
+    ReadOptions, ResolvedFields, Value,
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
@@ -747,6 +747,7 @@ impl Job {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
         let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
+        let columns = ParcelColumns::new(f);
         let features = std::mem::take(&mut layer.features);
         let layer = &layer;
         // In parallel, gathered in feature order straight into their vector (a vector of
@@ -759,7 +760,7 @@ impl Job {
             .enumerate()
             .map(|(i, feature)| {
                 let mut own = Vec::new();
-                let parcel = self.parcel(layer, feature, f, weighs_capacity, &mut own);
+                let parcel = self.parcel(layer, feature, &columns, weighs_capacity, &mut own);
                 if !own.is_empty() {
                     let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
                     found.push((i, own));
@@ -779,17 +780,16 @@ impl Job {
         &self,
         layer: &Layer,
         feature: redline_ingest::Feature,
-        f: &ResolvedFields,
+        c: &ParcelColumns,
         weighs_capacity: bool,
         issues: &mut Vec<DataIssue>,
     ) -> Option<Parcel> {
         let a = layer.attrs(&feature);
-        let code = f.value(a, "class").as_str()?;
+        let code = value_in(a, c.class).as_str()?;
         let class = self.classes.get(code.trim())?;
-        let official = f.value(a, "official_area").as_number();
-        let kcxs = f.value(a, "deduction").as_number().map(deduction_fraction);
-        let from_kcmj = f
-            .value(a, "deduction_area")
+        let official = value_in(a, c.official_area).as_number();
+        let kcxs = value_in(a, c.deduction).as_number().map(deduction_fraction);
+        let from_kcmj = value_in(a, c.deduction_area)
             .as_number()
             .zip(official)
             .filter(|(_, t)| *t > 0.0)
@@ -808,12 +808,11 @@ impl Job {
             grade: grade(
                 layer,
                 &feature,
-                f,
+                (value_in(a, c.grade), c.grade_name),
                 weighs_capacity && class.category == LandCategory::Cultivated,
                 issues,
             ),
-            village: f
-                .value(a, "location")
+            village: value_in(a, c.location)
                 .as_str()
                 .map(|t| CompactString::from(village_code(&t)))
                 .filter(|t| !t.is_empty()),
@@ -965,14 +964,15 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
     // A million parcels name a thousand villages: each block of features finds its own first
     // names (text is borrowed, and copied only for a village the block has not seen), and the
     // blocks are merged in file order, so the first block to name a village names it.
+    let (location, location_name) = (f.column("location"), f.column("location_name"));
     let firsts: Vec<BTreeMap<String, String>> = layer
         .features
         .par_chunks(VILLAGE_BLOCK)
         .map(|block| {
             let mut names = BTreeMap::new();
             for feature in block {
-                let code = f.value(layer.attrs(feature), "location").as_str();
-                let name = f.value(layer.attrs(feature), "location_name").as_str();
+                let code = value_in(layer.attrs(feature), location).as_str();
+                let name = value_in(layer.attrs(feature), location_name).as_str();
                 if let (Some(code), Some(name)) = (code, name) {
                     let (code, name) = (village_code(&code), name.trim());
                     if !code.is_empty() && !name.is_empty() && !names.contains_key(code) {
@@ -994,6 +994,32 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
 
 /// Features per block when village names are gathered in parallel.
 const VILLAGE_BLOCK: usize = 16_384;
+
+/// The land-use fields a parcel is made of: their columns, found once per layer (found by key
+/// for each parcel they were 1 % of a run).
+struct ParcelColumns<'f> {
+    class: Option<usize>,
+    official_area: Option<usize>,
+    deduction: Option<usize>,
+    deduction_area: Option<usize>,
+    grade: Option<usize>,
+    grade_name: Option<&'f str>,
+    location: Option<usize>,
+}
+
+impl<'f> ParcelColumns<'f> {
+    fn new(f: &'f ResolvedFields) -> Self {
+        ParcelColumns {
+            class: f.column("class"),
+            official_area: f.column("official_area"),
+            deduction: f.column("deduction"),
+            deduction_area: f.column("deduction_area"),
+            grade: f.column("grade"),
+            grade_name: f.field_name("grade"),
+            location: f.column("location"),
+        }
+    }
+}
 
 /// The basic farmland layer's features, each with its id and geometry.
 fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
@@ -1043,12 +1069,11 @@ fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
 fn grade(
     layer: &Layer,
     feature: &redline_ingest::Feature,
-    f: &ResolvedFields,
+    (value, field): (&Value, Option<&str>),
     needed: bool,
     issues: &mut Vec<DataIssue>,
 ) -> Option<u8> {
-    let field = f.field_name("grade").or(Some("GDDB"));
-    let value = f.value(layer.attrs(feature), "grade");
+    let field = field.or(Some("GDDB"));
     let Some(g) = value.as_number() else {
         if needed {
             let shown = value
@@ -1127,7 +1152,13 @@ fn supplements(
                 accepted,
                 new_area: f.value(a, "new_area").as_number(),
                 new_paddy: f.value(a, "new_paddy").as_number().unwrap_or(0.0),
-                grade: grade(&layer, &feature, f, accepted, issues),
+                grade: grade(
+                    &layer,
+                    &feature,
+                    (f.value(a, "grade"), f.field_name("grade")),
+                    accepted,
+                    issues,
+                ),
                 // Only an accepted project's date places its credit in the period.
                 date: dated(&layer, &feature, f, "date", accepted, issues),
                 geometry: feature.geometry,
