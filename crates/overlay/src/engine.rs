@@ -247,7 +247,17 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .map(|parcels| {
             let official: Vec<Option<f64>> = parcels.iter().map(|p| p.official_area).collect();
             let geoms = parcels.iter().map(|p| &*p.geometry).collect();
-            Prepared::new("landuse_previous", geoms, Some(&official), settings)
+            // Prorating, each vintage's official areas make its scales.
+            let same_scales = settings.area != AreaMethod::Prorate;
+            let name = "landuse_previous";
+            Prepared::new_over(
+                name,
+                geoms,
+                Some(&official),
+                settings,
+                &landuse,
+                same_scales,
+            )
         })
         .transpose()?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
@@ -264,7 +274,8 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .as_ref()
         .map(|b| {
             let geoms = b.iter().map(|p| &*p.geometry).collect();
-            Prepared::new("basic_farmland", geoms, None, &other)
+            let same_scales = other.area == settings.area;
+            Prepared::new_over("basic_farmland", geoms, None, &other, &landuse, same_scales)
         })
         .transpose()?;
     let period = settings.period;

@@ -101,6 +101,96 @@ impl<'a> Prepared<'a> {
     }
 }
 
+impl<'a> Prepared<'a> {
+    /// [`Prepared::new`] for a layer whose geometries may be `base`'s own allocations (the job
+    /// shares the basic farmland drawn on the parcels, and the unchanged parcels of the previous
+    /// vintage, with the current parcels): a shared geometry takes `base`'s planar area and
+    /// envelope, and its scale too where `same_scales` (both layers measured alike), instead of
+    /// walking its coordinates again — the same functions of the same geometry, the same bits.
+    /// The rest are measured as [`Prepared::new`] measures them.
+    pub(crate) fn new_over(
+        layer: &'static str,
+        geoms: Vec<&'a MultiPolygon<f64>>,
+        official: Option<&[Option<f64>]>,
+        settings: &Settings,
+        base: &Prepared<'_>,
+        same_scales: bool,
+    ) -> Result<Self, AreaFailure> {
+        let in_base = positions_in(&geoms, &base.geoms);
+        let planar: Vec<f64> = geoms
+            .par_iter()
+            .zip(&in_base)
+            .map(|(g, b)| b.map_or_else(|| g.unsigned_area(), |b| base.planar[b]))
+            .collect();
+        let bboxes: Vec<_> = geoms
+            .par_iter()
+            .zip(&in_base)
+            .map(|(g, b)| b.map_or_else(|| envelope(g), |b| base.bboxes[b]))
+            .collect();
+        let scale = if same_scales {
+            // Only the geometries of their own are measured; an error names the feature by
+            // its position in this layer.
+            let own: Vec<usize> = (0..geoms.len()).filter(|&k| in_base[k].is_none()).collect();
+            let pick = |k: &usize| geoms[*k];
+            let own_official: Option<Vec<Option<f64>>> =
+                official.map(|o| own.iter().map(|&k| o[k]).collect());
+            let measured = scales(
+                layer,
+                &own.iter().map(pick).collect::<Vec<_>>(),
+                &own.iter().map(|&k| planar[k]).collect::<Vec<_>>(),
+                own_official.as_deref(),
+                settings,
+            )
+            .map_err(|mut e| {
+                e.feature = own.get(e.feature).copied().unwrap_or(e.feature);
+                e
+            })?;
+            let mut scale: Vec<f64> = in_base
+                .iter()
+                .map(|b| b.map_or(f64::NAN, |b| base.scale[b]))
+                .collect();
+            for (k, s) in own.into_iter().zip(measured) {
+                scale[k] = s;
+            }
+            scale
+        } else {
+            scales(layer, &geoms, &planar, official, settings)?
+        };
+        Ok(Prepared {
+            geoms,
+            planar,
+            scale,
+            bboxes,
+        })
+    }
+}
+
+/// For each of `geoms`, the position in `base` of the same allocation, if it is one of
+/// `base`'s: both lists sorted by address and merged (a search per geometry probed at random).
+fn positions_in(geoms: &[&MultiPolygon<f64>], base: &[&MultiPolygon<f64>]) -> Vec<Option<usize>> {
+    let by_address = |list: &[&MultiPolygon<f64>]| {
+        let mut v: Vec<(usize, usize)> = list
+            .par_iter()
+            .enumerate()
+            .map(|(k, g)| (std::ptr::from_ref::<MultiPolygon<f64>>(g) as usize, k))
+            .collect();
+        v.par_sort_unstable();
+        v
+    };
+    let (ours, theirs) = (by_address(geoms), by_address(base));
+    let mut found = vec![None; geoms.len()];
+    let mut at = 0;
+    for (address, k) in ours {
+        while theirs.get(at).is_some_and(|&(a, _)| a < address) {
+            at += 1;
+        }
+        if let Some(&(_, b)) = theirs.get(at).filter(|(a, _)| *a == address) {
+            found[k] = Some(b);
+        }
+    }
+    found
+}
+
 /// Geometries with an R-tree of their envelopes, for "which of these are near that".
 pub(crate) struct Near<'a> {
     pub geoms: Vec<&'a MultiPolygon<f64>>,
@@ -143,5 +233,103 @@ impl<'a> Near<'a> {
                     acc.union(self.geoms[k])
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Date, Period, Thresholds, YieldTable};
+    use geo::polygon;
+
+    fn settings(area: AreaMethod) -> Settings {
+        let day = |y| Date {
+            year: y,
+            month: 1,
+            day: 1,
+        };
+        Settings {
+            period: Period {
+                start: day(2025),
+                end: day(2026),
+            },
+            area,
+            crs: redline_geom::Crs::from_epsg(4529).unwrap(),
+            thresholds: Thresholds::default(),
+            yields: YieldTable::default(),
+            change: Default::default(),
+        }
+    }
+
+    /// A 3-4-5-ish quadrilateral at (x, y) in zone-41 Gauss–Krüger metres.
+    fn parcel(x: f64, y: f64) -> MultiPolygon<f64> {
+        let (x, y) = (41_500_000.0 + x, 5_070_000.0 + y);
+        MultiPolygon(vec![polygon![
+            (x: x, y: y),
+            (x: x + 30.0, y: y + 1.0),
+            (x: x + 31.0, y: y + 41.0),
+            (x: x - 2.0, y: y + 40.0),
+            (x: x, y: y),
+        ]])
+    }
+
+    fn bits(p: &Prepared) -> Vec<(u64, u64, Option<[u64; 4]>)> {
+        let rect = |r: Rect<f64>| {
+            let (a, b) = (r.min(), r.max());
+            [a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits()]
+        };
+        (0..p.geoms.len())
+            .map(|k| {
+                let bbox = p.bboxes[k].map(rect);
+                (p.planar[k].to_bits(), p.scale[k].to_bits(), bbox)
+            })
+            .collect()
+    }
+
+    /// A layer drawing some geometries from the base (the same allocations) and holding others
+    /// of its own — equal copies among them — is prepared to the bit as if measured alone, by
+    /// every method; only the shared allocations are found in the base.
+    #[test]
+    fn shared_geometries_take_the_base_values_and_others_are_measured() {
+        let base_geoms: Vec<_> = (0..40)
+            .map(|i| parcel(f64::from(i % 8) * 50.0, f64::from(i / 8) * 60.0))
+            .collect();
+        let copy = base_geoms[3].clone();
+        let own = [parcel(1000.0, 0.0), copy];
+        let layer: Vec<&MultiPolygon<f64>> = vec![
+            &base_geoms[7],
+            &own[0],
+            &base_geoms[0],
+            &own[1],
+            &base_geoms[39],
+        ];
+        assert_eq!(
+            positions_in(&layer, &base_geoms.iter().collect::<Vec<_>>()),
+            [Some(7), None, Some(0), None, Some(39)]
+        );
+        for area in [AreaMethod::Ellipsoidal, AreaMethod::Planar] {
+            let s = settings(area);
+            let base = Prepared::new("landuse", base_geoms.iter().collect(), None, &s).unwrap();
+            let alone = Prepared::new("basic_farmland", layer.clone(), None, &s).unwrap();
+            for same_scales in [true, false] {
+                let over = Prepared::new_over(
+                    "basic_farmland",
+                    layer.clone(),
+                    None,
+                    &s,
+                    &base,
+                    same_scales,
+                )
+                .unwrap();
+                assert_eq!(bits(&over), bits(&alone), "{area:?} {same_scales}");
+            }
+        }
+        // Ellipsoidal scales differ from 1 in Gauss–Krüger: the comparison above saw them.
+        let s = settings(AreaMethod::Ellipsoidal);
+        let alone = Prepared::new("basic_farmland", layer, None, &s).unwrap();
+        assert!(alone
+            .scale
+            .iter()
+            .all(|&k| k != 1.0 && (k - 1.0).abs() < 1e-3));
     }
 }
