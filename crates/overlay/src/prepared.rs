@@ -3,6 +3,7 @@
 //! depend on it, it depends on none of them.
 
 use crate::model::Settings;
+use crate::sharing::{first_matches, sorted_keys};
 use geo::{Area, BooleanOps, MultiPolygon, Rect};
 use rayon::prelude::*;
 use redline_geom::{envelope, AreaMethod, EllipsoidalArea};
@@ -166,29 +167,15 @@ impl<'a> Prepared<'a> {
 }
 
 /// For each of `geoms`, the position in `base` of the same allocation, if it is one of
-/// `base`'s: both lists sorted by address and merged (a search per geometry probed at random).
+/// `base`'s (the two lists' addresses merged).
 fn positions_in(geoms: &[&MultiPolygon<f64>], base: &[&MultiPolygon<f64>]) -> Vec<Option<usize>> {
-    let by_address = |list: &[&MultiPolygon<f64>]| {
-        let mut v: Vec<(usize, usize)> = list
-            .par_iter()
-            .enumerate()
-            .map(|(k, g)| (std::ptr::from_ref::<MultiPolygon<f64>>(g) as usize, k))
-            .collect();
-        v.par_sort_unstable();
-        v
-    };
-    let (ours, theirs) = (by_address(geoms), by_address(base));
-    let mut found = vec![None; geoms.len()];
-    let mut at = 0;
-    for (address, k) in ours {
-        while theirs.get(at).is_some_and(|&(a, _)| a < address) {
-            at += 1;
-        }
-        if let Some(&(_, b)) = theirs.get(at).filter(|(a, _)| *a == address) {
-            found[k] = Some(b);
-        }
-    }
-    found
+    let address = |g: &MultiPolygon<f64>| std::ptr::from_ref(g) as usize as u64;
+    let ours = sorted_keys(geoms.par_iter().copied(), address);
+    first_matches(
+        &ours,
+        &sorted_keys(base.par_iter().copied(), address),
+        geoms.len(),
+    )
 }
 
 /// Geometries with an R-tree of their envelopes, for "which of these are near that".
