@@ -152,25 +152,9 @@ pub(crate) fn township_balance(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Date, Period, Thresholds, YieldTable};
 
     fn settings() -> Settings {
-        let day = |y| Date {
-            year: y,
-            month: 1,
-            day: 1,
-        };
-        Settings {
-            period: Period {
-                start: day(2025),
-                end: day(2026),
-            },
-            area: redline_geom::AreaMethod::Planar,
-            crs: redline_geom::Crs::from_epsg(4529).unwrap(),
-            thresholds: Thresholds::default(),
-            yields: YieldTable::default(),
-            change: Default::default(),
-        }
+        Settings::for_tests(redline_geom::AreaMethod::Planar)
     }
 
     #[test]

@@ -371,6 +371,29 @@ impl Default for ChangeRules {
 }
 
 #[cfg(test)]
+impl Settings {
+    /// Settings for the unit tests: the 2025 period, zone-41 Gauss–Krüger, `area`.
+    pub(crate) fn for_tests(area: AreaMethod) -> Settings {
+        let day = |year| Date {
+            year,
+            month: 1,
+            day: 1,
+        };
+        Settings {
+            period: Period {
+                start: day(2025),
+                end: day(2026),
+            },
+            area,
+            crs: redline_geom::Crs::from_epsg(4529).unwrap(),
+            thresholds: Thresholds::default(),
+            yields: YieldTable::default(),
+            change: ChangeRules::default(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

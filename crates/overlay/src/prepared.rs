@@ -226,27 +226,7 @@ impl<'a> Near<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Date, Period, Thresholds, YieldTable};
     use geo::polygon;
-
-    fn settings(area: AreaMethod) -> Settings {
-        let day = |y| Date {
-            year: y,
-            month: 1,
-            day: 1,
-        };
-        Settings {
-            period: Period {
-                start: day(2025),
-                end: day(2026),
-            },
-            area,
-            crs: redline_geom::Crs::from_epsg(4529).unwrap(),
-            thresholds: Thresholds::default(),
-            yields: YieldTable::default(),
-            change: Default::default(),
-        }
-    }
 
     /// A 3-4-5-ish quadrilateral at (x, y) in zone-41 Gauss–Krüger metres.
     fn parcel(x: f64, y: f64) -> MultiPolygon<f64> {
@@ -295,7 +275,7 @@ mod tests {
             [Some(7), None, Some(0), None, Some(39)]
         );
         for area in [AreaMethod::Ellipsoidal, AreaMethod::Planar] {
-            let s = settings(area);
+            let s = Settings::for_tests(area);
             let base = Prepared::new("landuse", base_geoms.iter().collect(), None, &s).unwrap();
             let alone = Prepared::new("basic_farmland", layer.clone(), None, &s).unwrap();
             for same_scales in [true, false] {
@@ -312,7 +292,7 @@ mod tests {
             }
         }
         // Ellipsoidal scales differ from 1 in Gauss–Krüger: the comparison above saw them.
-        let s = settings(AreaMethod::Ellipsoidal);
+        let s = Settings::for_tests(AreaMethod::Ellipsoidal);
         let alone = Prepared::new("basic_farmland", layer, None, &s).unwrap();
         assert!(alone
             .scale
