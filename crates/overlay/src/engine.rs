@@ -248,16 +248,8 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
             let official: Vec<Option<f64>> = parcels.iter().map(|p| p.official_area).collect();
             let geoms = parcels.iter().map(|p| &*p.geometry).collect();
             // Prorating, each vintage's official areas make its scales.
-            let same_scales = settings.area != AreaMethod::Prorate;
-            let name = "landuse_previous";
-            Prepared::new_over(
-                name,
-                geoms,
-                Some(&official),
-                settings,
-                &landuse,
-                same_scales,
-            )
+            let base = Some((&landuse, settings.area != AreaMethod::Prorate));
+            Prepared::over("landuse_previous", geoms, Some(&official), settings, base)
         })
         .transpose()?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
@@ -275,7 +267,8 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .map(|b| {
             let geoms = b.iter().map(|p| &*p.geometry).collect();
             let same_scales = other.area == settings.area;
-            Prepared::new_over("basic_farmland", geoms, None, &other, &landuse, same_scales)
+            let base = Some((&landuse, same_scales));
+            Prepared::over("basic_farmland", geoms, None, &other, base)
         })
         .transpose()?;
     let period = settings.period;

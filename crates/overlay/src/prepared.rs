@@ -28,12 +28,15 @@ pub struct AreaFailure {
 /// Area per unit of planar area of each feature, by the job's method: the scale that turns a
 /// piece's planar area into its reported area (the scale does not change measurably across one
 /// parcel, so pieces need no re-projection). An area that cannot be measured is an error.
+/// `known(k)`, where it gives one, is feature `k`'s scale measured already (a geometry shared
+/// with a layer measured alike): taken as it is, and its cells not filled.
 fn scales(
     layer: &'static str,
     geoms: &[&MultiPolygon<f64>],
     planar: &[f64],
     official: Option<&[Option<f64>]>,
     settings: &Settings,
+    known: impl Fn(usize) -> Option<f64> + Sync,
 ) -> Result<Vec<f64>, AreaFailure> {
     let failure = |feature, source| AreaFailure {
         layer,
@@ -48,7 +51,9 @@ fn scales(
     let official = |k: usize| official.and_then(|o| o[k]);
     // Prorating, a parcel with its official area is not measured: its cells need no filling.
     let measured = |k: usize| {
-        planar[k] > 0.0 && !(settings.area == AreaMethod::Prorate && official(k).is_some())
+        known(k).is_none()
+            && planar[k] > 0.0
+            && !(settings.area == AreaMethod::Prorate && official(k).is_some())
     };
     let cached = measure.as_ref().map(|m| {
         let mut cached = m.cached();
@@ -60,6 +65,9 @@ fn scales(
         .par_iter()
         .enumerate()
         .map(|(k, g)| {
+            if let Some(scale) = known(k) {
+                return Ok(scale);
+            }
             let p = planar[k];
             if p <= 0.0 {
                 return Ok(1.0);
@@ -84,79 +92,45 @@ pub(crate) struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
+    /// Measures every geometry of a layer.
     pub(crate) fn new(
         layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
         official: Option<&[Option<f64>]>,
         settings: &Settings,
     ) -> Result<Self, AreaFailure> {
-        let planar: Vec<f64> = geoms.par_iter().map(|g| g.unsigned_area()).collect();
-        let scale = scales(layer, &geoms, &planar, official, settings)?;
-        let bboxes: Vec<_> = geoms.par_iter().map(|g| envelope(g)).collect();
-        Ok(Prepared {
-            geoms,
-            planar,
-            scale,
-            bboxes,
-        })
+        Self::over(layer, geoms, official, settings, None)
     }
-}
 
-impl<'a> Prepared<'a> {
     /// [`Prepared::new`] for a layer whose geometries may be `base`'s own allocations (the job
     /// shares the basic farmland drawn on the parcels, and the unchanged parcels of the previous
-    /// vintage, with the current parcels): a shared geometry takes `base`'s planar area and
-    /// envelope, and its scale too where `same_scales` (both layers measured alike), instead of
-    /// walking its coordinates again — the same functions of the same geometry, the same bits.
-    /// The rest are measured as [`Prepared::new`] measures them.
-    pub(crate) fn new_over(
+    /// vintage, with the current parcels): a shared geometry takes the base's planar area and
+    /// envelope, and its scale too where the base's scales apply (`base.1`: both layers measured
+    /// alike), instead of walking its coordinates again — the same functions of the same
+    /// geometry, the same bits.
+    pub(crate) fn over(
         layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
         official: Option<&[Option<f64>]>,
         settings: &Settings,
-        base: &Prepared<'_>,
-        same_scales: bool,
+        base: Option<(&Prepared<'_>, bool)>,
     ) -> Result<Self, AreaFailure> {
-        let in_base = positions_in(&geoms, &base.geoms);
+        let in_base = base.map_or_else(Vec::new, |(b, _)| positions_in(&geoms, &b.geoms));
+        // Feature k's base layer and position there, when it is a base geometry.
+        let shared = |k: usize| Some((base?.0, in_base.get(k).copied().flatten()?));
         let planar: Vec<f64> = geoms
             .par_iter()
-            .zip(&in_base)
-            .map(|(g, b)| b.map_or_else(|| g.unsigned_area(), |b| base.planar[b]))
+            .enumerate()
+            .map(|(k, g)| shared(k).map_or_else(|| g.unsigned_area(), |(b, j)| b.planar[j]))
             .collect();
+        let same_scales = base.is_some_and(|(_, same)| same);
+        let known = |k: usize| shared(k).filter(|_| same_scales).map(|(b, j)| b.scale[j]);
+        let scale = scales(layer, &geoms, &planar, official, settings, known)?;
         let bboxes: Vec<_> = geoms
             .par_iter()
-            .zip(&in_base)
-            .map(|(g, b)| b.map_or_else(|| envelope(g), |b| base.bboxes[b]))
+            .enumerate()
+            .map(|(k, g)| shared(k).map_or_else(|| envelope(g), |(b, j)| b.bboxes[j]))
             .collect();
-        let scale = if same_scales {
-            // Only the geometries of their own are measured; an error names the feature by
-            // its position in this layer.
-            let own: Vec<usize> = (0..geoms.len()).filter(|&k| in_base[k].is_none()).collect();
-            let pick = |k: &usize| geoms[*k];
-            let own_official: Option<Vec<Option<f64>>> =
-                official.map(|o| own.iter().map(|&k| o[k]).collect());
-            let measured = scales(
-                layer,
-                &own.iter().map(pick).collect::<Vec<_>>(),
-                &own.iter().map(|&k| planar[k]).collect::<Vec<_>>(),
-                own_official.as_deref(),
-                settings,
-            )
-            .map_err(|mut e| {
-                e.feature = own.get(e.feature).copied().unwrap_or(e.feature);
-                e
-            })?;
-            let mut scale: Vec<f64> = in_base
-                .iter()
-                .map(|b| b.map_or(f64::NAN, |b| base.scale[b]))
-                .collect();
-            for (k, s) in own.into_iter().zip(measured) {
-                scale[k] = s;
-            }
-            scale
-        } else {
-            scales(layer, &geoms, &planar, official, settings)?
-        };
         Ok(Prepared {
             geoms,
             planar,
@@ -279,13 +253,12 @@ mod tests {
             let base = Prepared::new("landuse", base_geoms.iter().collect(), None, &s).unwrap();
             let alone = Prepared::new("basic_farmland", layer.clone(), None, &s).unwrap();
             for same_scales in [true, false] {
-                let over = Prepared::new_over(
+                let over = Prepared::over(
                     "basic_farmland",
                     layer.clone(),
                     None,
                     &s,
-                    &base,
-                    same_scales,
+                    Some((&base, same_scales)),
                 )
                 .unwrap();
                 assert_eq!(bits(&over), bits(&alone), "{area:?} {same_scales}");
