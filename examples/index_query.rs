@@ -21,7 +21,7 @@ fn main() -> anyhow::Result<()> {
             ..Default::default()
         },
     )?;
-    let geometries: Vec<_> = read.layer.features.iter().map(|f| &f.geometry).collect();
+    let geometries: Vec<_> = read.layer.features.iter().map(|f| &*f.geometry).collect();
     let index = EnvelopeIndex::new(&geometries);
     println!("{} parcels indexed", index.len());
     // Everything within 100 m of the point, by envelope, then the parcels' own sizes.

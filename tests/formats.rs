@@ -72,6 +72,59 @@ fn geoparquet_and_flatgeobuf_counties_give_the_geojson_numbers() {
     assert_eq!(reports[0], reports[2], "FlatGeobuf differs from GeoJSON");
 }
 
+/// The basic farmland of a synthetic county is drawn on its parcels: read in any format, every
+/// basic farmland polygon equal to a parcel's holds that parcel's allocation (its own copy was
+/// dropped as it was read), and the ones equal to no parcel keep their own.
+#[test]
+fn basic_farmland_read_in_any_format_shares_the_parcels_geometry() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["geojson", "geojsonseq", "geoparquet", "fgb", "shp"] {
+        let dir = tmp.path().join(format);
+        synth(&dir, format);
+        let job = redline_job::Job::load(&dir.join("job.toml")).unwrap();
+        let (county, _, _) = job.read().unwrap();
+        let bits = |g: &geo::MultiPolygon<f64>| -> Vec<u64> {
+            g.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(|r| {
+                    std::iter::once(r.0.len() as u64)
+                        .chain(r.0.iter().flat_map(|c| [c.x.to_bits(), c.y.to_bits()]))
+                })
+                .collect()
+        };
+        let parcels: std::collections::HashMap<Vec<u64>, &std::sync::Arc<geo::MultiPolygon<f64>>> =
+            county
+                .landuse
+                .iter()
+                .rev()
+                .map(|p| (bits(&p.geometry), &p.geometry))
+                .collect();
+        let farmland = county.basic_farmland.as_deref().unwrap();
+        let (mut equal, mut shared) = (0, 0);
+        for b in farmland {
+            if let Some(parcel) = parcels.get(&bits(&b.geometry)) {
+                equal += 1;
+                shared += usize::from(std::sync::Arc::ptr_eq(parcel, &b.geometry));
+            } else {
+                assert!(
+                    county
+                        .landuse
+                        .iter()
+                        .all(|p| !std::sync::Arc::ptr_eq(&p.geometry, &b.geometry)),
+                    "{format}: basic farmland {} shares a parcel it does not equal",
+                    b.id
+                );
+            }
+        }
+        assert!(
+            equal > farmland.len() / 2,
+            "{format}: {equal} of {}",
+            farmland.len()
+        );
+        assert_eq!(shared, equal, "{format}");
+    }
+}
+
 /// Feature count, planar area, EPSG code and the sum of a number field of a written layer.
 fn planar_area(path: &Path, field: &str) -> (usize, f64, Option<u32>, f64) {
     let read = read_layer(path, &ReadOptions::default()).unwrap();

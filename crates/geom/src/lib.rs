@@ -30,6 +30,7 @@ mod envelope;
 mod geojson_text;
 mod helmert;
 mod issue;
+mod known;
 mod landclass;
 #[cfg(feature = "proj")]
 mod proj_engine;
@@ -55,6 +56,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedSt
 pub use geojson_text::push_multipolygon_coordinates;
 pub use helmert::{Helmert, HelmertError};
 pub use issue::{DataIssue, IssueKind};
+pub use known::KnownGeometries;
 pub use landclass::{first_level, LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};

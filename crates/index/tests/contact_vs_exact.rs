@@ -20,7 +20,7 @@ fn the_overlap_check_equals_exact_intersections_on_the_demo_county() {
         .features
         .iter()
         .take(4000)
-        .map(|f| f.geometry.clone())
+        .map(|f| (*f.geometry).clone())
         .collect();
     let nudge = |geoms: &[MultiPolygon<f64>]| -> Vec<MultiPolygon<f64>> {
         geoms

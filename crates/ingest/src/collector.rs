@@ -8,45 +8,71 @@ use crate::value::{Field, FieldType, Value};
 use compact_str::CompactString;
 use geo::MultiPolygon;
 use rayon::prelude::*;
-use redline_geom::{validate_and_repair, IssueKind};
+use redline_geom::{validate_and_repair, IssueKind, KnownGeometries};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Features a reader hands over at once; each batch is validated in parallel.
 pub(crate) const BATCH: usize = 4096;
 
 /// A geometry after validation: what is left of it, and what was wrong.
 pub(crate) struct Converted {
-    pub geometry: Option<MultiPolygon<f64>>,
+    pub geometry: Option<Arc<MultiPolygon<f64>>>,
     pub problems: Vec<(IssueKind, String)>,
 }
 
-/// Validates and repairs one raw geometry (pure: runs on any thread).
-pub(crate) fn convert_geometry(geometry: RawGeometry) -> Converted {
-    let drop = |kind, message: String| Converted {
-        geometry: None,
-        problems: vec![(kind, message)],
-    };
-    match geometry {
-        RawGeometry::Polygons(raw) => {
-            let outcome = validate_and_repair(raw);
-            Converted {
-                geometry: outcome.geometry,
-                problems: outcome
-                    .problems
-                    .into_iter()
-                    .map(|p| (p.kind, p.message))
-                    .collect(),
+/// Validates raw geometries, giving a valid one that is a known geometry to the bit that
+/// geometry's allocation ([`crate::ReadOptions::known_geometries`]). Cheap to clone: a copy goes
+/// to every thread that converts.
+#[derive(Clone, Default)]
+pub(crate) struct Converter {
+    known: Option<Arc<dyn KnownGeometries>>,
+}
+
+impl Converter {
+    /// A converter that shares the `known` geometries, where given.
+    pub fn new(known: Option<Arc<dyn KnownGeometries>>) -> Self {
+        Converter { known }
+    }
+
+    /// Validates and repairs one raw geometry (pure: runs on any thread, and the copy a known
+    /// geometry replaces is freed on the thread that made it).
+    pub fn convert(&self, geometry: RawGeometry) -> Converted {
+        let drop = |kind, message: String| Converted {
+            geometry: None,
+            problems: vec![(kind, message)],
+        };
+        match geometry {
+            RawGeometry::Polygons(raw) => {
+                let outcome = validate_and_repair(raw);
+                Converted {
+                    geometry: outcome.geometry.map(|g| self.share(g)),
+                    problems: outcome
+                        .problems
+                        .into_iter()
+                        .map(|p| (p.kind, p.message))
+                        .collect(),
+                }
             }
+            RawGeometry::Null => drop(
+                IssueKind::EmptyGeometry,
+                "the feature has no geometry; dropped".into(),
+            ),
+            RawGeometry::Other(kind) => drop(
+                IssueKind::NotAPolygon,
+                format!(
+                    "geometry is a {kind}; a polygon layer needs Polygon or MultiPolygon; dropped"
+                ),
+            ),
+            RawGeometry::Malformed(why) => drop(IssueKind::NotAPolygon, format!("{why}; dropped")),
         }
-        RawGeometry::Null => drop(
-            IssueKind::EmptyGeometry,
-            "the feature has no geometry; dropped".into(),
-        ),
-        RawGeometry::Other(kind) => drop(
-            IssueKind::NotAPolygon,
-            format!("geometry is a {kind}; a polygon layer needs Polygon or MultiPolygon; dropped"),
-        ),
-        RawGeometry::Malformed(why) => drop(IssueKind::NotAPolygon, format!("{why}; dropped")),
+    }
+
+    fn share(&self, geometry: MultiPolygon<f64>) -> Arc<MultiPolygon<f64>> {
+        self.known
+            .as_ref()
+            .and_then(|k| k.same_as(&geometry))
+            .unwrap_or_else(|| Arc::new(geometry))
     }
 }
 
@@ -202,6 +228,8 @@ pub(crate) struct Collector {
     pub problems: Vec<Problem>,
     /// Features accepted so far (including dropped ones): the next feature's index.
     pub count: usize,
+    /// How the readers validate geometry.
+    pub converter: Converter,
 }
 
 impl Collector {
@@ -284,9 +312,10 @@ impl Collector {
 
     /// Validates a batch of positional records in parallel and accepts them in order.
     pub fn accept_batch(&mut self, batch: Vec<(Option<String>, RawGeometry, Vec<Value>)>) {
+        let converter = &self.converter;
         let converted: Vec<_> = batch
             .into_par_iter()
-            .map(|(id, g, values)| (id.map(CompactString::from), convert_geometry(g), values))
+            .map(|(id, g, values)| (id.map(CompactString::from), converter.convert(g), values))
             .collect();
         for (id, c, values) in converted {
             self.accept(id, c, values);

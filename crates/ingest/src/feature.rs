@@ -14,8 +14,9 @@ pub struct Feature {
     /// The feature's id: GeoJSON `id`, else the value of the id field, when there is one
     /// (inline up to 24 bytes: ids rarely need the heap).
     pub id: Option<CompactString>,
-    /// The geometry, validated and repaired.
-    pub geometry: MultiPolygon<f64>,
+    /// The geometry, validated and repaired; shared with a known geometry equal to it to the
+    /// bit where the read was given some ([`crate::ReadOptions::known_geometries`]).
+    pub geometry: std::sync::Arc<MultiPolygon<f64>>,
 }
 
 impl Feature {

@@ -11,7 +11,7 @@
 //! chunk is taken only when every guessed feature parsed; otherwise it is scanned again
 //! without guessing, so a file gives the same features or the same error either way.
 
-use crate::collector::{convert_geometry, Collector, Converted, Rows, Schema, BATCH};
+use crate::collector::{Collector, Converted, Converter, Rows, Schema, BATCH};
 use crate::error::IngestError;
 use crate::geojson::{crs_name, parse_feature, ParseError};
 use crate::scan::{ScanError, Scanner};
@@ -40,6 +40,7 @@ struct Parsed {
 fn parse_into<'t>(
     texts: impl IndexedParallelIterator<Item = &'t [u8]>,
     schema: &Schema,
+    converter: &Converter,
     rows: &mut Rows,
 ) -> Vec<Result<Parsed, ParseError>> {
     rows.reset(schema, texts.len());
@@ -49,7 +50,7 @@ fn parse_into<'t>(
             let raw = parse_feature(text, schema.arranger(row))?;
             Ok(Parsed {
                 id: raw.id,
-                converted: convert_geometry(raw.geometry),
+                converted: converter.convert(raw.geometry),
                 extras: raw.properties.finish(),
             })
         })
@@ -143,9 +144,14 @@ struct ParsedChunk {
 }
 
 impl Chunk {
-    fn parse(&self, schema: &Schema, rows: &mut Rows) -> Vec<Result<Parsed, ParseError>> {
+    fn parse(
+        &self,
+        schema: &Schema,
+        converter: &Converter,
+        rows: &mut Rows,
+    ) -> Vec<Result<Parsed, ParseError>> {
         let texts = self.ranges.par_iter().map(|r| &self.bytes[r.clone()]);
-        parse_into(texts, schema, rows)
+        parse_into(texts, schema, converter, rows)
     }
 }
 
@@ -282,9 +288,10 @@ impl Reader<'_> {
             // Arranged by the schema as it was: names the chunk before adds are placed when
             // taken (`accept_named`), so the fields and their order are the same.
             let schema = collector.schema.clone();
+            let converter = collector.converter.clone();
             let mut rows = std::mem::take(&mut spare_rows);
             let (parsed, (took, next)) = rayon::join(
-                || chunk.parse(&schema, &mut rows),
+                || chunk.parse(&schema, &converter, &mut rows),
                 || (self.take(collector, waiting.take()), self.scan_chunk()),
             );
             spare_rows = took?.unwrap_or_default();
@@ -462,7 +469,7 @@ pub(crate) fn read_seq(path: &Path, collector: &mut Collector) -> Result<(), Ing
         }
         if lines.len() >= BATCH || (n == 0 && !lines.is_empty()) {
             let texts = lines.par_iter().map(|(_, t)| t.as_slice());
-            let parsed = parse_into(texts, &collector.schema, &mut rows);
+            let parsed = parse_into(texts, &collector.schema, &collector.converter, &mut rows);
             take_parsed(collector, &mut rows, parsed, |i, collector, e| {
                 feature_error(path, collector.count, (lines[i].0, e.offset + 1), e)
             })?;

@@ -3,7 +3,7 @@
 //! string and dictionary columns; row groups decoded in parallel, and skipped by their bbox
 //! statistics when the layer is read for a region.
 
-use crate::collector::{convert_geometry, Collector, Converted};
+use crate::collector::{Collector, Converted, Converter};
 use crate::error::IngestError;
 use crate::feature_collection::Declared;
 use crate::raw::RawGeometry;
@@ -151,11 +151,13 @@ pub(crate) fn read_geoparquet(
             _ => true,
         })
         .collect();
+    let converter = &collector.converter;
     let decoded: Vec<Result<Vec<Row>, IngestError>> = wanted
         .par_iter()
         .map(|&g| {
             guarded(path, Some(first_row[g]), &format!("row group {g}"), || {
-                read_group(path, &meta, g, &layout, geo.encoding, first_row[g], region)
+                let at = (g, first_row[g]);
+                read_group(path, &meta, at, &layout, geo.encoding, region, converter)
             })
         })
         .collect();
@@ -264,11 +266,11 @@ struct Layout {
 fn read_group(
     path: &Path,
     meta: &ArrowReaderMetadata,
-    g: usize,
+    (g, first_row): (usize, usize),
     layout: &Layout,
     encoding: Encoding,
-    first_row: usize,
     region: Option<Rect<f64>>,
+    converter: &Converter,
 ) -> Result<Vec<Row>, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
@@ -305,7 +307,7 @@ fn read_group(
                 .collect();
             out.push(Row {
                 index: at,
-                converted: convert_geometry(raw),
+                converted: converter.convert(raw),
                 attrs,
             });
         }

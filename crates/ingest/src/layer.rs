@@ -1,6 +1,6 @@
 //! Reading a layer: format dispatch, ids, and CRS determination.
 
-use crate::collector::Collector;
+use crate::collector::{Collector, Converter};
 use crate::encoding::DbfEncoding;
 use crate::error::IngestError;
 use crate::feature::{Attributes, Feature};
@@ -9,9 +9,10 @@ use crate::shapefile;
 use crate::value::{Field, Value};
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
-use redline_geom::{Crs, DataIssue, IssueKind};
+use redline_geom::{Crs, DataIssue, IssueKind, KnownGeometries};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A file format redline reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +289,10 @@ pub struct ReadOptions {
     /// other formats read everything and drop the rest. Feature numbers stay file positions,
     /// except in an indexed FlatGeobuf read, which numbers the selected features in file order.
     pub region: Option<Rect<f64>>,
+    /// Geometries the features may share: a feature whose validated geometry is one of these to
+    /// the bit takes its allocation (the job gives the basic farmland the land-use parcels').
+    /// Nothing about the layer read changes but where its geometry lives.
+    pub known_geometries: Option<Arc<dyn KnownGeometries>>,
 }
 
 /// Splits `source.gpkg#DLTB` into the source and the layer inside it (OGR sources only).
@@ -331,6 +336,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         // GeoJSON is read whole either way, but the fields nobody asked for are not kept.
         _ => Collector::inferring(options.columns.clone()),
     };
+    collector.converter = Converter::new(options.known_geometries.clone());
     let mut encoding = None;
     let declared = match format {
         Format::GeoJson => feature_collection::read_collection(path, &mut collector)?,

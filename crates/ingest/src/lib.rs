@@ -43,5 +43,5 @@ pub use feature::{Attributes, Feature};
 pub use fields::{deduction_fraction, value_in, FieldSpec, LayerRole, ResolvedFields};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use layer_sink::{LayerSink, SinkLayer};
-pub use redline_geom::{DataIssue, IssueKind};
+pub use redline_geom::{DataIssue, IssueKind, KnownGeometries};
 pub use value::{Field, FieldType, Value};

@@ -3,7 +3,9 @@
 use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
-use redline_geom::{AreaMethod, Crs, Helmert, LandCategory, LandClassTable, Transformer};
+use redline_geom::{
+    AreaMethod, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
+};
 use redline_ingest::{
     deduction_fraction, read_layer, value_in, DataIssue, IngestError, IssueKind, Layer, LayerRole,
     ReadOptions, ResolvedFields, Value,
@@ -567,7 +569,7 @@ impl Job {
                 .par_iter()
                 .filter(|(role, _)| !later(*role))
                 .map(|(role, spec)| {
-                    let read = self.read_one(*role, spec);
+                    let read = self.read_one(*role, spec, None);
                     layer_done();
                     read
                 })
@@ -627,7 +629,7 @@ impl Job {
             .layers
             .iter()
             .any(|(role, _)| matches!(role, LayerRole::LandusePrevious | LayerRole::BasicFarmland));
-        let geometries = needed.then(|| ParcelGeometries::new(&county.landuse));
+        let geometries = needed.then(|| Arc::new(ParcelGeometries::new(&county.landuse)));
         if let Some(l) = take(LayerRole::LandusePrevious) {
             let f = fields(&l, LayerRole::LandusePrevious)?;
             let mut previous = self.parcels(l, &f, &mut issues);
@@ -637,14 +639,18 @@ impl Job {
             county.landuse_previous = Some(previous);
         }
         for (role, spec) in self.layers.iter().filter(|(role, _)| later(*role)) {
-            let (role, layer, found) = self.read_one(*role, spec)?;
+            // Read after the parcels, it shares their geometry as it is read: its own copies
+            // are dropped as soon as they are made.
+            let known = geometries.clone().map(|g| g as Arc<dyn KnownGeometries>);
+            let (role, layer, found) = self.read_one(*role, spec, known)?;
             layer_done();
             issues.extend(found);
             let Some(mut l) = layer else { continue };
             // The checks and the transform every layer read with the others had.
             let mut extent = l.extent();
             preflight::coordinates_fit_crs(role, &l, extent)?;
-            if to_crs(&mut l, &crs)? {
+            let transformed = to_crs(&mut l, &crs)?;
+            if transformed {
                 extent = l.extent();
             }
             extents.insert(role, extent);
@@ -652,7 +658,8 @@ impl Job {
             // Overlapping basic farmland would count its overlap twice in every PBF number.
             issues.extend(preflight::coverage_overlaps(&l));
             let mut farmland = basic_farmland(l);
-            if let Some(g) = &geometries {
+            // Shared as read unless the coordinates were transformed since.
+            if let (Some(g), true) = (&geometries, transformed) {
                 g.share_all(&mut farmland, |b| &mut b.geometry);
             }
             county.basic_farmland = Some(farmland);
@@ -693,7 +700,13 @@ impl Job {
         Ok((county, settings, issues))
     }
 
-    fn read_one(&self, role: LayerRole, spec: &LayerSpec) -> Result<LayerRead> {
+    /// Reads one layer; its features share the `known` geometries they are to the bit.
+    fn read_one(
+        &self,
+        role: LayerRole,
+        spec: &LayerSpec,
+        known: Option<Arc<dyn KnownGeometries>>,
+    ) -> Result<LayerRead> {
         let id_field = role.fields().iter().find(|f| f.key == "id").map(|f| {
             spec.fields
                 .get("id")
@@ -711,6 +724,7 @@ impl Job {
             columns: Some(columns),
             id_field,
             source_layer: spec.layer.clone(),
+            known_geometries: known,
             ..Default::default()
         };
         let mut read = match read_layer(&spec.path, &options) {
@@ -816,7 +830,7 @@ impl Job {
                 .as_str()
                 .map(|t| CompactString::from(village_code(&t)))
                 .filter(|t| !t.is_empty()),
-            geometry: Arc::new(feature.geometry),
+            geometry: feature.geometry,
         })
     }
 
@@ -852,7 +866,7 @@ impl Job {
                         .unwrap_or_else(|| feature.label()),
                     kind,
                     date,
-                    geometry: feature.geometry,
+                    geometry: Arc::unwrap_or_clone(feature.geometry),
                 })
             })
             .collect()
@@ -880,7 +894,7 @@ impl Job {
                     observed,
                     observed_category,
                     image_date,
-                    geometry: feature.geometry,
+                    geometry: Arc::unwrap_or_clone(feature.geometry),
                 }
             })
             .collect()
@@ -1027,7 +1041,7 @@ fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
         .into_par_iter()
         .map(|f| BasicFarmland {
             id: inline_label(&f),
-            geometry: Arc::new(f.geometry),
+            geometry: f.geometry,
         })
         .collect()
 }
@@ -1115,7 +1129,7 @@ fn townships(mut layer: Layer, f: &ResolvedFields, codes: &[String]) -> Vec<Town
             Township {
                 code,
                 name,
-                geometry: feature.geometry,
+                geometry: Arc::unwrap_or_clone(feature.geometry),
             }
         })
         .collect()
@@ -1161,7 +1175,7 @@ fn supplements(
                 ),
                 // Only an accepted project's date places its credit in the period.
                 date: dated(&layer, &feature, f, "date", accepted, issues),
-                geometry: feature.geometry,
+                geometry: Arc::unwrap_or_clone(feature.geometry),
             })
         })
         .collect()
@@ -1182,7 +1196,11 @@ fn to_crs(layer: &mut Layer, crs: &Crs) -> Result<bool> {
     let failure = layer
         .features
         .par_iter_mut()
-        .filter_map(|f| t.multipolygon(&mut f.geometry).err().map(|e| (f.index, e)))
+        .filter_map(|f| {
+            t.multipolygon(Arc::make_mut(&mut f.geometry))
+                .err()
+                .map(|e| (f.index, e))
+        })
         .min_by_key(|(index, _)| *index);
     if let Some((index, e)) = failure {
         return Err(anyhow::Error::new(e).context(format!("{where_} feature #{index}")));

@@ -243,7 +243,7 @@ fn slivers(layer: &Layer) -> Vec<DataIssue> {
 /// Overlaps between features of a layer that must be a coverage, as data issues on the later
 /// feature of each pair. Areas are planar, in the layer's units (m² for projected CRSs).
 pub fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
-    let geometries: Vec<_> = layer.features.iter().map(|f| &f.geometry).collect();
+    let geometries: Vec<_> = layer.features.iter().map(|f| &*f.geometry).collect();
     let geographic = layer.crs.as_ref().is_some_and(|c| c.is_geographic());
     let unit = if geographic { "square degrees" } else { "m²" };
     redline_index::overlapping_pairs(&geometries, 0.01 * square_metre(layer))

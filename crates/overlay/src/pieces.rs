@@ -340,7 +340,7 @@ mod tests {
                 .exterior()
                 .clone()],
         )]);
-        let shapes = read.layer.features.iter().map(|f| f.geometry.clone());
+        let shapes = read.layer.features.iter().map(|f| (*f.geometry).clone());
         let mut classified = 0;
         for shape in shapes.chain([comb]) {
             let edges = EdgeIndex::new(&shape);

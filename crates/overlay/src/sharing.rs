@@ -6,6 +6,7 @@
 use crate::model::Parcel;
 use geo::{LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
+use redline_geom::KnownGeometries;
 use std::sync::Arc;
 
 /// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
@@ -53,19 +54,21 @@ fn same_bits(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
 
 /// The land-use parcels' geometries by hash: where another layer's polygon is a parcel's to the
 /// bit, it takes the parcel's allocation instead of keeping its own copy. Results do not change:
-/// the geometries are the same.
-pub struct ParcelGeometries<'a> {
-    parcels: &'a [Parcel],
+/// the geometries are the same. A reader given them ([`KnownGeometries`]) shares as it reads.
+#[derive(Debug)]
+pub struct ParcelGeometries {
+    /// Every parcel's geometry, in parcel order.
+    geometries: Vec<Arc<MultiPolygon<f64>>>,
     /// (hash, parcel) for every parcel, sorted: matched against another layer's hashes, sorted
     /// too, in one pass (a hash map probed a million times at random was three times slower).
     by_hash: Vec<(u64, usize)>,
 }
 
-impl<'a> ParcelGeometries<'a> {
+impl ParcelGeometries {
     /// Hashes every parcel's geometry (in parallel).
-    pub fn new(parcels: &'a [Parcel]) -> Self {
+    pub fn new(parcels: &[Parcel]) -> Self {
         ParcelGeometries {
-            parcels,
+            geometries: parcels.iter().map(|p| Arc::clone(&p.geometry)).collect(),
             by_hash: sorted_keys(parcels.par_iter().map(|p| &*p.geometry), geometry_hash),
         }
     }
@@ -86,7 +89,7 @@ impl<'a> ParcelGeometries<'a> {
             .zip(parcel_of)
             .map(|(t, k)| {
                 let g = geometry(t);
-                match k.and_then(|k| self.parcels.get(k)).map(|p| &p.geometry) {
+                match k.and_then(|k| self.geometries.get(k)) {
                     Some(parcel) if !Arc::ptr_eq(parcel, g) && same_bits(parcel, g) => {
                         *g = Arc::clone(parcel);
                         1
@@ -95,6 +98,19 @@ impl<'a> ParcelGeometries<'a> {
                 }
             })
             .sum()
+    }
+}
+
+impl KnownGeometries for ParcelGeometries {
+    /// The parcel [`ParcelGeometries::share_all`] would share (a sorted search per geometry, for
+    /// a reader that meets them one at a time).
+    fn same_as(&self, geometry: &MultiPolygon<f64>) -> Option<Arc<MultiPolygon<f64>>> {
+        let hash = geometry_hash(geometry);
+        let &(h, k) = self
+            .by_hash
+            .get(self.by_hash.partition_point(|&(h, _)| h < hash))?;
+        let parcel = &self.geometries[k];
+        (h == hash && same_bits(parcel, geometry)).then(|| Arc::clone(parcel))
     }
 }
 
@@ -160,18 +176,23 @@ mod tests {
     }
 
     /// Shares `geometries` against `index`; each comes back with whether it is now the
-    /// allocation of parcel `k` (`Some(k)`) or its own.
+    /// allocation of parcel `k` (`Some(k)`) or its own. A reader asking for them one at a time
+    /// ([`KnownGeometries::same_as`]) must be given the same allocations.
     fn shared(
         index: &ParcelGeometries,
         landuse: &[Parcel],
         geometries: Vec<MultiPolygon<f64>>,
     ) -> (usize, Vec<Option<usize>>) {
+        let whose_arc =
+            |g: &Arc<MultiPolygon<f64>>| landuse.iter().position(|p| Arc::ptr_eq(&p.geometry, g));
+        let one_at_a_time: Vec<Option<usize>> = geometries
+            .iter()
+            .map(|g| index.same_as(g).and_then(|a| whose_arc(&a)))
+            .collect();
         let mut arcs: Vec<_> = geometries.into_iter().map(Arc::new).collect();
         let count = index.share_all(&mut arcs, |g| g);
-        let whose = arcs
-            .iter()
-            .map(|g| landuse.iter().position(|p| Arc::ptr_eq(&p.geometry, g)))
-            .collect();
+        let whose: Vec<Option<usize>> = arcs.iter().map(whose_arc).collect();
+        assert_eq!(one_at_a_time, whose);
         (count, whose)
     }
 

@@ -72,7 +72,7 @@ fn number(layer: &Layer, feature: usize, field: &str) -> f64 {
 }
 
 fn geoms(l: &Layer) -> Vec<&MultiPolygon<f64>> {
-    l.features.iter().map(|f| &f.geometry).collect()
+    l.features.iter().map(|f| &*f.geometry).collect()
 }
 
 fn rel(a: f64, b: f64) -> f64 {
@@ -366,7 +366,7 @@ fn change_patches_cover_every_case() {
                 "农用地转用" | "土地征收"
             )
         })
-        .map(|k| &approvals.features[k].geometry)
+        .map(|k| &*approvals.features[k].geometry)
         .collect();
     let kinds: HashSet<String> = (0..approvals.features.len())
         .map(|k| text(&approvals, k, "PZLX"))
@@ -376,9 +376,9 @@ fn change_patches_cover_every_case() {
     for (k, c) in changes.features.iter().enumerate() {
         let hits = conversions
             .iter()
-            .filter(|a| a.intersects(&c.geometry))
+            .filter(|a| a.intersects(&*c.geometry))
             .count();
-        if conversions.iter().any(|a| c.geometry.is_within(*a)) {
+        if conversions.iter().any(|a| (*c.geometry).is_within(*a)) {
             inside += 1;
         } else if hits > 0 {
             partial += 1;

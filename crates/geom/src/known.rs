@@ -1,0 +1,14 @@
+//! Geometries a reader may share instead of keeping a copy of its own.
+
+use geo::MultiPolygon;
+use std::sync::Arc;
+
+/// Geometries already in memory that a layer being read may share: a feature whose validated
+/// geometry is one of them to the bit takes its allocation, and its own copy is dropped as soon
+/// as it is made (basic farmland is mostly drawn on the land-use parcels: a read that kept its
+/// copies until the layer was whole held a third of the run's geometry twice).
+pub trait KnownGeometries: Send + Sync + std::fmt::Debug {
+    /// A known geometry with the same rings and the same coordinate bits as `geometry`, if
+    /// there is one.
+    fn same_as(&self, geometry: &MultiPolygon<f64>) -> Option<Arc<MultiPolygon<f64>>>;
+}
