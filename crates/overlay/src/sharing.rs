@@ -62,14 +62,20 @@ pub struct ParcelGeometries {
     /// (hash, parcel) for every parcel, sorted: matched against another layer's hashes, sorted
     /// too, in one pass (a hash map probed a million times at random was three times slower).
     by_hash: Vec<(u64, usize)>,
+    /// Where in `by_hash` the hashes with each value of their top bits start: a reader's
+    /// lookup goes straight to the one or two entries its hash may be (a binary search of a
+    /// million entries waited on a cache miss at each of its last steps).
+    buckets: HashBuckets,
 }
 
 impl ParcelGeometries {
     /// Hashes every parcel's geometry (in parallel).
     pub fn new(parcels: &[Parcel]) -> Self {
+        let by_hash = sorted_keys(parcels.par_iter().map(|p| &*p.geometry), geometry_hash);
         ParcelGeometries {
             geometries: parcels.iter().map(|p| Arc::clone(&p.geometry)).collect(),
-            by_hash: sorted_keys(parcels.par_iter().map(|p| &*p.geometry), geometry_hash),
+            buckets: HashBuckets::new(&by_hash),
+            by_hash,
         }
     }
 
@@ -106,11 +112,47 @@ impl KnownGeometries for ParcelGeometries {
     /// a reader that meets them one at a time).
     fn same_as(&self, geometry: &MultiPolygon<f64>) -> Option<Arc<MultiPolygon<f64>>> {
         let hash = geometry_hash(geometry);
-        let &(h, k) = self
-            .by_hash
-            .get(self.by_hash.partition_point(|&(h, _)| h < hash))?;
+        let bucket = &self.by_hash[self.buckets.range(hash)];
+        let &(h, k) = bucket.get(bucket.partition_point(|&(h, _)| h < hash))?;
         let parcel = &self.geometries[k];
         (h == hash && same_bits(parcel, geometry)).then(|| Arc::clone(parcel))
+    }
+}
+
+/// A directory of sorted hashes by their top bits: about one hash per bucket.
+#[derive(Debug)]
+struct HashBuckets {
+    /// How far a hash is shifted to give its bucket (64 − the directory's bits).
+    shift: u32,
+    /// `starts[b]..starts[b + 1]`: the positions of bucket `b`'s hashes.
+    starts: Vec<usize>,
+}
+
+impl HashBuckets {
+    /// The directory of `sorted` (keys in ascending order).
+    fn new(sorted: &[(u64, usize)]) -> Self {
+        let bits = sorted
+            .len()
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(1);
+        let shift = 64 - bits;
+        let mut starts = Vec::with_capacity((1 << bits) + 1);
+        let mut at = 0;
+        for b in 0..=(1u64 << bits) {
+            while sorted.get(at).is_some_and(|&(h, _)| h >> shift < b) {
+                at += 1;
+            }
+            starts.push(at);
+        }
+        HashBuckets { shift, starts }
+    }
+
+    /// The positions of the hashes with `hash`'s top bits.
+    fn range(&self, hash: u64) -> std::ops::Range<usize> {
+        let b = (hash >> self.shift) as usize;
+        self.starts[b]..self.starts[b + 1]
     }
 }
 
@@ -239,6 +281,29 @@ mod tests {
         assert!(Arc::ptr_eq(&previous[0].geometry, &landuse[0].geometry));
         assert_eq!(index.share_all(&mut previous, |p| &mut p.geometry), 0);
         assert_eq!(*previous[1].geometry, *square(5.0, 1.0));
+    }
+
+    #[test]
+    fn every_hash_is_found_in_its_bucket_and_only_its_top_bits_share_it() {
+        for n in [0usize, 1, 2, 3, 1000, 4097] {
+            // Spread over the whole range, with clumps and the extremes.
+            let mut keys: Vec<(u64, usize)> = (0..n)
+                .map(|k| {
+                    let h = (k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                    (if k % 7 == 0 { h & 0xffff } else { h }, k)
+                })
+                .chain([(0, n), (u64::MAX, n + 1)])
+                .collect();
+            keys.sort_unstable();
+            let buckets = HashBuckets::new(&keys);
+            assert_eq!(*buckets.starts.last().unwrap(), keys.len());
+            for &(h, k) in &keys {
+                let range = buckets.range(h);
+                assert!(keys[range.clone()].contains(&(h, k)), "n = {n}, hash {h:x}");
+                let top = |x: u64| x >> buckets.shift;
+                assert!(keys[range].iter().all(|&(g, _)| top(g) == top(h)));
+            }
+        }
     }
 
     #[test]
