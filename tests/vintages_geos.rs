@@ -39,7 +39,7 @@ fn parcels(path: &Path) -> Vec<Parcel> {
             Parcel {
                 ridge: if cultivated { k } else { 0.0 },
                 code,
-                geometry: f.geometry.clone(),
+                geometry: (*f.geometry).clone(),
             }
         })
         .collect()

@@ -109,7 +109,7 @@ fn demo_layer(name: &str) -> Vec<MultiPolygon<f64>> {
     read.layer
         .features
         .into_iter()
-        .map(|f| f.geometry)
+        .map(|f| std::sync::Arc::unwrap_or_clone(f.geometry))
         .collect()
 }
 
