@@ -173,7 +173,7 @@ fn share(
 /// exact test on the features as read, without an overlay (a few orientation tests where the
 /// overlay of two neighbours cost several times as much).
 fn may_share_area((la, a): (&Prepared, usize), (lb, b): (&Prepared, usize)) -> bool {
-    match (la.bboxes[a], lb.bboxes[b]) {
+    match (la.bboxes.get(a), lb.bboxes.get(b)) {
         (Some(ra), Some(rb)) => redline_index::interiors_may_meet(la.geoms[a], ra, lb.geoms[b], rb),
         _ => true,
     }

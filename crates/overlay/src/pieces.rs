@@ -31,7 +31,7 @@ pub(crate) fn near<'p>(pieces: &'p [Piece<'_>], layer: &Prepared<'_>) -> Near<'p
         .par_iter()
         .map(|p| {
             if p.whole {
-                layer.bboxes[p.source]
+                layer.bboxes.get(p.source)
             } else {
                 redline_geom::envelope(&p.geometry)
             }
@@ -226,12 +226,9 @@ impl<'a> Cutter<'a> {
         // The features whose envelope meets the township's, in order: a scan of the envelopes
         // (a dozen townships ask once each; an R-tree of a million envelopes cost more to build
         // than all their scans).
-        let candidates: Vec<usize> = layer
-            .bboxes
-            .par_iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_some_and(|r| r.intersects(&bbox)))
-            .map(|(k, _)| k)
+        let candidates: Vec<usize> = (0..layer.bboxes.len())
+            .into_par_iter()
+            .filter(|&k| layer.bboxes.get(k).is_some_and(|r| r.intersects(&bbox)))
             .collect();
         // Features are cut in parallel (a big township is many features), gathered in order.
         let cut: Vec<(Option<Piece<'f>>, bool)> = candidates
@@ -240,7 +237,7 @@ impl<'a> Cutter<'a> {
                 let mut clipped = false;
                 let piece = (|| {
                     let g: &'f MultiPolygon<f64> = features[k];
-                    let r = layer.bboxes[k]?;
+                    let r = layer.bboxes.get(k)?;
                     match self.cells.classify(r) {
                         Some(true) => {
                             return Some(Piece {
