@@ -256,9 +256,7 @@ mod tests {
             .collect()
     }
 
-    /// A layer drawing some geometries from the base (the same allocations) and holding others
-    /// of its own — equal copies among them — is prepared to the bit as if measured alone, by
-    /// every method; only the shared allocations are found in the base.
+    /// An envelope comes back to the bit, and an empty geometry's as `None`.
     #[test]
     fn envelopes_give_back_what_they_were_given() {
         let boxes = [
@@ -279,6 +277,9 @@ mod tests {
         }
     }
 
+    /// A layer drawing some geometries from the base (the same allocations) and holding others
+    /// of its own — equal copies among them — is prepared to the bit as if measured alone, by
+    /// every method; only the shared allocations are found in the base.
     #[test]
     fn shared_geometries_take_the_base_values_and_others_are_measured() {
         let base_geoms: Vec<_> = (0..40)

@@ -108,8 +108,9 @@ impl ParcelGeometries {
 }
 
 impl KnownGeometries for ParcelGeometries {
-    /// The parcel [`ParcelGeometries::share_all`] would share (a sorted search per geometry, for
-    /// a reader that meets them one at a time).
+    /// The parcel [`ParcelGeometries::share_all`] would share, found through the directory of
+    /// hash buckets (for a reader that meets the geometries one at a time; `share_all` merges a
+    /// whole layer's sorted hashes instead, faster in bulk).
     fn same_as(&self, geometry: &MultiPolygon<f64>) -> Option<Arc<MultiPolygon<f64>>> {
         let hash = geometry_hash(geometry);
         let bucket = &self.by_hash[self.buckets.range(hash)];
