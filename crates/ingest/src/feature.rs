@@ -3,6 +3,7 @@
 use crate::value::Value;
 use compact_str::CompactString;
 use geo::MultiPolygon;
+use rayon::prelude::*;
 
 /// One feature: valid, oriented polygons and where its attribute values are.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +70,16 @@ impl Attributes {
         self.rows == 0
     }
 
+    /// Keeps the first `rows` rows and gives the rest's memory back (a reader of a large table
+    /// that is done with its last rows lets them go while it works through the others).
+    pub fn truncate(&mut self, rows: usize) {
+        if rows < self.rows && self.runs.is_empty() {
+            self.values.truncate(rows * self.width);
+            self.values.shrink_to_fit();
+            self.rows = rows;
+        }
+    }
+
     /// Every row, in order.
     pub fn rows(&self) -> impl Iterator<Item = &[Value]> {
         (0..self.rows).map(|r| self.row(r))
@@ -112,6 +123,42 @@ impl Attributes {
         }
         self.values.shrink_to_fit();
     }
+}
+
+/// Makes an item of each feature — `make(position, feature, its attribute row)`, `None` for
+/// none — in parallel, a block of `block` features at a time from the last block to the first;
+/// each block's features and attribute rows are given back before the next block is made, so
+/// the features, their table and the items are never all whole at once (at a million parcels
+/// that moment was a run's peak memory). The items come back in feature order.
+pub fn items_from_the_end<T: Send>(
+    mut features: Vec<Feature>,
+    mut attributes: Attributes,
+    block: usize,
+    make: impl Fn(usize, Feature, &[Value]) -> Option<T> + Sync,
+) -> Vec<T> {
+    // Rows follow the features' order as read; the table is cut only where they are seen to.
+    let rows_ascend = features.windows(2).all(|w| w[0].row < w[1].row);
+    let mut items = Vec::with_capacity(features.len());
+    while !features.is_empty() {
+        let first = features.len().saturating_sub(block.max(1));
+        let chunk = features.split_off(first);
+        features.shrink_to_fit();
+        let made: Vec<Option<T>> = chunk
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, feature)| {
+                let row = attributes.row(feature.row);
+                make(first + i, feature, row)
+            })
+            .collect();
+        items.extend(made.into_iter().rev().flatten());
+        if rows_ascend {
+            // The features still to make have the rows before this block's.
+            attributes.truncate(features.last().map_or(0, |f| f.row + 1));
+        }
+    }
+    items.reverse();
+    items
 }
 
 #[cfg(test)]
@@ -165,5 +212,70 @@ mod tests {
         assert_eq!(t.rows().count(), 2);
         assert_eq!(t.row(0), [text("a"), Value::Bool(true)]);
         assert_eq!(t.row(1), [text("b"), Value::Null]);
+    }
+
+    #[test]
+    fn a_truncated_table_keeps_its_first_rows_only() {
+        let mut t = Attributes::default();
+        for k in 0..5 {
+            t.push(2, vec![Value::Number(f64::from(k)), text("x")]);
+        }
+        t.finish();
+        t.truncate(7); // more rows than it holds: nothing changes
+        assert_eq!(t.len(), 5);
+        t.truncate(2);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.rows().count(), 2);
+        assert_eq!(t.row(1), [Value::Number(1.0), text("x")]);
+        assert!(t.row(2).is_empty());
+        assert_eq!(
+            t.values.capacity(),
+            4,
+            "the memory of the rows let go is given back"
+        );
+        t.truncate(0);
+        assert!(t.is_empty() && t.row(0).is_empty());
+    }
+
+    /// Seven features whose row `r` holds the number `10 r`; `rows` maps feature to row.
+    fn seven(rows: impl Fn(usize) -> usize) -> (Vec<Feature>, Attributes) {
+        let mut t = Attributes::default();
+        for r in 0..7 {
+            t.push(1, vec![Value::Number(10.0 * r as f64)]);
+        }
+        t.finish();
+        let features = (0..7)
+            .map(|k| Feature {
+                index: k,
+                row: rows(k),
+                id: None,
+                geometry: std::sync::Arc::new(MultiPolygon(Vec::new())),
+            })
+            .collect();
+        (features, t)
+    }
+
+    #[test]
+    fn items_made_from_the_end_come_back_in_feature_order() {
+        // Every block size, rows in the features' order or not: each item sees its own
+        // position, feature and row, features with no item are left out, and the order holds.
+        let orders: [fn(usize) -> usize; 2] = [|k| k, |k| 6 - k];
+        for rows in orders {
+            for block in [0, 1, 2, 3, 6, 7, 100] {
+                let (features, table) = seven(rows);
+                let items = items_from_the_end(features, table, block, |i, f, row| {
+                    assert_eq!(i, f.index);
+                    let Value::Number(v) = row[0] else {
+                        panic!("row {} lost its value", f.row)
+                    };
+                    (f.index % 3 != 1).then_some((f.index, v))
+                });
+                let expected: Vec<(usize, f64)> = (0..7)
+                    .filter(|k| k % 3 != 1)
+                    .map(|k| (k, 10.0 * rows(k) as f64))
+                    .collect();
+                assert_eq!(items, expected, "block {block}");
+            }
+        }
     }
 }

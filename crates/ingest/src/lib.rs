@@ -39,7 +39,7 @@ mod value;
 
 pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
-pub use feature::{Attributes, Feature};
+pub use feature::{items_from_the_end, Attributes, Feature};
 pub use fields::{deduction_fraction, value_in, FieldSpec, LayerRole, ResolvedFields};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use layer_sink::{LayerSink, SinkLayer};

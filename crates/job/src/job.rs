@@ -7,8 +7,8 @@ use redline_geom::{
     AreaMethod, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
 };
 use redline_ingest::{
-    deduction_fraction, read_layer, value_in, DataIssue, IngestError, IssueKind, Layer, LayerRole,
-    ReadOptions, ResolvedFields, Value,
+    deduction_fraction, items_from_the_end, read_layer, value_in, DataIssue, IngestError,
+    IssueKind, Layer, LayerRole, ReadOptions, ResolvedFields, Value,
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
@@ -763,29 +763,24 @@ impl Job {
         let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
         let columns = ParcelColumns::new(f);
         let features = std::mem::take(&mut layer.features);
+        let attributes = std::mem::take(&mut layer.attributes);
         let layer = &layer;
-        // In parallel, gathered in feature order straight into their vector (a vector of
-        // pairs between was a transient copy of every parcel: the read's peak memory). The
-        // few parcels with issues leave them in one list with their position, put in order
-        // afterwards: a list per parcel was 24 bytes a parcel at that peak.
+        // The few parcels with issues leave them in one list with their position, put in order
+        // afterwards: a list per parcel was 24 bytes a parcel at the read's peak.
         let found = std::sync::Mutex::new(Vec::new());
-        let parcels: Vec<Option<Parcel>> = features
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, feature)| {
-                let mut own = Vec::new();
-                let parcel = self.parcel(layer, feature, &columns, weighs_capacity, &mut own);
-                if !own.is_empty() {
-                    let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-                    found.push((i, own));
-                }
-                parcel
-            })
-            .collect();
+        let parcels = items_from_the_end(features, attributes, PARCEL_BLOCK, |i, feature, a| {
+            let mut own = Vec::new();
+            let parcel = self.parcel(layer, feature, a, &columns, weighs_capacity, &mut own);
+            if !own.is_empty() {
+                let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+                found.push((i, own));
+            }
+            parcel
+        });
         let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
         found.sort_unstable_by_key(|(i, _)| *i);
         issues.extend(found.into_iter().flat_map(|(_, own)| own));
-        somes(parcels)
+        parcels
     }
 
     /// One land-use feature as a parcel; `None` for a class the table does not know (reported
@@ -794,11 +789,11 @@ impl Job {
         &self,
         layer: &Layer,
         feature: redline_ingest::Feature,
+        a: &[Value],
         c: &ParcelColumns,
         weighs_capacity: bool,
         issues: &mut Vec<DataIssue>,
     ) -> Option<Parcel> {
-        let a = layer.attrs(&feature);
         let code = value_in(a, c.class).as_str()?;
         let class = self.classes.get(code.trim())?;
         let official = value_in(a, c.official_area).as_number();
@@ -963,13 +958,6 @@ pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
 /// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
 const VILLAGE_CODE_LEN: usize = 12;
 
-/// The values of the `Some`s, in order, in the vector's own memory: `filter_map` collects in
-/// place where `flatten` would copy into a new vector.
-#[allow(clippy::filter_map_identity)]
-fn somes<T>(items: Vec<Option<T>>) -> Vec<T> {
-    items.into_iter().filter_map(|item| item).collect()
-}
-
 /// Village names (ZLDWMC) by village code, the first name met for each code.
 fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
     if f.column("location_name").is_none() {
@@ -1008,6 +996,10 @@ fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> 
 
 /// Features per block when village names are gathered in parallel.
 const VILLAGE_BLOCK: usize = 16_384;
+
+/// Land-use features made parcels at a time ([`items_from_the_end`]): each block's features and
+/// attribute rows go back before the next is made (of ~250 MB at a million parcels, 16 MB).
+const PARCEL_BLOCK: usize = 1 << 16;
 
 /// The land-use fields a parcel is made of: their columns, found once per layer (found by key
 /// for each parcel they were 1 % of a run).
