@@ -6,7 +6,7 @@ use crate::basic_farmland::{basic_farmland, PbfLoss};
 use crate::change::{township_change, Explained, UncoveredConstruction};
 use crate::context::{Cover, LandusePieces, LayerPieces};
 use crate::coverage::{
-    coverage_issues, outside_issue, pieces_by_parcel, tolerance as coverage_tolerance, Coverage,
+    coverage_issues, outside_issue, tolerance as coverage_tolerance, Coverage, Held,
 };
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
@@ -156,11 +156,13 @@ pub fn run_with_progress(
     let mut held_previous = vec![0.0; previous_count];
     for r in results {
         issues.extend(r.issues);
-        for (parcel, planar) in r.held {
+        for (parcel, planar) in r.held.pieces(&layers.landuse.planar) {
             held[parcel] += planar;
         }
-        for (parcel, planar) in r.held_previous {
-            held_previous[parcel] += planar;
+        if let Some(previous) = &layers.previous {
+            for (parcel, planar) in r.held_previous.pieces(&previous.planar) {
+                held_previous[parcel] += planar;
+            }
         }
         for (k, v) in r.stages.0 {
             *stage_seconds.entry(k).or_insert(0.0) += v;
@@ -399,8 +401,8 @@ struct TownshipResult {
     uncovered: Vec<UncoveredConstruction>,
     stages: Stages,
     issues: Vec<DataIssue>,
-    held: Vec<(usize, f64)>,
-    held_previous: Vec<(usize, f64)>,
+    held: Held,
+    held_previous: Held,
 }
 
 fn township(
@@ -428,7 +430,7 @@ fn township(
         layer: "landuse",
     };
     let mut issues = coverage_issues(current, town, &pieces);
-    let held = pieces_by_parcel(&pieces);
+    let held = Held::new(&pieces);
     let piece_near = pieces::near(&pieces, landuse);
     let township = LandusePieces {
         county,
@@ -550,7 +552,7 @@ fn township(
         stages,
         issues,
         held,
-        held_previous: pieces_by_parcel(&previous_pieces),
+        held_previous: Held::new(&previous_pieces),
     }
 }
 
