@@ -884,6 +884,36 @@ mod tests {
         assert_eq!((p.len(), p[1][0][1]), (2, Coord { x: 3.0, y: 2.0 }));
     }
 
+    /// JSON's four whitespace bytes around every token parse as the compact text does.
+    #[test]
+    fn whitespace_between_any_tokens_changes_nothing() {
+        let compact = r#"{"type":"Feature","id":"a\"b","properties":{"DLBM":"0101","TBMJ":-12.5,"X":null,"L":[1,{"y":true}]},"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1.5,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}}"#;
+        // After every opening bracket, comma and colon and before every closing bracket,
+        // outside strings.
+        let (mut spaced, mut in_string, mut escaped) = (String::new(), false, false);
+        for c in compact.chars() {
+            let structural = !in_string && "{}[],:".contains(c);
+            if structural && "}]".contains(c) {
+                spaced.push_str(" \t\r\n ");
+            }
+            spaced.push(c);
+            if structural && !"}]".contains(c) {
+                spaced.push_str("\n\t \r");
+            }
+            if in_string {
+                (in_string, escaped) = (escaped || c != '"', !escaped && c == '\\');
+            } else {
+                in_string = c == '"';
+            }
+        }
+        assert!(spaced.len() > compact.len() + 100);
+        let (a, b) = (parse_one(compact), parse_one(&spaced));
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.properties, b.properties);
+        assert_eq!(a.geometry, b.geometry);
+        assert_eq!(a.properties[3].1, Value::Text("[1,{\"y\":true}]".into()));
+    }
+
     #[test]
     fn other_and_malformed_geometries() {
         let f = parse_one(
