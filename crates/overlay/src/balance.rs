@@ -135,7 +135,7 @@ pub(crate) fn township_balance(
             continue;
         }
         let planar = piece.geometry.intersection(&occupied).unsigned_area();
-        let net = planar * landuse.scale[piece.source] * (1.0 - parcel.deduction);
+        let net = planar * landuse.scale(piece.source) * (1.0 - parcel.deduction);
         let paddy = if parcel.code == "0101" { net } else { 0.0 };
         b.debit.add_area(net, paddy, parcel.grade, settings);
     }

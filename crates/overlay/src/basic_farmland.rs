@@ -99,7 +99,7 @@ fn share(
     } = *township;
     let mut out = Share::default();
     let p = &mut out.pbf;
-    p.area += b.planar * pbf.scale[b.source];
+    p.area += b.planar * pbf.scale(b.source);
     // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
     // coverage no other parcel then overlaps it, so that parcel alone is its land use. The
     // first such piece is found by hash (any identical piece hashes alike, so the first of its
@@ -173,7 +173,7 @@ fn share(
 /// exact test on the features as read, without an overlay (a few orientation tests where the
 /// overlay of two neighbours cost several times as much).
 fn may_share_area((la, a): (&Prepared, usize), (lb, b): (&Prepared, usize)) -> bool {
-    match (la.bboxes.get(a), lb.bboxes.get(b)) {
+    match (la.bbox(a), lb.bbox(b)) {
         (Some(ra), Some(rb)) => redline_index::interiors_may_meet(la.geoms[a], ra, lb.geoms[b], rb),
         _ => true,
     }

@@ -314,7 +314,7 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
         }
         out.matched += planar;
         out.cells
-            .push((k, planar * current.landuse.scale[piece.source]));
+            .push((k, planar * current.landuse.scale(piece.source)));
         let is_built = current.parcels[piece.source].category == LandCategory::Construction;
         if is_built && !was_built {
             let g = inter.unwrap_or_else(|| piece.geometry.as_ref().clone());
@@ -395,7 +395,7 @@ fn uncovered(
                     g = g.difference(&cover);
                 }
             }
-            let area = g.unsigned_area() * current.landuse.scale[piece.source];
+            let area = g.unsigned_area() * current.landuse.scale(piece.source);
             (area >= rules.min_uncovered_m2 && area > 0.0).then(|| UncoveredConstruction {
                 township: current.code.to_string(),
                 landuse_id: parcel.id.to_string(),

@@ -42,13 +42,16 @@ impl Held {
         held
     }
 
-    /// Each piece's (parcel position, planar area); `planar` is the parcels' planar areas. A
+    /// Each piece's (parcel position, planar area); `planar(k)` is parcel `k`'s planar area. A
     /// township holds a parcel at most once, so the order within one township is free.
     pub(crate) fn pieces<'h>(
         &'h self,
-        planar: &'h [f64],
+        planar: impl Fn(usize) -> f64 + 'h,
     ) -> impl Iterator<Item = (usize, f64)> + 'h {
-        let whole = self.whole.iter().map(|&k| (k as usize, planar[k as usize]));
+        let whole = self
+            .whole
+            .iter()
+            .map(move |&k| (k as usize, planar(k as usize)));
         whole.chain(self.clipped.iter().copied())
     }
 }
@@ -59,15 +62,14 @@ impl Held {
 pub(crate) fn outside_issue(
     parcels: &[Parcel],
     layer: &str,
-    planar: &[f64],
+    planar: impl Fn(usize) -> f64,
     held: &[f64],
 ) -> Option<DataIssue> {
-    let outside: Vec<(usize, f64)> = planar
+    let outside: Vec<(usize, f64)> = held
         .iter()
-        .zip(held)
         .enumerate()
-        .map(|(k, (p, h))| (k, p - h))
-        .filter(|(k, missing)| *missing > 0.01 + 1e-7 * planar[*k])
+        .map(|(k, h)| (k, planar(k) - h))
+        .filter(|(k, missing)| *missing > 0.01 + 1e-7 * planar(*k))
         .collect();
     if outside.is_empty() {
         return None;
@@ -253,10 +255,10 @@ mod tests {
         // Parcel 2 whole (its area is the parcels' 2.5), parcel 0 clipped to 0.75 of its 1.0.
         let planar = [1.0, 9.0, 2.5];
         let held = Held::new(&[piece(2, 2.5, true), piece(0, 0.75, false)]);
-        let mut pieces: Vec<(usize, f64)> = held.pieces(&planar).collect();
+        let mut pieces: Vec<(usize, f64)> = held.pieces(|k| planar[k]).collect();
         pieces.sort_by_key(|p| p.0);
         assert_eq!(pieces, vec![(0, 0.75), (2, 2.5)]);
         assert_eq!(held.whole, vec![2], "a whole piece keeps its position only");
-        assert!(Held::new(&[]).pieces(&planar).next().is_none());
+        assert!(Held::new(&[]).pieces(|k| planar[k]).next().is_none());
     }
 }

@@ -156,11 +156,11 @@ pub fn run_with_progress(
     let mut held_previous = vec![0.0; previous_count];
     for r in results {
         issues.extend(r.issues);
-        for (parcel, planar) in r.held.pieces(&layers.landuse.planar) {
+        for (parcel, planar) in r.held.pieces(|k| layers.landuse.planar(k)) {
             held[parcel] += planar;
         }
         if let Some(previous) = &layers.previous {
-            for (parcel, planar) in r.held_previous.pieces(&previous.planar) {
+            for (parcel, planar) in r.held_previous.pieces(|k| previous.planar(k)) {
                 held_previous[parcel] += planar;
             }
         }
@@ -175,14 +175,14 @@ pub fn run_with_progress(
     issues.extend(outside_issue(
         &county.landuse,
         "landuse",
-        &layers.landuse.planar,
+        |k| layers.landuse.planar(k),
         &held,
     ));
     if let (Some(parcels), Some(p)) = (&county.landuse_previous, &layers.previous) {
         issues.extend(outside_issue(
             parcels,
             "landuse_previous",
-            &p.planar,
+            |k| p.planar(k),
             &held_previous,
         ));
     }
@@ -504,8 +504,8 @@ fn township(
             cut.iter()
                 .map(|x| SupplementShare {
                     source: x.source,
-                    fraction: x.planar / s.planar[x.source],
-                    area: s.planar[x.source] * s.scale[x.source],
+                    fraction: x.planar / s.planar(x.source),
+                    area: s.planar(x.source) * s.scale(x.source),
                 })
                 .collect()
         });

@@ -16,7 +16,7 @@ pub(crate) fn gross_net(
     planar: f64,
 ) -> (f64, f64) {
     let parcel = &parcels[k];
-    let gross = planar * landuse.scale[k];
+    let gross = planar * landuse.scale(k);
     let net = if parcel.category == LandCategory::Cultivated {
         gross * (1.0 - parcel.deduction)
     } else {

@@ -31,7 +31,7 @@ pub(crate) fn near<'p>(pieces: &'p [Piece<'_>], layer: &Prepared<'_>) -> Near<'p
         .par_iter()
         .map(|p| {
             if p.whole {
-                layer.bboxes.get(p.source)
+                layer.bbox(p.source)
             } else {
                 redline_geom::envelope(&p.geometry)
             }
@@ -219,16 +219,16 @@ pub(crate) struct Cutter<'a> {
 impl<'a> Cutter<'a> {
     /// The pieces of `features` inside the township, in feature order, and how many were clipped.
     pub fn pieces<'f>(&self, layer: &Prepared<'f>) -> (Vec<Piece<'f>>, usize) {
-        let (features, planar) = (&layer.geoms, &layer.planar);
+        let features = &layer.geoms;
         let Some(bbox) = self.township.bounding_rect() else {
             return (Vec::new(), 0);
         };
         // The features whose envelope meets the township's, in order: a scan of the envelopes
         // (a dozen townships ask once each; an R-tree of a million envelopes cost more to build
         // than all their scans).
-        let candidates: Vec<usize> = (0..layer.bboxes.len())
+        let candidates: Vec<usize> = (0..layer.len())
             .into_par_iter()
-            .filter(|&k| layer.bboxes.get(k).is_some_and(|r| r.intersects(&bbox)))
+            .filter(|&k| layer.bbox(k).is_some_and(|r| r.intersects(&bbox)))
             .collect();
         // Features are cut in parallel (a big township is many features), gathered in order.
         let cut: Vec<(Option<Piece<'f>>, bool)> = candidates
@@ -237,13 +237,13 @@ impl<'a> Cutter<'a> {
                 let mut clipped = false;
                 let piece = (|| {
                     let g: &'f MultiPolygon<f64> = features[k];
-                    let r = layer.bboxes.get(k)?;
+                    let r = layer.bbox(k)?;
                     match self.cells.classify(r) {
                         Some(true) => {
                             return Some(Piece {
                                 source: k,
                                 geometry: Cow::Borrowed(g),
-                                planar: planar[k],
+                                planar: layer.planar(k),
                                 whole: true,
                             })
                         }
@@ -258,7 +258,7 @@ impl<'a> Cutter<'a> {
                         return self.edges.contains_point(*probe).then(|| Piece {
                             source: k,
                             geometry: Cow::Borrowed(g),
-                            planar: planar[k],
+                            planar: layer.planar(k),
                             whole: true,
                         });
                     }

@@ -8,6 +8,7 @@ use geo::{Area, BooleanOps, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
 use redline_geom::{envelope, AreaMethod, EllipsoidalArea};
 use redline_index::EnvelopeIndex;
+use std::sync::Arc;
 
 /// A reported area that could not be measured: the run stops rather than fall back to another
 /// method (a planar area is up to 560 ppm off in Gauss–Krüger and must never pass for the
@@ -27,40 +28,40 @@ pub struct AreaFailure {
 
 /// Area per unit of planar area of each feature, by the job's method: the scale that turns a
 /// piece's planar area into its reported area (the scale does not change measurably across one
-/// parcel, so pieces need no re-projection). An area that cannot be measured is an error.
-/// `known(k)`, where it gives one, is feature `k`'s scale measured already (a geometry shared
-/// with a layer measured alike): taken as it is, and its cells not filled.
+/// parcel, so pieces need no re-projection); `None` for planar areas, where every scale is 1.
+/// An area that cannot be measured is an error. `known(k)`, where it gives one, is feature
+/// `k`'s scale measured already (a geometry shared with a layer measured alike): taken as it
+/// is, and its cells not filled. `layer`'s geometries and planar areas are its own already.
 fn scales(
-    layer: &'static str,
-    geoms: &[&MultiPolygon<f64>],
-    planar: &[f64],
+    name: &'static str,
+    layer: &Prepared,
     official: Option<&[Option<f64>]>,
     settings: &Settings,
     known: impl Fn(usize) -> Option<f64> + Sync,
-) -> Result<Vec<f64>, AreaFailure> {
+) -> Result<Option<Vec<f64>>, AreaFailure> {
     let failure = |feature, source| AreaFailure {
-        layer,
+        layer: name,
         feature,
         method: "ellipsoidal",
         cause: Box::new(source),
     };
     let measure = match settings.area {
-        AreaMethod::Planar => None,
-        _ => Some(EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?),
+        // Every branch below gives 1 for planar areas: the scale of a shared geometry is its
+        // base's, measured alike, and so 1 too.
+        AreaMethod::Planar => return Ok(None),
+        _ => EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?,
     };
+    let (geoms, planar) = (&layer.geoms, |k| layer.planar(k));
     let official = |k: usize| official.and_then(|o| o[k]);
     // Prorating, a parcel with its official area is not measured: its cells need no filling.
     let measured = |k: usize| {
         known(k).is_none()
-            && planar[k] > 0.0
+            && planar(k) > 0.0
             && !(settings.area == AreaMethod::Prorate && official(k).is_some())
     };
-    let cached = measure.as_ref().map(|m| {
-        let mut cached = m.cached();
-        let to_measure = geoms.par_iter().enumerate().filter(|&(k, _)| measured(k));
-        cached.fill(to_measure.map(|(_, g)| *g));
-        cached
-    });
+    let mut cached = measure.cached();
+    let to_measure = geoms.par_iter().enumerate().filter(|&(k, _)| measured(k));
+    cached.fill(to_measure.map(|(_, g)| *g));
     geoms
         .par_iter()
         .enumerate()
@@ -68,28 +69,47 @@ fn scales(
             if let Some(scale) = known(k) {
                 return Ok(scale);
             }
-            let p = planar[k];
+            let p = planar(k);
             if p <= 0.0 {
                 return Ok(1.0);
             }
-            match (settings.area, official(k), &cached) {
-                (AreaMethod::Planar, _, _) => Ok(1.0),
-                (AreaMethod::Prorate, Some(tbmj), _) => Ok(tbmj / p),
-                (_, _, Some(c)) => c.area_filled(g).map(|a| a / p).map_err(|e| failure(k, e)),
-                (_, _, None) => Ok(1.0),
+            match (settings.area, official(k)) {
+                (AreaMethod::Prorate, Some(tbmj)) => Ok(tbmj / p),
+                _ => cached
+                    .area_filled(g)
+                    .map(|a| a / p)
+                    .map_err(|e| failure(k, e)),
             }
         })
-        .collect()
+        .collect::<Result<Vec<f64>, AreaFailure>>()
+        .map(Some)
 }
 
 /// A layer prepared for overlay: geometries, planar areas, area scales, envelopes.
 pub(crate) struct Prepared<'a> {
     pub geoms: Vec<&'a MultiPolygon<f64>>,
-    pub planar: Vec<f64>,
-    pub scale: Vec<f64>,
-    /// Envelopes, computed once (every township whose envelope overlaps asks again).
-    pub bboxes: Envelopes,
+    /// Each feature's area scale; `None` where every scale is 1 (planar areas asked for).
+    scale: Option<Vec<f64>>,
+    /// Planar areas and envelopes: of every feature, or, for a layer drawn on a base, of the
+    /// features it does not share with the base.
+    measures: Arc<Measures>,
+    /// For a layer drawn on a base: the base's measures, and where each feature's are.
+    base: Option<(Arc<Measures>, Vec<Slot>)>,
 }
+
+/// Planar areas and envelopes, computed once (every township whose envelope overlaps asks
+/// again).
+struct Measures {
+    planar: Vec<f64>,
+    bboxes: Envelopes,
+}
+
+/// Where a feature's measures are: the base's position with [`IN_BASE`] set, else the
+/// position among the layer's own.
+type Slot = u32;
+
+/// A [`Slot`]'s flag for a position in the base's measures.
+const IN_BASE: Slot = 1 << 31;
 
 /// A layer's envelopes, `None` for an empty geometry, without an `Option` each (40 → 32 bytes,
 /// for a million and a half geometries at a million parcels): an empty geometry's is kept as
@@ -102,11 +122,6 @@ impl Envelopes {
     pub fn get(&self, k: usize) -> Option<Rect<f64>> {
         let r = self.0[k];
         (!r.min().x.is_nan()).then_some(r)
-    }
-
-    /// How many geometries.
-    pub fn len(&self) -> usize {
-        self.0.len()
     }
 }
 
@@ -133,10 +148,11 @@ impl<'a> Prepared<'a> {
 
     /// [`Prepared::new`] for a layer whose geometries may be `base`'s own allocations (the job
     /// shares the basic farmland drawn on the parcels, and the unchanged parcels of the previous
-    /// vintage, with the current parcels): a shared geometry takes the base's planar area and
-    /// envelope, and its scale too where the base's scales apply (`base.1`: both layers measured
-    /// alike), instead of walking its coordinates again — the same functions of the same
-    /// geometry, the same bits.
+    /// vintage, with the current parcels): a shared geometry's planar area and envelope are
+    /// read from the base's (kept once: 40 bytes a geometry, for half a million basic farmland
+    /// polygons at a million parcels), and its scale is taken from the base's where the base's
+    /// scales apply (`base.1`: both layers measured alike), instead of walking its coordinates
+    /// again — the same functions of the same geometry, the same bits.
     pub(crate) fn over(
         layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
@@ -144,28 +160,79 @@ impl<'a> Prepared<'a> {
         settings: &Settings,
         base: Option<(&Prepared<'_>, bool)>,
     ) -> Result<Self, AreaFailure> {
+        // A base drawn on a base of its own would need its slots followed: not shared from
+        // (nor is a layer too long for a slot to name its own features).
+        let base = base.filter(|(b, _)| b.base.is_none() && geoms.len() < IN_BASE as usize);
         let in_base = base.map_or_else(Vec::new, |(b, _)| positions_in(&geoms, &b.geoms));
-        // Feature k's base layer and position there, when it is a base geometry.
-        let shared = |k: usize| Some((base?.0, in_base.get(k).copied().flatten()?));
-        let planar: Vec<f64> = geoms
-            .par_iter()
-            .enumerate()
-            .map(|(k, g)| shared(k).map_or_else(|| g.unsigned_area(), |(b, j)| b.planar[j]))
-            .collect();
-        let same_scales = base.is_some_and(|(_, same)| same);
-        let known = |k: usize| shared(k).filter(|_| same_scales).map(|(b, j)| b.scale[j]);
-        let scale = scales(layer, &geoms, &planar, official, settings, known)?;
-        let bboxes: Envelopes = geoms
-            .par_iter()
-            .enumerate()
-            .map(|(k, g)| shared(k).map_or_else(|| envelope(g), |(b, j)| b.bboxes.get(j)))
-            .collect();
-        Ok(Prepared {
+        // Feature k's position in the base, when it is a base geometry (and slots can say so).
+        let fits = |j: usize| Slot::try_from(j).is_ok_and(|j| j < IN_BASE);
+        let shared = |k: usize| in_base.get(k).copied().flatten().filter(|&j| fits(j));
+        let own: Vec<usize> = (0..geoms.len()).filter(|&k| shared(k).is_none()).collect();
+        let measures = Arc::new(Measures {
+            planar: own.par_iter().map(|&k| geoms[k].unsigned_area()).collect(),
+            bboxes: own.par_iter().map(|&k| envelope(geoms[k])).collect(),
+        });
+        let (base, same_scales) = base.map_or((None, false), |(b, same)| (Some(b), same));
+        let slots = base.map(|_| {
+            let mut next: Slot = 0;
+            (0..geoms.len())
+                .map(|k| match shared(k) {
+                    Some(j) => j as Slot | IN_BASE,
+                    None => {
+                        next += 1;
+                        next - 1
+                    }
+                })
+                .collect()
+        });
+        let mut prepared = Prepared {
             geoms,
-            planar,
-            scale,
-            bboxes,
-        })
+            scale: None,
+            measures,
+            base: base
+                .zip(slots)
+                .map(|(b, slots)| (b.measures.clone(), slots)),
+        };
+        let known = |k: usize| {
+            let b = base.filter(|_| same_scales)?;
+            shared(k).map(|j| b.scale(j))
+        };
+        let scale = scales(layer, &prepared, official, settings, known)?;
+        prepared.scale = scale;
+        Ok(prepared)
+    }
+
+    /// Where feature `k`'s planar area and envelope are.
+    fn measures_of(&self, k: usize) -> (&Measures, usize) {
+        match &self.base {
+            Some((base, slots)) if slots[k] & IN_BASE != 0 => {
+                (base, (slots[k] & !IN_BASE) as usize)
+            }
+            Some((_, slots)) => (&self.measures, slots[k] as usize),
+            None => (&self.measures, k),
+        }
+    }
+
+    /// Feature `k`'s planar area.
+    pub fn planar(&self, k: usize) -> f64 {
+        let (m, j) = self.measures_of(k);
+        m.planar[j]
+    }
+
+    /// Feature `k`'s area scale: its reported area per unit of planar area.
+    pub fn scale(&self, k: usize) -> f64 {
+        self.scale.as_ref().map_or(1.0, |s| s[k])
+    }
+
+    /// Feature `k`'s envelope, `None` for an empty geometry.
+    pub fn bbox(&self, k: usize) -> Option<Rect<f64>> {
+        let (m, j) = self.measures_of(k);
+        m.bboxes.get(j)
+    }
+
+    /// How many features.
+    pub fn len(&self) -> usize {
+        self.geoms.len()
     }
 }
 
@@ -248,10 +315,10 @@ mod tests {
             let (a, b) = (r.min(), r.max());
             [a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits()]
         };
-        (0..p.geoms.len())
+        (0..p.len())
             .map(|k| {
-                let bbox = p.bboxes.get(k).map(rect);
-                (p.planar[k].to_bits(), p.scale[k].to_bits(), bbox)
+                let bbox = p.bbox(k).map(rect);
+                (p.planar(k).to_bits(), p.scale(k).to_bits(), bbox)
             })
             .collect()
     }
@@ -268,7 +335,7 @@ mod tests {
             )),
         ];
         let envelopes: Envelopes = boxes.into_par_iter().collect();
-        assert_eq!(envelopes.len(), 3);
+        assert_eq!(envelopes.0.len(), 3);
         let bits = |r: Option<Rect<f64>>| {
             r.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y].map(f64::to_bits))
         };
@@ -312,14 +379,19 @@ mod tests {
                 )
                 .unwrap();
                 assert_eq!(bits(&over), bits(&alone), "{area:?} {same_scales}");
+                // Only the two geometries of its own are measured and kept.
+                assert_eq!(over.measures.planar.len(), 2);
+                assert_eq!(over.measures.bboxes.0.len(), 2);
+                assert_eq!(alone.measures.planar.len(), 5);
+                // Planar areas need no scales: every one is 1.
+                assert_eq!(over.scale.is_none(), area == AreaMethod::Planar);
             }
         }
         // Ellipsoidal scales differ from 1 in Gauss–Krüger: the comparison above saw them.
         let s = Settings::for_tests(AreaMethod::Ellipsoidal);
         let alone = Prepared::new("basic_farmland", layer, None, &s).unwrap();
-        assert!(alone
-            .scale
-            .iter()
-            .all(|&k| k != 1.0 && (k - 1.0).abs() < 1e-3));
+        assert!((0..alone.len())
+            .map(|k| alone.scale(k))
+            .all(|k| k != 1.0 && (k - 1.0).abs() < 1e-3));
     }
 }

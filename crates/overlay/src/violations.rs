@@ -123,7 +123,7 @@ pub(crate) fn township_parts(
                     continue;
                 }
                 let new_land = p.intersection(piece.geometry.as_ref());
-                let scale = landuse.scale[piece.source];
+                let scale = landuse.scale(piece.source);
                 let keep = if parcel.category == LandCategory::Cultivated {
                     1.0 - parcel.deduction
                 } else {
