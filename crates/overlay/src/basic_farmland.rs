@@ -6,7 +6,7 @@ use crate::landuse::gross_net;
 use crate::metrics::Pbf;
 use crate::pieces::Piece;
 use crate::prepared::Prepared;
-use crate::sharing::{geometry_hash, same_geometry};
+use crate::sharing::same_geometry;
 use geo::{Area, BooleanOps, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::LandCategory;
@@ -47,10 +47,9 @@ pub(crate) fn basic_farmland(
     pbf_layer: &[crate::model::BasicFarmland],
     losses: &mut Vec<PbfLoss>,
 ) -> Pbf {
-    let same = SameGeometry::new(township);
     let shares: Vec<Share> = pbf_pieces
         .par_iter()
-        .map(|b| share(township, &same, b, pbf, pbf_layer))
+        .map(|b| share(township, b, pbf, pbf_layer))
         .collect();
     let mut p = Pbf::default();
     for s in shares {
@@ -60,32 +59,9 @@ pub(crate) fn basic_farmland(
     p
 }
 
-/// The township's whole land-use pieces by a hash of their geometry (the first piece of each
-/// hash): basic farmland drawn from the parcels finds its parcel without a neighbourhood
-/// query.
-struct SameGeometry(redline_geom::FastMap<u64, usize>);
-
-impl SameGeometry {
-    fn new(township: &LandusePieces) -> Self {
-        let mut first = redline_geom::FastMap::default();
-        first.reserve(township.pieces.len());
-        for (k, piece) in township.pieces.iter().enumerate().filter(|(_, p)| p.whole) {
-            let g = township.landuse.geoms[piece.source];
-            first.entry(geometry_hash(g)).or_insert(k);
-        }
-        SameGeometry(first)
-    }
-
-    /// The first whole piece whose geometry hashes like `g`'s (the caller compares them).
-    fn candidate(&self, g: &MultiPolygon<f64>) -> Option<usize> {
-        self.0.get(&geometry_hash(g)).copied()
-    }
-}
-
 /// One PBF piece: its area and what the land under it is now.
 fn share(
     township: &LandusePieces,
-    same: &SameGeometry,
     b: &Piece,
     pbf: &Prepared,
     pbf_layer: &[crate::model::BasicFarmland],
@@ -102,20 +78,22 @@ fn share(
     p.area += b.planar * pbf.scale(b.source);
     // Basic farmland drawn from the land-use parcels shares their geometry exactly; in a
     // coverage no other parcel then overlaps it, so that parcel alone is its land use. The
-    // first such piece is found by hash (any identical piece hashes alike, so the first of its
-    // hash, if identical, is the first identical one), else among the neighbours.
+    // first such piece: where the job shared the geometry, the parcel it shares (the first
+    // parcel equal to it — its pieces are in parcel order), else the first among the
+    // neighbours.
     let identical = |k: &usize| {
         let (parcel, farmland) = (landuse.geoms[pieces[*k].source], pbf.geoms[b.source]);
         b.whole && pieces[*k].whole && same_geometry(parcel, farmland)
     };
-    let hashed = b
+    let shared = b
         .whole
-        .then(|| same.candidate(pbf.geoms[b.source]))
+        .then(|| pbf.shared_with(b.source, landuse))
         .flatten()
+        .and_then(|j| pieces.binary_search_by_key(&j, |p| p.source).ok())
         .filter(identical);
     // One identical piece needs no list (most basic farmland is drawn from the parcels).
     let (one, near);
-    let candidates: &[usize] = match hashed {
+    let candidates: &[usize] = match shared {
         Some(k) => {
             one = [k];
             &one
@@ -176,32 +154,5 @@ fn may_share_area((la, a): (&Prepared, usize), (lb, b): (&Prepared, usize)) -> b
     match (la.bbox(a), lb.bbox(b)) {
         (Some(ra), Some(rb)) => redline_index::interiors_may_meet(la.geoms[a], ra, lb.geoms[b], rb),
         _ => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use geo::polygon;
-
-    #[test]
-    fn geometries_that_compare_equal_hash_alike() {
-        let square = |zero: f64| {
-            MultiPolygon(vec![
-                polygon![(x: zero, y: zero), (x: 1.0, y: zero), (x: 1.0, y: 1.0), (x: zero, y: 1.0)],
-            ])
-        };
-        let (plus, minus) = (square(0.0), square(-0.0));
-        assert_eq!(plus, minus);
-        assert_eq!(geometry_hash(&plus), geometry_hash(&minus));
-        // A vertex moved by the smallest step, or the same positions split into another ring
-        // structure, hash differently.
-        assert_ne!(
-            geometry_hash(&plus),
-            geometry_hash(&square(f64::MIN_POSITIVE))
-        );
-        let mut two = plus.clone();
-        two.0.push(plus.0[0].clone());
-        assert_ne!(geometry_hash(&plus), geometry_hash(&two));
     }
 }

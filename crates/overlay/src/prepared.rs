@@ -213,6 +213,15 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// The position in `base` of feature `k`, when it is one of `base`'s geometries (shared
+    /// when this layer was prepared over `base`).
+    pub fn shared_with(&self, k: usize, base: &Prepared) -> Option<usize> {
+        let (measures, slots) = self.base.as_ref()?;
+        let slot = slots[k];
+        (slot & IN_BASE != 0 && Arc::ptr_eq(measures, &base.measures))
+            .then_some((slot & !IN_BASE) as usize)
+    }
+
     /// Feature `k`'s planar area.
     pub fn planar(&self, k: usize) -> f64 {
         let (m, j) = self.measures_of(k);
@@ -379,6 +388,11 @@ mod tests {
                 )
                 .unwrap();
                 assert_eq!(bits(&over), bits(&alone), "{area:?} {same_scales}");
+                // The shared ones are known as the base's, and only as the base's.
+                let found: Vec<_> = (0..5).map(|k| over.shared_with(k, &base)).collect();
+                assert_eq!(found, [Some(7), None, Some(0), None, Some(39)]);
+                assert!((0..5).all(|k| over.shared_with(k, &alone).is_none()));
+                assert!((0..40).all(|k| base.shared_with(k, &base).is_none()));
                 // Only the two geometries of its own are measured and kept.
                 assert_eq!(over.measures.planar.len(), 2);
                 assert_eq!(over.measures.bboxes.0.len(), 2);

@@ -313,4 +313,25 @@ mod tests {
         let (count, whose) = shared(&index, &[], vec![(*square(0.0, 10.0)).clone()]);
         assert_eq!((count, whose), (0, vec![None]));
     }
+
+    #[test]
+    fn geometries_that_compare_equal_hash_alike() {
+        let square = |zero: f64| {
+            MultiPolygon(vec![
+                polygon![(x: zero, y: zero), (x: 1.0, y: zero), (x: 1.0, y: 1.0), (x: zero, y: 1.0)],
+            ])
+        };
+        let (plus, minus) = (square(0.0), square(-0.0));
+        assert_eq!(plus, minus);
+        assert_eq!(geometry_hash(&plus), geometry_hash(&minus));
+        // A vertex moved by the smallest step, or the same positions split into another ring
+        // structure, hash differently.
+        assert_ne!(
+            geometry_hash(&plus),
+            geometry_hash(&square(f64::MIN_POSITIVE))
+        );
+        let mut two = plus.clone();
+        two.0.push(plus.0[0].clone());
+        assert_ne!(geometry_hash(&plus), geometry_hash(&two));
+    }
 }
