@@ -104,6 +104,16 @@ struct Measures {
     bboxes: Envelopes,
 }
 
+impl Measures {
+    /// The planar areas and envelopes of `geoms`, in order.
+    fn of<'g>(geoms: impl IndexedParallelIterator<Item = &'g MultiPolygon<f64>> + Clone) -> Self {
+        Measures {
+            planar: geoms.clone().map(|g| g.unsigned_area()).collect(),
+            bboxes: geoms.map(envelope).collect(),
+        }
+    }
+}
+
 /// Where a feature's measures are: the base's position with [`IN_BASE`] set, else the
 /// position among the layer's own.
 type Slot = u32;
@@ -167,10 +177,12 @@ impl<'a> Prepared<'a> {
         // Feature k's position in the base, when it is a base geometry (and slots can say so).
         let fits = |j: usize| Slot::try_from(j).is_ok_and(|j| j < IN_BASE);
         let shared = |k: usize| in_base.get(k).copied().flatten().filter(|&j| fits(j));
-        let own: Vec<usize> = (0..geoms.len()).filter(|&k| shared(k).is_none()).collect();
-        let measures = Arc::new(Measures {
-            planar: own.par_iter().map(|&k| geoms[k].unsigned_area()).collect(),
-            bboxes: own.par_iter().map(|&k| envelope(geoms[k])).collect(),
+        let measures = Arc::new(match base {
+            Some(_) => {
+                let own: Vec<usize> = (0..geoms.len()).filter(|&k| shared(k).is_none()).collect();
+                Measures::of(own.par_iter().map(|&k| geoms[k]))
+            }
+            None => Measures::of(geoms.par_iter().copied()),
         });
         let (base, same_scales) = base.map_or((None, false), |(b, same)| (Some(b), same));
         let slots = base.map(|_| {
