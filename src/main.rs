@@ -23,6 +23,7 @@ mod summary;
 mod synth;
 
 use clap::Parser;
+use std::process::ExitCode;
 
 /// jemalloc instead of the system's malloc (the `jemalloc` feature): a county's geometry is
 /// millions of small blocks freed by other threads than those that made them, and glibc's
@@ -31,7 +32,6 @@ use clap::Parser;
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-use std::process::ExitCode;
 
 /// How a command ended.
 pub(crate) enum Exit {
