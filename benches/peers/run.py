@@ -6,7 +6,8 @@ families and every output), the GeoPandas script and the DuckDB script run one a
 (interleaved, one tool at a time). Each run's wall time, CPU time (user + system, children
 included) and peak RSS come from wait4(2). Every tool's per-township numbers must agree with
 redline's report.json (1e-6 relative, or 0.005 m², the report's rounding): a disagreement fails
-the run (exit 1). Prints the medians and the ratios to redline; --json writes them.
+the run (exit 1). Prints the medians, the ratios to redline, and the wall time and peak memory per
+parcel (the parcels redline read: its timings.json); --json writes them.
 
     python benches/peers/run.py --parcels 100000 1000000 --repeat 3
 """
@@ -36,7 +37,7 @@ REPORT_KEYS = {  # where report.json keeps each metric of a township
 
 
 def measure(argv, stdout, allowed=(0,)):
-    """Runs argv; returns (wall s, CPU s, peak RSS MB) from wait4; exits on a failure."""
+    """Runs argv; returns (wall s, CPU s, peak RSS MiB) from wait4; exits on a failure."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=stdout, cwd=HERE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -85,6 +86,12 @@ def run_tool(args, tool, folder, job):
         return cost, json.load(f)
 
 
+def parcels_read(folder):
+    """How many land-use parcels redline's last run of this county read (its timings.json)."""
+    with open(os.path.join(folder, "redline-out", "timings.json"), encoding="utf-8") as f:
+        return json.load(f)["parcels"]
+
+
 def disagreements(tool, numbers, reference):
     """Every township metric where `numbers` and redline's differ beyond the tolerance."""
     bad = []
@@ -122,19 +129,25 @@ def main():
                 cost, numbers = run_tool(args, tool, folder, job)
                 runs[tool].append(cost)
                 print(f"  {parcels:>9} {tool:<10} run {rep + 1}: {cost[0]:7.2f} s wall "
-                      f"{cost[1]:7.2f} s CPU {cost[2]:7.0f} MB", file=sys.stderr)
+                      f"{cost[1]:7.2f} s CPU {cost[2]:7.0f} MiB", file=sys.stderr)
                 reference = reference or numbers
                 failures += disagreements(tool, numbers, reference)
         base = statistics.median(w for w, _, _ in runs["redline"])
+        read = parcels_read(folder)
         for tool in tools:
             wall, cpu, rss = (statistics.median(c[k] for c in runs[tool]) for k in range(3))
-            results.append({"parcels": parcels, "tool": tool, "wall_s": wall, "cpu_s": cpu,
-                            "peak_rss_mb": rss, "wall_vs_redline": wall / base})
-    print(f"{'parcels':>9}  {'tool':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MB':>12} "
-          f"{'× redline':>10}   (medians of {args.repeat}, {os.cpu_count()} cores)")
+            results.append({"parcels": parcels, "parcels_read": read, "tool": tool,
+                            "wall_s": wall, "cpu_s": cpu, "peak_rss_mib": rss,
+                            "wall_vs_redline": wall / base,
+                            "wall_us_per_parcel": wall * 1e6 / read,
+                            "kib_per_parcel": rss * 1024 / read})
+    print(f"{'parcels':>9}  {'tool':<10} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} "
+          f"{'× redline':>10} {'µs/parcel':>10} {'KiB/parcel':>11}   "
+          f"(medians of {args.repeat}, {os.cpu_count()} cores)")
     for r in results:
-        print(f"{r['parcels']:>9}  {r['tool']:<10} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
-              f"{r['peak_rss_mb']:>12.0f} {r['wall_vs_redline']:>10.1f}")
+        print(f"{r['parcels_read']:>9}  {r['tool']:<10} {r['wall_s']:>8.2f} {r['cpu_s']:>8.2f} "
+              f"{r['peak_rss_mib']:>13.0f} {r['wall_vs_redline']:>10.1f} "
+              f"{r['wall_us_per_parcel']:>10.2f} {r['kib_per_parcel']:>11.3f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"repeat": args.repeat, "cores": os.cpu_count(), "format": args.format,

@@ -31,9 +31,19 @@ def test_every_tool_agrees_and_is_measured(comparison):
     _, result, stdout = comparison
     assert result["disagreements"] == []
     assert [r["tool"] for r in result["results"]] == ["redline", "geopandas", "duckdb"]
+    # The parcels the county's land-use file holds, counted here from the file itself.
+    work, _, _ = comparison
+    folder = next(work.glob("county-3000-*"))
+    landuse = json.loads((folder / "landuse.geojson").read_text())
+    features = len(landuse["features"])
+    assert features > 1000
     for r in result["results"]:
-        assert r["parcels"] == 3000 and r["wall_s"] > 0 and r["peak_rss_mb"] > 10
+        assert r["parcels"] == 3000 and r["parcels_read"] == features
+        assert r["wall_s"] > 0 and r["peak_rss_mib"] > 10
+        assert r["kib_per_parcel"] == pytest.approx(r["peak_rss_mib"] * 1024 / features)
+        assert r["wall_us_per_parcel"] == pytest.approx(r["wall_s"] * 1e6 / features)
     assert "every tool agrees" in stdout
+    assert "KiB/parcel" in stdout
 
 
 def test_the_peers_numbers_are_the_reports(comparison):
