@@ -426,7 +426,7 @@ fn reads_only_the_columns_asked_for(path: &Path) {
         layer
             .features
             .iter()
-            .map(|f| layer.attrs(f)[k].as_text().unwrap_or_default())
+            .map(|f| layer.attrs(f).to_vec()[k].as_text().unwrap_or_default())
             .collect()
     };
     assert_eq!(column(&some, "DLBM"), column(&all, "DLBM"));

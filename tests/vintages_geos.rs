@@ -33,9 +33,9 @@ fn parcels(path: &Path) -> Vec<Parcel> {
         .features
         .iter()
         .map(|f| {
-            let code = layer.attrs(f)[dlbm].as_text().unwrap().to_string();
+            let code = layer.attrs(f).to_vec()[dlbm].as_text().unwrap().to_string();
             let cultivated = matches!(code.as_str(), "0101" | "0102" | "0103");
-            let k = layer.attrs(f)[kcxs].as_number().unwrap_or(0.0);
+            let k = layer.attrs(f).to_vec()[kcxs].as_number().unwrap_or(0.0);
             Parcel {
                 ridge: if cultivated { k } else { 0.0 },
                 code,

@@ -57,7 +57,7 @@ pub use geojson_text::push_multipolygon_coordinates;
 pub use helmert::{Helmert, HelmertError};
 pub use issue::{DataIssue, IssueKind};
 pub use known::KnownGeometries;
-pub use landclass::{first_level, LandCategory, LandClass, LandClassTable};
+pub use landclass::{first_level, ClassCode, LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};
 pub use validity::{valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem};

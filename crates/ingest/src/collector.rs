@@ -1,7 +1,8 @@
 //! The feature pipeline every reader feeds: geometry validation in parallel batches, the field
 //! schema in first-seen order, and the data issues met on the way.
 
-use crate::feature::{Attributes, Feature};
+use crate::attributes::Attributes;
+use crate::feature::Feature;
 use crate::geojson::Properties;
 use crate::raw::RawGeometry;
 use crate::value::{Field, FieldType, Value};
@@ -325,27 +326,11 @@ impl Collector {
     /// Lays every row out to the final schema width and, for inferred schemas, sets each
     /// field's type from its values.
     pub fn finish(&mut self) {
-        self.attributes.finish();
+        self.attributes.finish(self.schema.fields.len());
         if !self.infer_types {
             return;
         }
-        let width = self.schema.fields.len();
-        let attributes = &self.attributes;
-        let types = (0..attributes.len())
-            .into_par_iter()
-            .fold(
-                || vec![FieldType::Null; width],
-                |mut acc, row| {
-                    for (t, v) in acc.iter_mut().zip(attributes.row(row)) {
-                        *t = t.merge(v.field_type());
-                    }
-                    acc
-                },
-            )
-            .reduce(
-                || vec![FieldType::Null; width],
-                |a, b| a.into_iter().zip(b).map(|(x, y)| x.merge(y)).collect(),
-            );
+        let types = self.attributes.field_types();
         for (field, t) in self.schema.fields.iter_mut().zip(types) {
             field.field_type = t;
         }

@@ -523,8 +523,11 @@ mod tests {
         c.finish();
         let names: Vec<&str> = c.schema.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["b"]);
-        assert_eq!(c.attributes.row(0), [crate::Value::Text("y".into())]);
-        assert_eq!(c.attributes.row(1), [crate::Value::Null]);
+        assert_eq!(
+            c.attributes.row(0).to_vec(),
+            [crate::Value::Text("y".into())]
+        );
+        assert_eq!(c.attributes.row(1).to_vec(), [crate::Value::Null]);
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Layer roles and their fields: the 三调 default names, the aliases tried when the default is
 //! absent, job-file overrides, and the per-role attribute checks (class codes, coefficients).
 
+use crate::attributes::Row;
 use crate::error::IngestError;
 use crate::feature::Feature;
 use crate::layer::Layer;
-use crate::value::Value;
+use crate::value::ValueRef;
 use rayon::prelude::*;
 use redline_geom::{DataIssue, IssueKind, LandClassTable};
 use std::collections::BTreeMap;
@@ -253,7 +254,7 @@ impl ResolvedFields {
     }
 
     /// A feature's value of a logical field (`Null` when the layer lacks it).
-    pub fn value<'a>(&self, attrs: &'a [Value], key: &str) -> &'a Value {
+    pub fn value<'a>(&self, attrs: Row<'a>, key: &str) -> ValueRef<'a> {
         value_in(attrs, self.column(key))
     }
 
@@ -311,7 +312,7 @@ impl ResolvedFields {
                     ),
                 ));
             }
-        } else if *kcxs != Value::Null {
+        } else if !kcxs.is_null() {
             issues.push(issue(
                 "deduction",
                 IssueKind::BadValue,
@@ -325,8 +326,9 @@ impl ResolvedFields {
 /// The value in a column of a feature's attributes ([`ResolvedFields::column`]): `Null` where
 /// the layer lacks the field. Loops over a million features find their columns once and read
 /// the values with this (a lookup by key for each was 1 % of a run).
-pub fn value_in(attrs: &[Value], column: Option<usize>) -> &Value {
-    column.and_then(|i| attrs.get(i)).unwrap_or(&Value::Null)
+#[inline]
+pub fn value_in(attrs: Row<'_>, column: Option<usize>) -> ValueRef<'_> {
+    column.and_then(|i| attrs.get(i)).unwrap_or(ValueRef::Null)
 }
 
 /// A deduction coefficient as a fraction: values above 1 are percentages (docs/metrics.md §3).

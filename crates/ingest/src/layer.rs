@@ -1,12 +1,13 @@
 //! Reading a layer: format dispatch, ids, and CRS determination.
 
+use crate::attributes::{Attributes, Row};
 use crate::collector::{Collector, Converter};
 use crate::encoding::DbfEncoding;
 use crate::error::IngestError;
-use crate::feature::{Attributes, Feature};
+use crate::feature::Feature;
 use crate::feature_collection::{self, Declared};
 use crate::shapefile;
-use crate::value::{Field, Value};
+use crate::value::{Field, ValueRef};
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
 use redline_geom::{Crs, DataIssue, IssueKind, KnownGeometries};
@@ -146,14 +147,14 @@ impl Layer {
                 f.id = attributes
                     .row(f.row)
                     .get(column)
-                    .and_then(Value::as_compact);
+                    .and_then(ValueRef::as_compact);
             }
         });
         true
     }
 
     /// A feature's attribute values, one per entry of [`Layer::fields`].
-    pub fn attrs(&self, feature: &Feature) -> &[Value] {
+    pub fn attrs(&self, feature: &Feature) -> Row<'_> {
         self.attributes.row(feature.row)
     }
 

@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod attributes;
 mod collector;
 #[cfg(feature = "gdal")]
 mod curves;
@@ -37,11 +38,12 @@ mod shapefile;
 mod shp;
 mod value;
 
+pub use attributes::{Attributes, Row};
 pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
-pub use feature::{items_from_the_end, Attributes, Feature};
+pub use feature::{items_from_the_end, Feature};
 pub use fields::{deduction_fraction, value_in, FieldSpec, LayerRole, ResolvedFields};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use layer_sink::{LayerSink, SinkLayer};
 pub use redline_geom::{DataIssue, IssueKind, KnownGeometries};
-pub use value::{Field, FieldType, Value};
+pub use value::{Field, FieldType, Value, ValueRef};

@@ -1,6 +1,7 @@
 //! Typed attribute values and field descriptions.
 
 use compact_str::CompactString;
+use std::borrow::Cow;
 use std::fmt;
 
 /// One attribute value.
@@ -17,59 +18,133 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value borrowed: what a row of an attribute table gives ([`crate::Row::get`]).
+    #[inline]
+    pub fn view(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Text(t) => ValueRef::Text(t.as_str()),
+            Value::Number(n) => ValueRef::Number(*n),
+            Value::Bool(b) => ValueRef::Bool(*b),
+        }
+    }
+
     /// The value as text: text as it is, numbers without a trailing `.0`.
     pub fn as_text(&self) -> Option<String> {
-        match self {
-            Value::Null => None,
-            Value::Text(t) => Some(t.to_string()),
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-                Some(format!("{}", *n as i64))
-            }
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-        }
+        self.view().as_text()
     }
 
     /// [`Value::as_text`] as inline text (no heap for text of up to 24 bytes).
     pub fn as_compact(&self) -> Option<CompactString> {
         match self {
             Value::Text(t) => Some(t.clone()),
-            other => other.as_text().map(CompactString::from),
+            other => other.view().as_compact(),
         }
     }
 
     /// [`Value::as_text`] without copying text values: borrowed for text, owned for the
     /// numbers and booleans written as text.
-    pub fn as_str(&self) -> Option<std::borrow::Cow<'_, str>> {
-        match self {
-            Value::Text(t) => Some(std::borrow::Cow::Borrowed(t.as_str())),
-            other => other.as_text().map(std::borrow::Cow::Owned),
-        }
+    pub fn as_str(&self) -> Option<Cow<'_, str>> {
+        self.view().as_str()
     }
 
     /// The value as a number: numbers, and text that parses as one.
     pub fn as_number(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => Some(*n),
-            Value::Text(t) => t.trim().parse().ok(),
-            _ => None,
-        }
+        self.view().as_number()
     }
 
     /// The type of this value.
     pub fn field_type(&self) -> FieldType {
-        match self {
-            Value::Null => FieldType::Null,
-            Value::Text(_) => FieldType::Text,
-            Value::Number(_) => FieldType::Number,
-            Value::Bool(_) => FieldType::Bool,
-        }
+        self.view().field_type()
     }
 }
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.as_text() {
+        self.view().fmt(f)
+    }
+}
+
+/// One attribute value, borrowed from where it is kept: text is not copied, numbers are
+/// stored as plain `f64`s by the attribute table and given by value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// No value (JSON null, a blank DBF field).
+    Null,
+    /// Text.
+    Text(&'a str),
+    /// A number (integers included).
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl<'a> ValueRef<'a> {
+    /// The value as text: text as it is, numbers without a trailing `.0`.
+    pub fn as_text(self) -> Option<String> {
+        self.as_str().map(Cow::into_owned)
+    }
+
+    /// [`ValueRef::as_text`] as inline text (no heap for text of up to 24 bytes).
+    pub fn as_compact(self) -> Option<CompactString> {
+        self.as_str().map(|t| CompactString::from(t.as_ref()))
+    }
+
+    /// [`ValueRef::as_text`] without copying text: borrowed for text, owned for the numbers
+    /// and booleans written as text.
+    #[inline]
+    pub fn as_str(self) -> Option<Cow<'a, str>> {
+        match self {
+            ValueRef::Null => None,
+            ValueRef::Text(t) => Some(Cow::Borrowed(t)),
+            ValueRef::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Some(Cow::Owned(format!("{}", n as i64)))
+            }
+            ValueRef::Number(n) => Some(Cow::Owned(n.to_string())),
+            ValueRef::Bool(b) => Some(Cow::Owned(b.to_string())),
+        }
+    }
+
+    /// The value as a number: numbers, and text that parses as one.
+    #[inline]
+    pub fn as_number(self) -> Option<f64> {
+        match self {
+            ValueRef::Number(n) => Some(n),
+            ValueRef::Text(t) => t.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The type of this value.
+    pub fn field_type(self) -> FieldType {
+        match self {
+            ValueRef::Null => FieldType::Null,
+            ValueRef::Text(_) => FieldType::Text,
+            ValueRef::Number(_) => FieldType::Number,
+            ValueRef::Bool(_) => FieldType::Bool,
+        }
+    }
+
+    /// True for [`ValueRef::Null`].
+    #[inline]
+    pub fn is_null(self) -> bool {
+        self == ValueRef::Null
+    }
+
+    /// The value owned.
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Text(t) => Value::Text(t.into()),
+            ValueRef::Number(n) => Value::Number(n),
+            ValueRef::Bool(b) => Value::Bool(b),
+        }
+    }
+}
+
+impl fmt::Display for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_str() {
             Some(t) => f.write_str(&t),
             None => f.write_str("null"),
         }

@@ -29,7 +29,7 @@ fn text_of(read: &LayerRead, field: &str, feature: usize) -> Value {
         .iter()
         .position(|f| f.name == field)
         .unwrap();
-    read.layer.attrs(&read.layer.features[feature])[column].clone()
+    read.layer.attrs(&read.layer.features[feature]).to_vec()[column].clone()
 }
 
 fn assert_chinese_text(read: &LayerRead) {

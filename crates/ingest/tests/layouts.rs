@@ -55,7 +55,7 @@ fn content(layer: &Layer) -> Vec<String> {
     layer
         .features
         .iter()
-        .map(|f| format!("{:?} {:?} {:?}", f.id, layer.attrs(f), f.geometry))
+        .map(|f| format!("{:?} {:?} {:?}", f.id, layer.attrs(f).to_vec(), f.geometry))
         .collect()
 }
 
@@ -69,7 +69,7 @@ fn every_layout_reads_to_the_same_layer() {
     let per_line = read("lines.geojson", &layout(&features, |_| ",\n")).unwrap();
     assert_eq!(per_line.features.len(), FEATURES);
     assert_eq!(per_line.features[4321].id.as_deref(), Some("f4321"));
-    let note = &per_line.attrs(&per_line.features[7])[1];
+    let note = per_line.attrs(&per_line.features[7]).to_vec()[1].clone();
     assert_eq!(note.to_string(), "a},\n{b\"}");
     let want = content(&per_line);
     let broken = |k: usize| k == 0 || k == 4500;
@@ -214,7 +214,7 @@ fn names_met_in_later_chunks_become_fields_in_first_seen_order() {
         let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["DLBM", "NOTE", "B", "A", "C"]);
         let row = |k: usize| {
-            layer.attrs(&layer.features[k])[2..]
+            layer.attrs(&layer.features[k]).to_vec()[2..]
                 .iter()
                 .map(|v| v.to_string())
                 .collect::<Vec<_>>()

@@ -120,7 +120,7 @@ fn fixture(dir: &str) -> PathBuf {
 
 fn text(r: &LayerRead, field: &str, feature: usize) -> Value {
     let column = r.layer.fields.iter().position(|f| f.name == field).unwrap();
-    r.layer.attrs(&r.layer.features[feature])[column].clone()
+    r.layer.attrs(&r.layer.features[feature]).to_vec()[column].clone()
 }
 
 /// Reads through GDAL whatever the file is.
@@ -164,8 +164,8 @@ fn gdal_and_pure_rust_agree_on_a_shapefile() {
     for (a, b) in pure.layer.features.iter().zip(&ogr.layer.features) {
         assert_eq!(a.geometry.unsigned_area(), b.geometry.unsigned_area());
         assert_eq!(
-            (a.index, &a.id, pure.layer.attrs(a)),
-            (b.index, &b.id, ogr.layer.attrs(b))
+            (a.index, &a.id, pure.layer.attrs(a).to_vec()),
+            (b.index, &b.id, ogr.layer.attrs(b).to_vec())
         );
     }
     // 100 × 100 and 50 × 200 squares (the fixture's script).

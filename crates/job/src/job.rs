@@ -4,11 +4,11 @@ use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use redline_geom::{
-    AreaMethod, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
+    AreaMethod, ClassCode, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
 };
 use redline_ingest::{
     deduction_fraction, items_from_the_end, read_layer, value_in, DataIssue, IngestError,
-    IssueKind, Layer, LayerRole, ReadOptions, ResolvedFields, Value,
+    IssueKind, Layer, LayerRole, ReadOptions, ResolvedFields, Row, ValueRef,
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
@@ -230,12 +230,12 @@ fn thresholds(t: ThresholdSpec) -> Result<Thresholds> {
 fn classes(overrides: BTreeMap<String, String>) -> Result<LandClassTable> {
     let mut classes = LandClassTable::builtin().clone();
     for (code, letter) in overrides {
-        if !is_class_code(&code) {
+        let Some(class) = ClassCode::new(&code).filter(|_| is_class_code(&code)) else {
             bail!(
                 "classes.{code:?}: a land-class code starts with its two-digit first-level \
                  group (0101, 1107A, 05H1)"
             );
-        }
+        };
         let category = match letter.as_str() {
             "C" => LandCategory::Cultivated,
             "N" => LandCategory::Agricultural,
@@ -243,7 +243,7 @@ fn classes(overrides: BTreeMap<String, String>) -> Result<LandClassTable> {
             "W" => LandCategory::Unused,
             other => bail!("classes.{code} = {other:?}: use C, N, J or W"),
         };
-        classes.set_category(&code, category);
+        classes.set_category(class, category);
     }
     Ok(classes)
 }
@@ -789,7 +789,7 @@ impl Job {
         &self,
         layer: &Layer,
         feature: redline_ingest::Feature,
-        a: &[Value],
+        a: Row<'_>,
         c: &ParcelColumns,
         weighs_capacity: bool,
         issues: &mut Vec<DataIssue>,
@@ -806,7 +806,7 @@ impl Job {
         let deduction = kcxs.or(from_kcmj).unwrap_or(0.0).clamp(0.0, 1.0);
         Some(Parcel {
             id: inline_label(&feature),
-            code: class.code.as_str().into(),
+            code: class.code,
             category: class.category,
             official_area: official,
             deduction: if class.category == LandCategory::Cultivated {
@@ -1075,7 +1075,7 @@ fn township_codes(layer: &Layer, f: &ResolvedFields) -> Vec<String> {
 fn grade(
     layer: &Layer,
     feature: &redline_ingest::Feature,
-    (value, field): (&Value, Option<&str>),
+    (value, field): (ValueRef<'_>, Option<&str>),
     needed: bool,
     issues: &mut Vec<DataIssue>,
 ) -> Option<u8> {

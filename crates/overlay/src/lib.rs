@@ -18,7 +18,7 @@
 //! // One paddy parcel of 100 m × 100 m straddling the township's east border, KCXS 0.1.
 //! county.landuse.push(Parcel {
 //!     id: "1".into(),
-//!     code: "0101".into(),
+//!     code: ClassCode::new("0101").unwrap(),
 //!     category: LandCategory::Cultivated,
 //!     official_area: None,
 //!     deduction: 0.1,
@@ -71,5 +71,6 @@ pub use model::{
     Settings, Supplement, Targets, Thresholds, Township, YieldTable,
 };
 pub use prepared::AreaFailure;
+pub use redline_geom::ClassCode;
 pub use sharing::ParcelGeometries;
 pub use violations::{Verdict, Violations};

@@ -208,7 +208,7 @@ mod tests {
     fn parcel(id: &str, geometry: Arc<MultiPolygon<f64>>) -> Parcel {
         Parcel {
             id: id.into(),
-            code: "0101".into(),
+            code: crate::ClassCode::new("0101").unwrap(),
             category: LandCategory::Cultivated,
             official_area: None,
             deduction: 0.0,

@@ -43,7 +43,7 @@ fn parcel(
 ) -> Parcel {
     Parcel {
         id: id.into(),
-        code: code.into(),
+        code: ClassCode::new(code).unwrap(),
         category,
         official_area: None,
         deduction,

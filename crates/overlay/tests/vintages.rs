@@ -23,7 +23,7 @@ fn parcel(id: &str, code: &str, deduction: f64, x0: f64, x1: f64) -> Parcel {
     };
     Parcel {
         id: id.into(),
-        code: code.into(),
+        code: ClassCode::new(code).unwrap(),
         category,
         official_area: None,
         deduction,

@@ -5,7 +5,7 @@
 use geo::{Area, Contains, InteriorPoint, MultiPolygon};
 use redline_geom::{Crs, EllipsoidalArea, LandClassTable};
 use redline_index::overlapping_pairs;
-use redline_ingest::{read_layer, Layer, ReadOptions, Value};
+use redline_ingest::{read_layer, Layer, ReadOptions, ValueRef};
 use redline_synth::{generate, Config, Format};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -59,14 +59,14 @@ fn layer(dir: &Path, name: &str, ext: &str) -> Layer {
 
 fn text(layer: &Layer, feature: usize, field: &str) -> String {
     let column = layer.fields.iter().position(|f| f.name == field).unwrap();
-    layer.attrs(&layer.features[feature])[column]
+    layer.attrs(&layer.features[feature]).to_vec()[column]
         .as_text()
         .unwrap_or_default()
 }
 
 fn number(layer: &Layer, feature: usize, field: &str) -> f64 {
     let column = layer.fields.iter().position(|f| f.name == field).unwrap();
-    layer.attrs(&layer.features[feature])[column]
+    layer.attrs(&layer.features[feature]).to_vec()[column]
         .as_number()
         .unwrap_or(f64::NAN)
 }
@@ -225,7 +225,7 @@ fn every_layer_and_format_reads_back_clean() {
                 l.attrs(f)
                     .iter()
                     .zip(&l.fields)
-                    .filter(|(v, _)| matches!(v, Value::Text(_)))
+                    .filter(|(v, _)| matches!(v, ValueRef::Text(_)))
                     .map(|(v, _)| v.as_text())
                     .collect::<Vec<_>>()
             };
