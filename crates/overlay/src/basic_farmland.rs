@@ -83,10 +83,10 @@ fn share(
     // neighbours.
     let identical = |k: &usize| {
         let (parcel, farmland) = (landuse.geoms[pieces[*k].source], pbf.geoms[b.source]);
-        b.whole && pieces[*k].whole && same_geometry(parcel, farmland)
+        b.is_whole() && pieces[*k].is_whole() && same_geometry(parcel, farmland)
     };
     let shared = b
-        .whole
+        .is_whole()
         .then(|| pbf.shared_with(b.source, landuse))
         .flatten()
         .and_then(|j| pieces.binary_search_by_key(&j, |p| p.source).ok())

@@ -289,7 +289,7 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
     // the same piece (whole or clipped alike): in a coverage no other current piece overlaps it.
     let identical = |k: &usize| {
         let piece = &current.pieces[*k];
-        b.whole == piece.whole
+        b.is_whole() == piece.is_whole()
             && same_geometry(
                 current.landuse.geoms[piece.source],
                 previous.landuse.geoms[b.source],

@@ -35,7 +35,7 @@ impl Held {
         let mut held = Held::default();
         for p in pieces {
             match u32::try_from(p.source) {
-                Ok(k) if p.whole => held.whole.push(k),
+                Ok(k) if p.is_whole() => held.whole.push(k),
                 _ => held.clipped.push((p.source, p.planar)),
             }
         }
@@ -241,16 +241,19 @@ fn gaps(coverage: Coverage, town: &Township, pieces: &[Piece], area: f64) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
+    use crate::pieces::Shape;
 
     #[test]
     fn held_gives_back_every_piece_with_its_area() {
         let empty = MultiPolygon(Vec::new());
         let piece = |source, planar, whole| Piece {
             source,
-            geometry: Cow::Borrowed(&empty),
+            geometry: if whole {
+                Shape::Whole(&empty)
+            } else {
+                Shape::Cut(Box::new(empty.clone()))
+            },
             planar,
-            whole,
         };
         // Parcel 2 whole (its area is the parcels' 2.5), parcel 0 clipped to 0.75 of its 1.0.
         let planar = [1.0, 9.0, 2.5];

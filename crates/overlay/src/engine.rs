@@ -236,22 +236,20 @@ pub fn run_with_progress(
 }
 
 fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers<'a>, AreaFailure> {
-    let official: Vec<Option<f64>> = county.landuse.iter().map(|p| p.official_area).collect();
     let landuse = Prepared::new(
         "landuse",
         county.landuse.iter().map(|p| &*p.geometry).collect(),
-        Some(&official),
+        Some(&county.landuse),
         settings,
     )?;
     let previous = county
         .landuse_previous
         .as_ref()
         .map(|parcels| {
-            let official: Vec<Option<f64>> = parcels.iter().map(|p| p.official_area).collect();
             let geoms = parcels.iter().map(|p| &*p.geometry).collect();
             // Prorating, each vintage's official areas make its scales.
             let base = Some((&landuse, settings.area != AreaMethod::Prorate));
-            Prepared::over("landuse_previous", geoms, Some(&official), settings, base)
+            Prepared::over("landuse_previous", geoms, Some(parcels), settings, base)
         })
         .transpose()?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).

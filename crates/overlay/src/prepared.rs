@@ -2,7 +2,7 @@
 //! neighbourhoods ("which of these are near that"). A leaf module: the families and the engine
 //! depend on it, it depends on none of them.
 
-use crate::model::Settings;
+use crate::model::{Parcel, Settings};
 use crate::sharing::{first_matches, sorted_keys};
 use geo::{Area, BooleanOps, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
@@ -35,7 +35,7 @@ pub struct AreaFailure {
 fn scales(
     name: &'static str,
     layer: &Prepared,
-    official: Option<&[Option<f64>]>,
+    official: Option<&[Parcel]>,
     settings: &Settings,
     known: impl Fn(usize) -> Option<f64> + Sync,
 ) -> Result<Option<Vec<f64>>, AreaFailure> {
@@ -52,7 +52,7 @@ fn scales(
         _ => EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?,
     };
     let (geoms, planar) = (&layer.geoms, |k| layer.planar(k));
-    let official = |k: usize| official.and_then(|o| o[k]);
+    let official = |k: usize| official.and_then(|parcels| parcels[k].official_area);
     // Prorating, a parcel with its official area is not measured: its cells need no filling.
     let measured = |k: usize| {
         known(k).is_none()
@@ -146,11 +146,12 @@ impl FromParallelIterator<Option<Rect<f64>>> for Envelopes {
 }
 
 impl<'a> Prepared<'a> {
-    /// Measures every geometry of a layer.
+    /// Measures every geometry of a layer; `official`: the parcels the geometries are, for a
+    /// land-use layer (their official areas make the scales when prorating).
     pub(crate) fn new(
         layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
-        official: Option<&[Option<f64>]>,
+        official: Option<&[Parcel]>,
         settings: &Settings,
     ) -> Result<Self, AreaFailure> {
         Self::over(layer, geoms, official, settings, None)
@@ -166,7 +167,7 @@ impl<'a> Prepared<'a> {
     pub(crate) fn over(
         layer: &'static str,
         geoms: Vec<&'a MultiPolygon<f64>>,
-        official: Option<&[Option<f64>]>,
+        official: Option<&[Parcel]>,
         settings: &Settings,
         base: Option<(&Prepared<'_>, bool)>,
     ) -> Result<Self, AreaFailure> {
