@@ -82,7 +82,10 @@ fn share(
     // parcel equal to it — its pieces are in parcel order), else the first among the
     // neighbours.
     let identical = |k: &usize| {
-        let (parcel, farmland) = (landuse.geoms[pieces[*k].source], pbf.geoms[b.source]);
+        let (parcel, farmland) = (
+            landuse.geoms.get(pieces[*k].source),
+            pbf.geoms.get(b.source),
+        );
         b.is_whole() && pieces[*k].is_whole() && same_geometry(parcel, farmland)
     };
     let shared = b
@@ -152,7 +155,9 @@ fn share(
 /// overlay of two neighbours cost several times as much).
 fn may_share_area((la, a): (&Prepared, usize), (lb, b): (&Prepared, usize)) -> bool {
     match (la.bbox(a), lb.bbox(b)) {
-        (Some(ra), Some(rb)) => redline_index::interiors_may_meet(la.geoms[a], ra, lb.geoms[b], rb),
+        (Some(ra), Some(rb)) => {
+            redline_index::interiors_may_meet(la.geoms.get(a), ra, lb.geoms.get(b), rb)
+        }
         _ => true,
     }
 }

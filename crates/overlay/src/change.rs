@@ -291,8 +291,8 @@ fn meet(current: &LandusePieces, previous: &LandusePieces, b: &Piece) -> Meeting
         let piece = &current.pieces[*k];
         b.is_whole() == piece.is_whole()
             && same_geometry(
-                current.landuse.geoms[piece.source],
-                previous.landuse.geoms[b.source],
+                current.landuse.geoms.get(piece.source),
+                previous.landuse.geoms.get(b.source),
             )
     };
     if let Some(k) = near.iter().copied().find(identical) {

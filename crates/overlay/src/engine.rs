@@ -12,7 +12,7 @@ use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
 use crate::pieces::{self, Cells, Cutter, Piece, Tiles};
-use crate::prepared::{AreaFailure, Near, Prepared};
+use crate::prepared::{AreaFailure, Geoms, Near, Prepared};
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -236,20 +236,14 @@ pub fn run_with_progress(
 }
 
 fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers<'a>, AreaFailure> {
-    let landuse = Prepared::new(
-        "landuse",
-        county.landuse.iter().map(|p| &*p.geometry).collect(),
-        Some(&county.landuse),
-        settings,
-    )?;
+    let landuse = Prepared::new("landuse", Geoms::Parcels(&county.landuse), settings)?;
     let previous = county
         .landuse_previous
         .as_ref()
         .map(|parcels| {
-            let geoms = parcels.iter().map(|p| &*p.geometry).collect();
             // Prorating, each vintage's official areas make its scales.
             let base = Some((&landuse, settings.area != AreaMethod::Prorate));
-            Prepared::over("landuse_previous", geoms, Some(parcels), settings, base)
+            Prepared::over("landuse_previous", Geoms::Parcels(parcels), settings, base)
         })
         .transpose()?;
     // Pieces not cut from land use are measured on the ellipsoid (or planar, when asked).
@@ -265,36 +259,29 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .basic_farmland
         .as_ref()
         .map(|b| {
-            let geoms = b.iter().map(|p| &*p.geometry).collect();
             let same_scales = other.area == settings.area;
             let base = Some((&landuse, same_scales));
-            Prepared::over("basic_farmland", geoms, None, &other, base)
+            Prepared::over("basic_farmland", Geoms::Farmland(b), &other, base)
         })
         .transpose()?;
     let period = settings.period;
     let supplements = county.supplements.as_ref().map(|s| {
         let accepted =
             |x: &crate::model::Supplement| x.accepted && x.date.is_some_and(|d| period.contains(d));
-        Prepared::new(
-            "supplements",
-            s.iter()
-                .map(|x| if accepted(x) { &x.geometry } else { &EMPTY })
-                .collect(),
-            None,
-            &other,
-        )
+        let geoms: Vec<_> = s
+            .iter()
+            .map(|x| if accepted(x) { &x.geometry } else { &EMPTY })
+            .collect();
+        Prepared::new("supplements", geoms.into(), &other)
     });
     let supplements = supplements.transpose()?;
     let changes = county.changes.as_ref().map(|c| {
         let dated_in = |x: &crate::model::Change| x.image_date.is_none_or(|d| period.contains(d));
-        Prepared::new(
-            "changes",
-            c.iter()
-                .map(|x| if dated_in(x) { &x.geometry } else { &EMPTY })
-                .collect(),
-            None,
-            &other,
-        )
+        let geoms: Vec<_> = c
+            .iter()
+            .map(|x| if dated_in(x) { &x.geometry } else { &EMPTY })
+            .collect();
+        Prepared::new("changes", geoms.into(), &other)
     });
     let changes = changes.transpose()?;
     let approvals = county.approvals.as_deref().unwrap_or_default();

@@ -272,7 +272,7 @@ impl<'a> Cutter<'a> {
             .filter_map(|k| {
                 let mut clipped = false;
                 let piece = (|| {
-                    let g: &'f MultiPolygon<f64> = features[k];
+                    let g: &'f MultiPolygon<f64> = features.get(k);
                     let r = layer.bbox(k)?;
                     match self.cells.classify(r) {
                         Some(true) => {

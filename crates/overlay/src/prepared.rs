@@ -2,7 +2,7 @@
 //! neighbourhoods ("which of these are near that"). A leaf module: the families and the engine
 //! depend on it, it depends on none of them.
 
-use crate::model::{Parcel, Settings};
+use crate::model::{BasicFarmland, Parcel, Settings};
 use crate::sharing::{first_matches, sorted_keys};
 use geo::{Area, BooleanOps, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
@@ -35,7 +35,6 @@ pub struct AreaFailure {
 fn scales(
     name: &'static str,
     layer: &Prepared,
-    official: Option<&[Parcel]>,
     settings: &Settings,
     known: impl Fn(usize) -> Option<f64> + Sync,
 ) -> Result<Option<Vec<f64>>, AreaFailure> {
@@ -52,7 +51,7 @@ fn scales(
         _ => EllipsoidalArea::for_crs(&settings.crs).map_err(|e| failure(0, e))?,
     };
     let (geoms, planar) = (&layer.geoms, |k| layer.planar(k));
-    let official = |k: usize| official.and_then(|parcels| parcels[k].official_area);
+    let official = |k: usize| geoms.official_area(k);
     // Prorating, a parcel with its official area is not measured: its cells need no filling.
     let measured = |k: usize| {
         known(k).is_none()
@@ -61,7 +60,7 @@ fn scales(
     };
     let mut cached = measure.cached();
     let to_measure = geoms.par_iter().enumerate().filter(|&(k, _)| measured(k));
-    cached.fill(to_measure.map(|(_, g)| *g));
+    cached.fill(to_measure.map(|(_, g)| g));
     geoms
         .par_iter()
         .enumerate()
@@ -85,9 +84,69 @@ fn scales(
         .map(Some)
 }
 
+/// Where a prepared layer's geometries are: in its features, for the parcels and the basic
+/// farmland (a list of references was 8 bytes a feature, for a million and a half features at
+/// a million parcels, kept through the overlay), or listed.
+pub(crate) enum Geoms<'a> {
+    /// Land-use parcels' geometries; their official areas make the scales when prorating.
+    Parcels(&'a [Parcel]),
+    /// Basic-farmland polygons.
+    Farmland(&'a [BasicFarmland]),
+    /// Any other geometries.
+    Listed(Vec<&'a MultiPolygon<f64>>),
+}
+
+impl<'a> Geoms<'a> {
+    /// Geometry `k`.
+    #[inline]
+    pub fn get(&self, k: usize) -> &'a MultiPolygon<f64> {
+        match self {
+            Geoms::Parcels(p) => {
+                let p: &'a [Parcel] = p;
+                &p[k].geometry
+            }
+            Geoms::Farmland(b) => {
+                let b: &'a [BasicFarmland] = b;
+                &b[k].geometry
+            }
+            Geoms::Listed(g) => g[k],
+        }
+    }
+
+    /// How many geometries.
+    pub fn len(&self) -> usize {
+        match self {
+            Geoms::Parcels(p) => p.len(),
+            Geoms::Farmland(b) => b.len(),
+            Geoms::Listed(g) => g.len(),
+        }
+    }
+
+    /// The geometries in order, in parallel.
+    pub fn par_iter(
+        &self,
+    ) -> impl IndexedParallelIterator<Item = &'a MultiPolygon<f64>> + Clone + '_ {
+        (0..self.len()).into_par_iter().map(|k| self.get(k))
+    }
+
+    /// Feature `k`'s official area: a parcel's, where it has one.
+    fn official_area(&self, k: usize) -> Option<f64> {
+        match self {
+            Geoms::Parcels(p) => p[k].official_area,
+            _ => None,
+        }
+    }
+}
+
+impl<'a> From<Vec<&'a MultiPolygon<f64>>> for Geoms<'a> {
+    fn from(geoms: Vec<&'a MultiPolygon<f64>>) -> Self {
+        Geoms::Listed(geoms)
+    }
+}
+
 /// A layer prepared for overlay: geometries, planar areas, area scales, envelopes.
 pub(crate) struct Prepared<'a> {
-    pub geoms: Vec<&'a MultiPolygon<f64>>,
+    pub geoms: Geoms<'a>,
     /// Each feature's area scale; `None` where every scale is 1 (planar areas asked for).
     scale: Option<Vec<f64>>,
     /// Planar areas and envelopes: of every feature, or, for a layer drawn on a base, of the
@@ -146,15 +205,13 @@ impl FromParallelIterator<Option<Rect<f64>>> for Envelopes {
 }
 
 impl<'a> Prepared<'a> {
-    /// Measures every geometry of a layer; `official`: the parcels the geometries are, for a
-    /// land-use layer (their official areas make the scales when prorating).
+    /// Measures every geometry of a layer.
     pub(crate) fn new(
         layer: &'static str,
-        geoms: Vec<&'a MultiPolygon<f64>>,
-        official: Option<&[Parcel]>,
+        geoms: Geoms<'a>,
         settings: &Settings,
     ) -> Result<Self, AreaFailure> {
-        Self::over(layer, geoms, official, settings, None)
+        Self::over(layer, geoms, settings, None)
     }
 
     /// [`Prepared::new`] for a layer whose geometries may be `base`'s own allocations (the job
@@ -166,8 +223,7 @@ impl<'a> Prepared<'a> {
     /// again — the same functions of the same geometry, the same bits.
     pub(crate) fn over(
         layer: &'static str,
-        geoms: Vec<&'a MultiPolygon<f64>>,
-        official: Option<&[Parcel]>,
+        geoms: Geoms<'a>,
         settings: &Settings,
         base: Option<(&Prepared<'_>, bool)>,
     ) -> Result<Self, AreaFailure> {
@@ -181,9 +237,9 @@ impl<'a> Prepared<'a> {
         let measures = Arc::new(match base {
             Some(_) => {
                 let own: Vec<usize> = (0..geoms.len()).filter(|&k| shared(k).is_none()).collect();
-                Measures::of(own.par_iter().map(|&k| geoms[k]))
+                Measures::of(own.par_iter().map(|&k| geoms.get(k)))
             }
-            None => Measures::of(geoms.par_iter().copied()),
+            None => Measures::of(geoms.par_iter()),
         });
         let (base, same_scales) = base.map_or((None, false), |(b, same)| (Some(b), same));
         let slots = base.map(|_| {
@@ -210,7 +266,7 @@ impl<'a> Prepared<'a> {
             let b = base.filter(|_| same_scales)?;
             shared(k).map(|j| b.scale(j))
         };
-        let scale = scales(layer, &prepared, official, settings, known)?;
+        let scale = scales(layer, &prepared, settings, known)?;
         prepared.scale = scale;
         Ok(prepared)
     }
@@ -260,14 +316,10 @@ impl<'a> Prepared<'a> {
 
 /// For each of `geoms`, the position in `base` of the same allocation, if it is one of
 /// `base`'s (the two lists' addresses merged).
-fn positions_in(geoms: &[&MultiPolygon<f64>], base: &[&MultiPolygon<f64>]) -> Vec<Option<usize>> {
+fn positions_in(geoms: &Geoms, base: &Geoms) -> Vec<Option<usize>> {
     let address = |g: &MultiPolygon<f64>| std::ptr::from_ref(g) as usize as u64;
-    let ours = sorted_keys(geoms.par_iter().copied(), address);
-    first_matches(
-        &ours,
-        &sorted_keys(base.par_iter().copied(), address),
-        geoms.len(),
-    )
+    let ours = sorted_keys(geoms.par_iter(), address);
+    first_matches(&ours, &sorted_keys(base.par_iter(), address), geoms.len())
 }
 
 /// Geometries with an R-tree of their envelopes, for "which of these are near that".
@@ -384,18 +436,21 @@ mod tests {
             &base_geoms[39],
         ];
         assert_eq!(
-            positions_in(&layer, &base_geoms.iter().collect::<Vec<_>>()),
+            positions_in(
+                &layer.clone().into(),
+                &base_geoms.iter().collect::<Vec<_>>().into()
+            ),
             [Some(7), None, Some(0), None, Some(39)]
         );
         for area in [AreaMethod::Ellipsoidal, AreaMethod::Planar] {
             let s = Settings::for_tests(area);
-            let base = Prepared::new("landuse", base_geoms.iter().collect(), None, &s).unwrap();
-            let alone = Prepared::new("basic_farmland", layer.clone(), None, &s).unwrap();
+            let listed = base_geoms.iter().collect::<Vec<_>>().into();
+            let base = Prepared::new("landuse", listed, &s).unwrap();
+            let alone = Prepared::new("basic_farmland", layer.clone().into(), &s).unwrap();
             for same_scales in [true, false] {
                 let over = Prepared::over(
                     "basic_farmland",
-                    layer.clone(),
-                    None,
+                    layer.clone().into(),
                     &s,
                     Some((&base, same_scales)),
                 )
@@ -416,7 +471,7 @@ mod tests {
         }
         // Ellipsoidal scales differ from 1 in Gauss–Krüger: the comparison above saw them.
         let s = Settings::for_tests(AreaMethod::Ellipsoidal);
-        let alone = Prepared::new("basic_farmland", layer, None, &s).unwrap();
+        let alone = Prepared::new("basic_farmland", layer.into(), &s).unwrap();
         assert!((0..alone.len())
             .map(|k| alone.scale(k))
             .all(|k| k != 1.0 && (k - 1.0).abs() < 1e-3));
