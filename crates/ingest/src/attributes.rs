@@ -17,12 +17,6 @@ enum Column {
     Values(Vec<Value>),
 }
 
-impl Default for Column {
-    fn default() -> Self {
-        Column::Numbers(Vec::new())
-    }
-}
-
 impl Column {
     /// A column of `rows` nulls.
     fn nulls(rows: usize) -> Self {
@@ -44,37 +38,19 @@ impl Column {
         }
     }
 
-    /// Takes column `c` of `staged` (rows of `width` values, row-major), leaving nulls.
-    fn take_staged(&mut self, staged: &mut [Value], c: usize, width: usize) {
-        let mut at = (c..staged.len()).step_by(width);
-        if let Column::Numbers(n) = self {
-            n.reserve(at.len());
-            for i in at.by_ref() {
-                match staged[i] {
-                    Value::Null => n.push(f64::from_bits(NULL_BITS)),
-                    Value::Number(x) if !x.is_nan() => n.push(x),
-                    // The first value not a number: the column holds values from here on.
-                    _ => {
-                        self.widen();
-                        self.push_value(&mut staged[i]);
-                        break;
-                    }
-                }
-            }
-        }
-        if let Column::Values(v) = self {
-            v.reserve(at.len());
-        }
-        for i in at {
-            self.push_value(&mut staged[i]);
-        }
-    }
-
-    /// Moves `value` to the end of a column of values, leaving a null.
     #[inline]
-    fn push_value(&mut self, value: &mut Value) {
-        if let Column::Values(v) = self {
-            v.push(std::mem::replace(value, Value::Null));
+    fn push(&mut self, value: Value) {
+        match self {
+            Column::Numbers(n) => match value {
+                Value::Null => n.push(f64::from_bits(NULL_BITS)),
+                Value::Number(x) if !x.is_nan() => n.push(x),
+                // The first value not a number: the column holds values from here on.
+                other => {
+                    self.widen();
+                    self.push(other);
+                }
+            },
+            Column::Values(v) => v.push(value),
         }
     }
 
@@ -146,25 +122,13 @@ fn number_or_null(x: f64) -> ValueRef<'static> {
 #[derive(Debug, Clone, Default)]
 pub struct Attributes {
     columns: Vec<Column>,
-    /// Rows pushed and not yet in the columns, row-major at the columns' width: laid into
-    /// them [`STAGED_ROWS`] at a time, a column at a time, which decides a column's kind once
-    /// for the block (a value at a time it was fifty instructions a value, 1.6 % of a run).
-    staged: Vec<Value>,
-    /// Rows held, the staged ones included.
     rows: usize,
 }
-
-/// Rows staged before they are laid into the columns.
-const STAGED_ROWS: usize = 1024;
 
 impl Attributes {
     /// The values of row `row`, one per field (none for a row the table does not hold).
     #[inline]
     pub fn row(&self, row: usize) -> Row<'_> {
-        debug_assert!(
-            self.staged.is_empty(),
-            "rows read before the table was finished"
-        );
         Row { table: self, row }
     }
 
@@ -212,42 +176,20 @@ impl Attributes {
     /// have nulls in the new fields), padding a shorter `values` with nulls; returns the row's
     /// number.
     pub(crate) fn push(&mut self, width: usize, values: impl IntoIterator<Item = Value>) -> usize {
-        if width > self.columns.len() {
-            self.lay_out();
-            while self.columns.len() < width {
-                self.columns.push(Column::nulls(self.rows));
-            }
+        while self.columns.len() < width {
+            self.columns.push(Column::nulls(self.rows));
         }
-        let width = self.columns.len();
-        let start = self.staged.len();
-        self.staged.extend(values.into_iter().take(width));
-        self.staged.resize(start + width, Value::Null);
+        let mut values = values.into_iter();
+        for column in &mut self.columns {
+            column.push(values.next().unwrap_or(Value::Null));
+        }
         self.rows += 1;
-        if self.staged.len() >= STAGED_ROWS * width {
-            self.lay_out();
-        }
         self.rows - 1
-    }
-
-    /// Lays the staged rows into the columns.
-    fn lay_out(&mut self) {
-        let Attributes {
-            columns, staged, ..
-        } = self;
-        let width = columns.len();
-        if width > 0 {
-            for (c, column) in columns.iter_mut().enumerate() {
-                column.take_staged(staged, c, width);
-            }
-        }
-        staged.clear();
     }
 
     /// Gives back the spare capacity once every row is in; `width`: the schema's final width
     /// (a field met only on features that were dropped has no value in any row).
     pub(crate) fn finish(&mut self, width: usize) {
-        self.lay_out();
-        self.staged = Vec::new();
         while self.columns.len() < width {
             self.columns.push(Column::nulls(self.rows));
         }
@@ -377,10 +319,10 @@ mod tests {
     }
 
     #[test]
-    fn rows_laid_out_in_blocks_keep_their_values_and_columns_their_kind() {
-        // Blocks of staged rows, a text met in the second block, a field first met in the third.
-        let n = 2 * STAGED_ROWS + 500;
-        let (text_at, grown_at) = (STAGED_ROWS + 300, 2 * STAGED_ROWS + 100);
+    fn a_column_widened_late_keeps_every_value() {
+        // A text met after a thousand numbers, a field first met after two thousand rows.
+        let n = 2500;
+        let (text_at, grown_at) = (1300, 2100);
         let mut t = Attributes::default();
         for r in 0..n {
             let second = if r == text_at {
