@@ -66,15 +66,10 @@ impl Column {
 
     fn truncate(&mut self, rows: usize) {
         match self {
-            Column::Numbers(n) => {
-                n.truncate(rows);
-                n.shrink_to_fit();
-            }
-            Column::Values(v) => {
-                v.truncate(rows);
-                v.shrink_to_fit();
-            }
+            Column::Numbers(n) => n.truncate(rows),
+            Column::Values(v) => v.truncate(rows),
         }
+        self.shrink_to_fit();
     }
 
     fn shrink_to_fit(&mut self) {
@@ -176,9 +171,7 @@ impl Attributes {
     /// have nulls in the new fields), padding a shorter `values` with nulls; returns the row's
     /// number.
     pub(crate) fn push(&mut self, width: usize, values: impl IntoIterator<Item = Value>) -> usize {
-        while self.columns.len() < width {
-            self.columns.push(Column::nulls(self.rows));
-        }
+        self.widen_to(width);
         let mut values = values.into_iter();
         for column in &mut self.columns {
             column.push(values.next().unwrap_or(Value::Null));
@@ -187,12 +180,17 @@ impl Attributes {
         self.rows - 1
     }
 
-    /// Gives back the spare capacity once every row is in; `width`: the schema's final width
-    /// (a field met only on features that were dropped has no value in any row).
-    pub(crate) fn finish(&mut self, width: usize) {
+    /// Adds columns of nulls, one for each row held, up to `width` fields.
+    fn widen_to(&mut self, width: usize) {
         while self.columns.len() < width {
             self.columns.push(Column::nulls(self.rows));
         }
+    }
+
+    /// Gives back the spare capacity once every row is in; `width`: the schema's final width
+    /// (a field met only on features that were dropped has no value in any row).
+    pub(crate) fn finish(&mut self, width: usize) {
+        self.widen_to(width);
         self.columns.iter_mut().for_each(Column::shrink_to_fit);
         debug_assert!(self.columns.iter().all(|c| c.len() == self.rows));
     }
