@@ -1,6 +1,6 @@
 //! Spatial indexes of redline: a static packed R-tree of feature envelopes
 //! (`static_aabb2d_index`, flatbush's Hilbert-sorted layout; queries give feature positions),
-//! and coverage checks built on it.
+//! a grid of boxes for the coverage checks ([`overlapping_pairs`]), and those checks.
 //!
 //! [`EdgeIndex`] holds a township's boundary segments for the overlay's inside/outside fast path.
 //!
@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod box_pairs;
 mod contact;
 mod edge_index;
 mod envelope_index;

@@ -1,7 +1,7 @@
 //! Overlaps within a coverage (a layer whose features must not overlap: land-use parcels,
 //! townships, basic farmland).
 
-use crate::EnvelopeIndex;
+use crate::box_pairs::BoxGrid;
 use geo::{Area, BooleanOps, MultiPolygon, Rect};
 use rayon::prelude::*;
 
@@ -27,19 +27,14 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
         .par_iter()
         .map(|g| redline_geom::envelope(g))
         .collect();
-    let index = EnvelopeIndex::from_boxes(&boxes);
+    let grid = BoxGrid::new(&boxes);
     let boxes = &boxes;
     let mut found: Vec<Overlap> = (0..geometries.len())
         .into_par_iter()
         .flat_map_iter(|a| {
             let ga = geometries[a];
-            let candidates: Vec<usize> = match boxes[a] {
-                Some(r) => index
-                    .candidates([r.min().x, r.min().y], [r.max().x, r.max().y])
-                    .filter(|&b| b > a && boxes_overlap_with_area(boxes[a], boxes[b]))
-                    .collect(),
-                None => Vec::new(),
-            };
+            let mut candidates = Vec::new();
+            grid.later_overlapping(a, &mut candidates);
             candidates.into_iter().filter_map(move |b| {
                 // Neighbours share edges and their boxes overlap: a test without an overlay
                 // settles most pairs before the exact intersection.
@@ -54,18 +49,6 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
         .collect();
     found.sort_by_key(|o| (o.a, o.b));
     found
-}
-
-fn boxes_overlap_with_area(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> bool {
-    match (a, b) {
-        (Some(ra), Some(rb)) => {
-            ra.min().x < rb.max().x
-                && rb.min().x < ra.max().x
-                && ra.min().y < rb.max().y
-                && rb.min().y < ra.max().y
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]
