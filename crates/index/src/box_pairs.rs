@@ -26,8 +26,9 @@ pub(crate) struct BoxGrid<'b> {
     cell: (f64, f64),
     columns: usize,
     rows: usize,
-    /// Cell `c` lists `entries[starts[c]..starts[c + 1]]` (row-major cells).
-    starts: Vec<usize>,
+    /// Cell `c` lists `entries[starts[c]..starts[c + 1]]` (row-major cells), in ascending
+    /// position.
+    starts: Vec<u32>,
     entries: Vec<u32>,
     /// The boxes kept out of the cells, in ascending position.
     wide: Vec<usize>,
@@ -63,8 +64,8 @@ impl<'b> BoxGrid<'b> {
     /// The grid of `boxes` (`None`, an empty geometry, is in no pair). Cells are the median
     /// box's size, made larger where that would give more than two cells a box.
     pub(crate) fn new(boxes: &'b [Option<Rect<f64>>]) -> Self {
-        let present: Vec<Rect<f64>> = boxes.iter().flatten().copied().collect();
-        let layout = layout(&present);
+        // Positions are kept as u32, and a box is in at most MAX_CELLS cells.
+        let layout = layout(boxes).filter(|_| boxes.len() <= (u32::MAX as usize) / MAX_CELLS);
         // Without a grid every box is wide: all in the tree.
         let all_wide = layout.is_none();
         let (origin, cell, columns, rows) = layout.unwrap_or(((0.0, 0.0), (1.0, 1.0), 1, 1));
@@ -83,32 +84,38 @@ impl<'b> BoxGrid<'b> {
         grid
     }
 
-    /// Lists the narrow boxes in their cells (counted, then placed: one allocation each) and
-    /// sets the wide ones aside.
+    /// The cells of box `k`, or `None` for an empty or a wide box.
+    fn narrow_span(&self, k: usize, all_wide: bool) -> Option<Span> {
+        let span = self.span(self.boxes[k]?);
+        (span.cells() <= MAX_CELLS && !all_wide).then_some(span)
+    }
+
+    /// Lists the narrow boxes in their cells and sets the wide ones aside. The cells' lists
+    /// are counted, then filled from their ends: no list of spans, no second table of starts
+    /// (this runs while a whole layer is in memory, at the read's peak).
     fn fill(&mut self, all_wide: bool) {
-        let mut narrow: Vec<(u32, Span)> = Vec::with_capacity(self.boxes.len());
-        for (k, r) in self.boxes.iter().enumerate() {
-            let Some(r) = r else { continue };
-            let span = self.span(*r);
-            match u32::try_from(k) {
-                Ok(k) if span.cells() <= MAX_CELLS && !all_wide => narrow.push((k, span)),
-                _ => self.wide.push(k),
+        let (columns, cells) = (self.columns, self.columns * self.rows);
+        for k in 0..self.boxes.len() {
+            match self.narrow_span(k, all_wide) {
+                Some(s) => s.each_cell(columns, |c| self.starts[c] += 1),
+                None if self.boxes[k].is_some() => self.wide.push(k),
+                None => {}
             }
         }
-        let columns = self.columns;
-        for &(_, s) in &narrow {
-            s.each_cell(columns, |c| self.starts[c + 1] += 1);
+        // Each cell's count becomes where its list ends; placing a box steps the end back, so
+        // once all are placed it is where the list starts.
+        for c in 1..cells {
+            self.starts[c] += self.starts[c - 1];
         }
-        for c in 0..self.columns * self.rows {
-            self.starts[c + 1] += self.starts[c];
-        }
-        let mut next = self.starts.clone();
-        self.entries = vec![0; self.starts[self.columns * self.rows]];
-        for &(k, s) in &narrow {
-            s.each_cell(columns, |c| {
-                self.entries[next[c]] = k;
-                next[c] += 1;
-            });
+        self.starts[cells] = self.starts[cells - 1];
+        self.entries = vec![0; self.starts[cells] as usize];
+        for k in (0..self.boxes.len()).rev() {
+            if let Some(s) = self.narrow_span(k, all_wide) {
+                s.each_cell(columns, |c| {
+                    self.starts[c] -= 1;
+                    self.entries[self.starts[c] as usize] = k as u32;
+                });
+            }
         }
         if self.wide.len() > SCANNED_WIDE || all_wide {
             let wide_boxes: Vec<Option<Rect<f64>>> =
@@ -143,7 +150,8 @@ impl<'b> BoxGrid<'b> {
         // A pair met in several cells is taken in one: the cell of the lower-left corner of
         // the two boxes' intersection, which lies in both boxes and so in both spans.
         self.span(ra).each_cell(self.columns, |c| {
-            for &b in &self.entries[self.starts[c]..self.starts[c + 1]] {
+            let list = self.starts[c] as usize..self.starts[c + 1] as usize;
+            for &b in &self.entries[list] {
                 let b = b as usize;
                 let Some(rb) = self.boxes[b].filter(|rb| b > a && overlap_with_area(ra, *rb))
                 else {
@@ -180,24 +188,25 @@ pub(crate) fn overlap_with_area(a: Rect<f64>, b: Rect<f64>) -> bool {
 
 /// The grid's origin, cell size, columns and rows for `boxes`; `None` where no grid of about
 /// as many cells as boxes has cells of a useful size (extents near the largest floats).
-fn layout(boxes: &[Rect<f64>]) -> Option<Layout> {
-    let Some(first) = boxes.first() else {
+fn layout(boxes: &[Option<Rect<f64>>]) -> Option<Layout> {
+    let present = || boxes.iter().flatten();
+    let Some(first) = present().next() else {
         return Some(((0.0, 0.0), (1.0, 1.0), 1, 1));
     };
     let (mut lo, mut hi) = (first.min(), first.max());
-    for r in boxes {
+    for r in present() {
         lo = (lo.x.min(r.min().x), lo.y.min(r.min().y)).into();
         hi = (hi.x.max(r.max().x), hi.y.max(r.max().y)).into();
     }
     let (width, height) = (hi.x - lo.x, hi.y - lo.y);
     let median = |size: fn(&Rect<f64>) -> f64| {
-        let mut sizes: Vec<f64> = boxes.iter().map(size).collect();
+        let mut sizes: Vec<f64> = present().map(size).collect();
         let middle = sizes.len() / 2;
         *sizes.select_nth_unstable_by(middle, f64::total_cmp).1
     };
     // Cells at least the median box, and about two a box at most: a box then meets four or
     // so, and the grid is never much larger than the list of boxes.
-    let most = 2 * boxes.len() + 2;
+    let most = 2 * present().count() + 2;
     let fallback = (width * height / most as f64).sqrt();
     let pick = |m: f64, extent: f64| {
         [m, fallback, extent, 1.0]
