@@ -45,6 +45,14 @@ impl Converter {
         };
         match geometry {
             RawGeometry::Polygons(raw) => {
+                // Basic farmland drawn on the parcels: most of its polygons are a parcel's,
+                // which validation passed as it is.
+                if let Some(known) = self.known.as_ref().and_then(|k| k.validated_same_as(&raw)) {
+                    return Converted {
+                        geometry: Some(known),
+                        problems: Vec::new(),
+                    };
+                }
                 let outcome = validate_and_repair(raw);
                 Converted {
                     geometry: outcome.geometry.map(|g| self.share(g)),

@@ -578,8 +578,14 @@ impl Job {
         let mut layers = BTreeMap::new();
         let mut empty = Vec::new();
         let mut issues = Vec::new();
+        // The land-use features with an issue of their own: their geometry may be a repair.
+        let mut landuse_flagged: Vec<usize> = Vec::new();
         for r in reads {
             let (role, layer, found) = r?;
+            if role == LayerRole::Landuse {
+                landuse_flagged = found.iter().filter_map(|i| i.feature).collect();
+                landuse_flagged.sort_unstable();
+            }
             issues.extend(found);
             match layer {
                 Some(layer) => drop(layers.insert(role, layer)),
@@ -597,9 +603,11 @@ impl Job {
         for (role, layer) in &layers {
             preflight::coordinates_fit_crs(*role, layer, extents[role])?;
         }
+        let mut landuse_transformed = false;
         for (role, layer) in layers.iter_mut() {
             if to_crs(layer, &crs)? {
                 extents.insert(*role, layer.extent());
+                landuse_transformed |= *role == LayerRole::Landuse;
             }
         }
         preflight::layers_meet_townships(&layers, &extents)?;
@@ -619,17 +627,41 @@ impl Job {
             issues.extend(preflight::townships(&l, &codes)?);
             county.townships = townships(l, &f, &codes);
         }
+        // The allocations of the parcel geometries that are not validation's answer for the
+        // polygons as read: a feature with an issue, or every one where the layer was
+        // transformed since.
+        let mut unvalidated: Option<Vec<usize>> = None;
         if let Some(l) = take(LayerRole::Landuse) {
             let f = fields(&l, LayerRole::Landuse)?;
             county.village_names = village_names(&l, &f);
+            unvalidated = (!landuse_transformed).then(|| {
+                let flagged =
+                    |f: &&redline_ingest::Feature| landuse_flagged.binary_search(&f.index).is_ok();
+                let mut at: Vec<usize> = l
+                    .features
+                    .iter()
+                    .filter(flagged)
+                    .map(|f| allocation(&f.geometry))
+                    .collect();
+                at.sort_unstable();
+                at
+            });
             county.landuse = self.parcels(l, &f, &mut issues);
         }
-        // Polygons of the other layers that are a parcel's take the parcel's allocation.
+        // Polygons of the other layers that are a parcel's take the parcel's allocation; the
+        // basic farmland's, as it is read, without validating those validation passed as read.
         let needed = self
             .layers
             .iter()
             .any(|(role, _)| matches!(role, LayerRole::LandusePrevious | LayerRole::BasicFarmland));
-        let geometries = needed.then(|| Arc::new(ParcelGeometries::new(&county.landuse)));
+        let geometries = needed.then(|| {
+            let landuse = &county.landuse;
+            Arc::new(ParcelGeometries::with_validated(landuse, |k| {
+                unvalidated
+                    .as_ref()
+                    .is_some_and(|u| u.binary_search(&allocation(&landuse[k].geometry)).is_err())
+            }))
+        });
         if let Some(l) = take(LayerRole::LandusePrevious) {
             let f = fields(&l, LayerRole::LandusePrevious)?;
             let mut previous = self.parcels(l, &f, &mut issues);
@@ -959,6 +991,11 @@ pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
 const VILLAGE_CODE_LEN: usize = 12;
 
 /// Village names (ZLDWMC) by village code, the first name met for each code.
+/// Where a geometry lives: features and the parcels made of them share the allocation.
+fn allocation(geometry: &Arc<geo::MultiPolygon<f64>>) -> usize {
+    Arc::as_ptr(geometry) as usize
+}
+
 fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
     if f.column("location_name").is_none() {
         return BTreeMap::new();

@@ -4,7 +4,7 @@
 //! the basic farmland's own copies were a sixth of the run's memory).
 
 use crate::model::Parcel;
-use geo::{LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use redline_geom::KnownGeometries;
 use std::sync::Arc;
@@ -12,14 +12,22 @@ use std::sync::Arc;
 /// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
 /// is added to 0 first, so the two zeros that compare equal hash alike too).
 pub(crate) fn geometry_hash(g: &MultiPolygon<f64>) -> u64 {
+    hash_rings(g.0.iter().flat_map(|p| rings(p).map(|r| r.0.as_slice())))
+}
+
+/// [`geometry_hash`] of polygons as a reader has them before validation (each a list of rings,
+/// the exterior first): the same rings give the same hash.
+fn raw_hash(raw: &[Vec<Vec<Coord<f64>>>]) -> u64 {
+    hash_rings(raw.iter().flatten().map(Vec::as_slice))
+}
+
+fn hash_rings<'r>(rings: impl Iterator<Item = &'r [Coord<f64>]>) -> u64 {
     let mix = |h: u64, v: f64| (h ^ (v + 0.0).to_bits()).wrapping_mul(0x0100_0000_01b3);
     let mut h = 0xcbf2_9ce4_8422_2325;
-    for p in &g.0 {
-        for ring in rings(p) {
-            h = mix(h, ring.0.len() as f64);
-            for c in &ring.0 {
-                h = mix(mix(h, c.x), c.y);
-            }
+    for ring in rings {
+        h = mix(h, ring.len() as f64);
+        for c in ring {
+            h = mix(mix(h, c.x), c.y);
         }
     }
     h
@@ -35,20 +43,29 @@ fn rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     std::iter::once(p.exterior()).chain(p.interiors())
 }
 
-/// True when `a` and `b` have the same rings with the same coordinates to the bit (stricter
-/// than `==`, for which −0 equals 0: sharing never changes a bit of any input).
+/// The same coordinates to the bit (stricter than `==`, for which −0 equals 0).
+fn same_ring(r: &[Coord<f64>], s: &[Coord<f64>]) -> bool {
+    r.len() == s.len()
+        && r.iter()
+            .zip(s)
+            .all(|(c, d)| c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits())
+}
+
+/// True when `a` and `b` have the same rings with the same coordinates to the bit (sharing
+/// never changes a bit of any input).
 fn same_bits(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
-    let same_ring = |r: &LineString<f64>, s: &LineString<f64>| {
-        r.0.len() == s.0.len()
-            && r.0
-                .iter()
-                .zip(&s.0)
-                .all(|(c, d)| c.x.to_bits() == d.x.to_bits() && c.y.to_bits() == d.y.to_bits())
-    };
     a.0.len() == b.0.len()
         && a.0.iter().zip(&b.0).all(|(p, q)| {
             p.interiors().len() == q.interiors().len()
-                && rings(p).zip(rings(q)).all(|(r, s)| same_ring(r, s))
+                && rings(p).zip(rings(q)).all(|(r, s)| same_ring(&r.0, &s.0))
+        })
+}
+
+/// [`same_bits`] against polygons as read (each a list of rings, the exterior first).
+fn same_bits_raw(a: &MultiPolygon<f64>, raw: &[Vec<Vec<Coord<f64>>>]) -> bool {
+    a.0.len() == raw.len()
+        && a.0.iter().zip(raw).all(|(p, q)| {
+            p.interiors().len() + 1 == q.len() && rings(p).zip(q).all(|(r, s)| same_ring(&r.0, s))
         })
 }
 
@@ -66,6 +83,9 @@ pub struct ParcelGeometries {
     /// lookup goes straight to the one or two entries its hash may be (a binary search of a
     /// million entries waited on a cache miss at each of its last steps).
     buckets: HashBuckets,
+    /// Whether each parcel's geometry is what validation gives back for it unchanged and
+    /// without a problem (empty: not known for any).
+    validated: Vec<bool>,
 }
 
 impl ParcelGeometries {
@@ -76,7 +96,27 @@ impl ParcelGeometries {
             geometries: parcels.iter().map(|p| Arc::clone(&p.geometry)).collect(),
             buckets: HashBuckets::new(&by_hash),
             by_hash,
+            validated: Vec::new(),
         }
+    }
+
+    /// [`ParcelGeometries::new`], told which parcels' geometries validation gives back
+    /// unchanged and without a problem (`validated(k)` for parcel `k`: one that validation
+    /// passed without a word, as read). A reader may then take such a geometry for polygons
+    /// that are it to the bit without validating them
+    /// ([`KnownGeometries::validated_same_as`]).
+    pub fn with_validated(parcels: &[Parcel], validated: impl Fn(usize) -> bool) -> Self {
+        ParcelGeometries {
+            validated: (0..parcels.len()).map(validated).collect(),
+            ..ParcelGeometries::new(parcels)
+        }
+    }
+
+    /// The first parcel with `hash` (parcels with equal hashes are in parcel order), if any.
+    fn first_with(&self, hash: u64) -> Option<usize> {
+        let bucket = &self.by_hash[self.buckets.range(hash)];
+        let &(h, k) = bucket.get(bucket.partition_point(|&(h, _)| h < hash))?;
+        (h == hash).then_some(k)
     }
 
     /// Gives each item whose geometry is a parcel's to the bit the parcel's allocation (in
@@ -112,11 +152,20 @@ impl KnownGeometries for ParcelGeometries {
     /// hash buckets (for a reader that meets the geometries one at a time; `share_all` merges a
     /// whole layer's sorted hashes instead, faster in bulk).
     fn same_as(&self, geometry: &MultiPolygon<f64>) -> Option<Arc<MultiPolygon<f64>>> {
-        let hash = geometry_hash(geometry);
-        let bucket = &self.by_hash[self.buckets.range(hash)];
-        let &(h, k) = bucket.get(bucket.partition_point(|&(h, _)| h < hash))?;
+        let parcel = &self.geometries[self.first_with(geometry_hash(geometry))?];
+        same_bits(parcel, geometry).then(|| Arc::clone(parcel))
+    }
+
+    /// The parcel [`KnownGeometries::same_as`] would give for the validated polygons, where it
+    /// is the polygons as read to the bit and validation passed it without a word: validating
+    /// the polygons would then give that geometry back with no problem, so the answer is the
+    /// same without the validation. `None` for any other (the reader validates, then asks
+    /// `same_as`).
+    fn validated_same_as(&self, raw: &[Vec<Vec<Coord<f64>>>]) -> Option<Arc<MultiPolygon<f64>>> {
+        let k = self.first_with(raw_hash(raw))?;
         let parcel = &self.geometries[k];
-        (h == hash && same_bits(parcel, geometry)).then(|| Arc::clone(parcel))
+        let validated = self.validated.get(k).copied().unwrap_or(false);
+        (validated && same_bits_raw(parcel, raw)).then(|| Arc::clone(parcel))
     }
 }
 
@@ -305,6 +354,51 @@ mod tests {
                 assert!(keys[range].iter().all(|&(g, _)| top(g) == top(h)));
             }
         }
+    }
+
+    /// Polygons as a reader has them: each polygon's rings, the exterior first.
+    fn raw(g: &MultiPolygon<f64>) -> Vec<Vec<Vec<Coord<f64>>>> {
+        g.0.iter()
+            .map(|p| rings(p).map(|r| r.0.clone()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn polygons_as_read_take_a_parcel_that_validation_passed_as_read() {
+        let landuse = vec![
+            parcel("1", square(0.0, 10.0)),
+            parcel("2", square(10.0, 10.0)),
+            parcel("3", square(20.0, 10.0)),
+            parcel("4", square(0.0, 10.0)), // a duplicate of 1, not validated as read
+        ];
+        let index = ParcelGeometries::with_validated(&landuse, |k| k != 1);
+        let whose = |g: MultiPolygon<f64>| {
+            let found = index.validated_same_as(&raw(&g));
+            // Where the answer comes without validating, it is the one `same_as` gives after.
+            if let Some(a) = &found {
+                assert!(Arc::ptr_eq(a, &index.same_as(&g).unwrap()));
+            }
+            found.and_then(|a| landuse.iter().position(|p| Arc::ptr_eq(&p.geometry, &a)))
+        };
+        assert_eq!(whose((*square(0.0, 10.0)).clone()), Some(0));
+        assert_eq!(whose((*square(20.0, 10.0)).clone()), Some(2));
+        // Parcel 2 is not known to be validation's answer as read: the reader validates.
+        assert_eq!(whose((*square(10.0, 10.0)).clone()), None);
+        // −0 for 0, a vertex moved, a hole more: not the parcel's polygons to the bit.
+        let mut negative_zero = (*square(0.0, 10.0)).clone();
+        negative_zero.0[0].exterior_mut(|r| r.0[0].y = -0.0);
+        assert_eq!(whose(negative_zero), None);
+        assert_eq!(whose((*square(0.0, 9.0)).clone()), None);
+        let mut holed = (*square(20.0, 10.0)).clone();
+        holed.0[0].interiors_push(vec![(21.0, 1.0), (22.0, 1.0), (22.0, 2.0), (21.0, 1.0)]);
+        assert_eq!(whose(holed.clone()), None);
+        // The hole's ring alone as a second polygon: the same coordinates, other structure.
+        let mut split = raw(&square(20.0, 10.0));
+        split.push(raw(&holed)[0][1..].to_vec());
+        assert!(index.validated_same_as(&split).is_none());
+        // Without being told, no parcel is known to be validation's answer.
+        let untold = ParcelGeometries::new(&landuse);
+        assert!(untold.validated_same_as(&raw(&square(0.0, 10.0))).is_none());
     }
 
     #[test]
