@@ -60,6 +60,8 @@ pub use known::KnownGeometries;
 pub use landclass::{first_level, ClassCode, LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};
-pub use validity::{valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem};
+pub use validity::{
+    raw_polygons, valid_for_output, validate_and_repair, RepairOutcome, ValidityProblem,
+};
 pub use wedge::Wedge;
 pub use wkb::{read_wkb, write_wkb, RawRings, WkbError, WkbGeometry};

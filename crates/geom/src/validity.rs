@@ -40,6 +40,19 @@ fn problem(kind: IssueKind, message: impl Into<String>) -> ValidityProblem {
     }
 }
 
+/// A multipolygon as [`validate_and_repair`] takes polygons: each polygon's rings, the exterior
+/// first (what a reader has before validation).
+pub fn raw_polygons(mp: &MultiPolygon<f64>) -> Vec<Vec<Vec<Coord<f64>>>> {
+    mp.0.iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| r.0.clone())
+                .collect()
+        })
+        .collect()
+}
+
 /// Makes a geometry valid as it will be written: coordinates rounded to `decimals` places
 /// (when given: GeoJSON keeps 10 in lon/lat, about 10 µm), then checked and, where rounding or
 /// clipping left a collapsed hole, a spike or a pinch, repaired — again after the repair's new
@@ -53,16 +66,7 @@ pub fn valid_for_output(mut mp: MultiPolygon<f64>, decimals: Option<i32>) -> Mul
                 p.interiors_mut(|hs| hs.iter_mut().for_each(|r| round_ring(r, f)));
             });
         }
-        let raw =
-            mp.0.iter()
-                .map(|p| {
-                    std::iter::once(p.exterior())
-                        .chain(p.interiors())
-                        .map(|r| r.0.clone())
-                        .collect()
-                })
-                .collect();
-        let out = validate_and_repair(raw);
+        let out = validate_and_repair(raw_polygons(&mp));
         let clean = out.problems.is_empty();
         mp = out.geometry.unwrap_or_else(|| MultiPolygon(Vec::new()));
         if clean || decimals.is_none() {

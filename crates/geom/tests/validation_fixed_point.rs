@@ -5,8 +5,8 @@
 //! what makes that the same answer. Checked on the real parcels and the polygon-clipping cases
 //! in `../shared/data` (skipped where it is absent).
 
-use geo::{Coord, MultiPolygon};
-use redline_geom::validate_and_repair;
+use geo::Coord;
+use redline_geom::{raw_polygons, validate_and_repair};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -48,17 +48,6 @@ fn polygons(json: &Value, out: &mut Vec<Raw>) {
         Value::Array(a) => a.iter().for_each(|v| polygons(v, out)),
         _ => {}
     }
-}
-
-fn raw_of(g: &MultiPolygon<f64>) -> Raw {
-    g.0.iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.clone())
-                .collect()
-        })
-        .collect()
 }
 
 fn bits(raw: &Raw) -> Vec<Vec<Vec<(u64, u64)>>> {
@@ -107,10 +96,10 @@ fn a_geometry_validation_passed_comes_back_unchanged() {
             continue;
         }
         passed += 1;
-        let again = validate_and_repair(raw_of(&g));
+        let again = validate_and_repair(raw_polygons(&g));
         assert!(again.problems.is_empty(), "{:?}", again.problems);
         let back = again.geometry.expect("a geometry validation passed");
-        assert_eq!(bits(&raw_of(&back)), bits(&raw_of(&g)));
+        assert_eq!(bits(&raw_polygons(&back)), bits(&raw_polygons(&g)));
     }
 
     eprintln!("{passed} passed as read, {repaired} repaired");

@@ -242,7 +242,7 @@ mod tests {
     use super::*;
     use crate::model::Parcel;
     use geo::polygon;
-    use redline_geom::LandCategory;
+    use redline_geom::{raw_polygons, LandCategory};
 
     fn square(x: f64, side: f64) -> Arc<MultiPolygon<f64>> {
         Arc::new(MultiPolygon(vec![polygon![
@@ -356,13 +356,6 @@ mod tests {
         }
     }
 
-    /// Polygons as a reader has them: each polygon's rings, the exterior first.
-    fn raw(g: &MultiPolygon<f64>) -> Vec<Vec<Vec<Coord<f64>>>> {
-        g.0.iter()
-            .map(|p| rings(p).map(|r| r.0.clone()).collect())
-            .collect()
-    }
-
     #[test]
     fn polygons_as_read_take_a_parcel_that_validation_passed_as_read() {
         let landuse = vec![
@@ -373,7 +366,7 @@ mod tests {
         ];
         let index = ParcelGeometries::with_validated(&landuse, |k| k != 1);
         let whose = |g: MultiPolygon<f64>| {
-            let found = index.validated_same_as(&raw(&g));
+            let found = index.validated_same_as(&raw_polygons(&g));
             // Where the answer comes without validating, it is the one `same_as` gives after.
             if let Some(a) = &found {
                 assert!(Arc::ptr_eq(a, &index.same_as(&g).unwrap()));
@@ -393,12 +386,14 @@ mod tests {
         holed.0[0].interiors_push(vec![(21.0, 1.0), (22.0, 1.0), (22.0, 2.0), (21.0, 1.0)]);
         assert_eq!(whose(holed.clone()), None);
         // The hole's ring alone as a second polygon: the same coordinates, other structure.
-        let mut split = raw(&square(20.0, 10.0));
-        split.push(raw(&holed)[0][1..].to_vec());
+        let mut split = raw_polygons(&square(20.0, 10.0));
+        split.push(raw_polygons(&holed)[0][1..].to_vec());
         assert!(index.validated_same_as(&split).is_none());
         // Without being told, no parcel is known to be validation's answer.
         let untold = ParcelGeometries::new(&landuse);
-        assert!(untold.validated_same_as(&raw(&square(0.0, 10.0))).is_none());
+        assert!(untold
+            .validated_same_as(&raw_polygons(&square(0.0, 10.0)))
+            .is_none());
     }
 
     #[test]
