@@ -37,9 +37,10 @@ pub fn interiors_may_meet(
         return true;
     }
     // The wedges at shared vertices are compared once, on the way from `a` to `b`: every
-    // shared vertex is a vertex of `a` inside `b`'s box.
-    one_way(a, b, box_b, Shared::Compare)
-        || one_way(b, a, box_a, Shared::Skip)
+    // shared vertex is a vertex of `a` inside `b`'s box. That way also marks which of `b`'s
+    // vertices are shared, so the way back need not look for them again.
+    let (met, marks) = one_way(a, b, box_b, Shared::Compare);
+    met || one_way(b, a, box_a, marks.map_or(Shared::Skip, Shared::Marked)).0
         || properly_cross(a, box_a, b, box_b)
 }
 
@@ -50,6 +51,10 @@ enum Shared {
     Compare,
     /// Nothing: the other direction compared them.
     Skip,
+    /// Nothing, and the shared vertices are known: the set bits, by position among the
+    /// polygon's ring vertices (exterior first, each ring without its closing vertex), as the
+    /// other direction's [`Shared::Compare`] marked them.
+    Marked(u64),
 }
 
 fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
@@ -93,8 +98,15 @@ impl<'a> Vertices<'a> {
     }
 
     /// The interior wedges at `v` of the rings that have `v` as a vertex, each given to `f`
-    /// until it returns true; whether any ring has `v` as a vertex, and whether `f` did.
-    fn wedges_at(&self, v: Coord<f64>, mut f: impl FnMut(Wedge) -> bool) -> (bool, bool) {
+    /// until it returns true; whether any ring has `v` as a vertex, and whether `f` did. A
+    /// small polygon's vertices found are marked in `marks`, by position (see
+    /// [`Shared::Marked`]).
+    fn wedges_at(
+        &self,
+        v: Coord<f64>,
+        marks: &mut u64,
+        mut f: impl FnMut(Wedge) -> bool,
+    ) -> (bool, bool) {
         let wedge = |ring: &LineString<f64>, j: usize| {
             let m = ring.0.len() - 1;
             Wedge::interior(v, ring.0[(j + m - 1) % m], ring.0[j + 1])
@@ -103,17 +115,22 @@ impl<'a> Vertices<'a> {
         match self {
             Vertices::Few(mp) => {
                 // Plain loops over slices: this scan runs for every vertex of a neighbour.
+                let mut position = 0;
                 for p in &mp.0 {
                     for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
                         let m = ring.0.len().saturating_sub(1);
                         for (j, c) in ring.0[..m].iter().enumerate() {
+                            let here = position + j;
                             if *c == v {
                                 shared = true;
+                                // At most SCAN_VERTICES (64) positions in a small polygon.
+                                *marks |= 1u64.checked_shl(here as u32).unwrap_or(0);
                                 if f(wedge(ring, j)) {
                                     return (true, true);
                                 }
                             }
                         }
+                        position += m;
                     }
                 }
             }
@@ -136,39 +153,55 @@ impl<'a> Vertices<'a> {
 
 /// A vertex of `a` strictly inside `b`, or a vertex of `a` on `b`'s boundary where the two
 /// interiors' wedges meet. Vertices the two share (the usual contact of neighbours) are found
-/// among `b`'s vertices, without a point-in-polygon walk.
-fn one_way(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, bbox: Rect<f64>, shared: Shared) -> bool {
+/// among `b`'s vertices, without a point-in-polygon walk. With [`Shared::Compare`] and a small
+/// `b`, also which of `b`'s vertices are shared (for [`Shared::Marked`] on the way back).
+fn one_way(
+    a: &MultiPolygon<f64>,
+    b: &MultiPolygon<f64>,
+    bbox: Rect<f64>,
+    shared: Shared,
+) -> (bool, Option<u64>) {
     let vertices = Vertices::new(b);
+    let mut marks = 0u64;
+    let mut position = 0;
     for ring in rings(a) {
         let n = ring.0.len().saturating_sub(1);
         for i in 0..n {
-            let v = ring.0[i];
+            let (v, here) = (ring.0[i], position + i);
             if v.x < bbox.min().x || v.x > bbox.max().x || v.y < bbox.min().y || v.y > bbox.max().y
             {
                 continue;
             }
             let wedge_a = Wedge::interior(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
-            let (is_shared, met) = vertices.wedges_at(v, |wedge_b| {
-                shared == Shared::Compare && wedge_a.overlaps(&wedge_b)
-            });
-            if met {
-                return true;
-            }
+            let is_shared = match shared {
+                Shared::Marked(known) => known.checked_shr(here as u32).unwrap_or(0) & 1 == 1,
+                Shared::Compare | Shared::Skip => {
+                    let (is_shared, met) = vertices.wedges_at(v, &mut marks, |wedge_b| {
+                        shared == Shared::Compare && wedge_a.overlaps(&wedge_b)
+                    });
+                    if met {
+                        return (true, None);
+                    }
+                    is_shared
+                }
+            };
             if is_shared {
                 continue;
             }
             match b.coordinate_position(&v) {
-                CoordPos::Inside => return true,
+                CoordPos::Inside => return (true, None),
                 CoordPos::OnBoundary => {
                     if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) {
-                        return true;
+                        return (true, None);
                     }
                 }
                 CoordPos::Outside => {}
             }
         }
+        position += n;
     }
-    false
+    let small = matches!(vertices, Vertices::Few(_));
+    (false, (small && shared == Shared::Compare).then_some(marks))
 }
 
 /// The interior wedges of `mp` at `p`, a point of its boundary: at a vertex, the ring's turn
@@ -302,14 +335,57 @@ mod tests {
         let bbox = |g: &MultiPolygon<f64>| g.bounding_rect().unwrap();
         // Below the bottom edge, sharing its vertices: touching only.
         let below = sq(2., -1., 1.);
-        assert!(!one_way(&below, &big, bbox(&big), Shared::Compare));
+        assert!(!one_way(&below, &big, bbox(&big), Shared::Compare).0);
         assert!(!interiors_may_meet(&below, bbox(&below), &big, bbox(&big)));
         // Pushed up 0.5: its top vertices lie inside.
         let inside = sq(2., -0.5, 1.);
-        assert!(one_way(&inside, &big, bbox(&big), Shared::Compare));
+        assert!(one_way(&inside, &big, bbox(&big), Shared::Compare).0);
         // Sharing two vertices of the bottom edge from above: the wedges meet.
         let above = sq(2., 0., 1.);
-        assert!(one_way(&above, &big, bbox(&big), Shared::Compare));
+        assert!(one_way(&above, &big, bbox(&big), Shared::Compare).0);
+    }
+
+    /// The way there marks exactly the vertices of `b` that are `a`'s too, and the way back
+    /// with those marks answers as the way back that looks for them.
+    #[test]
+    fn the_way_there_marks_the_shared_vertices() {
+        let bbox = |g: &MultiPolygon<f64>| g.bounding_rect().unwrap();
+        // A unit square, its neighbours on each side and corner, one overlapping it, one with
+        // a hole the square's size around it, and one touching it along half an edge.
+        let mut cases = vec![
+            sq(1., 0., 1.),
+            sq(1., 1., 1.),
+            sq(0., 1., 1.),
+            sq(0.5, 0.5, 1.),
+        ];
+        cases.push(sq(-1., -1., 3.));
+        cases[4].0[0].interiors_push(vec![(0., 0.), (0., 1.), (1., 1.), (1., 0.), (0., 0.)]);
+        cases.push(sq(0.5, -0.5, 0.5));
+        let a = sq(0., 0., 1.);
+        for b in &cases {
+            let (met, marks) = one_way(&a, b, bbox(b), Shared::Compare);
+            let Some(marks) = marks.filter(|_| !met) else {
+                continue;
+            };
+            let vertices: Vec<Coord<f64>> = rings(b)
+                .flat_map(|r| r.0[..r.0.len() - 1].to_vec())
+                .collect();
+            let expected = vertices
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| a.0[0].exterior().0.contains(v))
+                .fold(0u64, |m, (k, _)| m | 1 << k);
+            assert_eq!(marks, expected, "{b:?}");
+            assert_eq!(
+                one_way(b, &a, bbox(&a), Shared::Marked(marks)).0,
+                one_way(b, &a, bbox(&a), Shared::Skip).0,
+                "{b:?}"
+            );
+        }
+        // The neighbours share vertices, the holed square all four.
+        let marks = |b: &MultiPolygon<f64>| one_way(&a, b, bbox(b), Shared::Compare).1;
+        assert_eq!(marks(&cases[0]), Some(0b1001));
+        assert_eq!(marks(&cases[4]).map(u64::count_ones), Some(4));
     }
 
     #[test]
