@@ -990,12 +990,12 @@ pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
 /// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
 const VILLAGE_CODE_LEN: usize = 12;
 
-/// Village names (ZLDWMC) by village code, the first name met for each code.
 /// Where a geometry lives: features and the parcels made of them share the allocation.
 fn allocation(geometry: &Arc<geo::MultiPolygon<f64>>) -> usize {
     Arc::as_ptr(geometry) as usize
 }
 
+/// Village names (ZLDWMC) by village code, the first name met for each code.
 fn village_names(layer: &Layer, f: &ResolvedFields) -> BTreeMap<String, String> {
     if f.column("location_name").is_none() {
         return BTreeMap::new();
