@@ -85,18 +85,25 @@ impl<'b> BoxGrid<'b> {
     }
 
     /// The cells of box `k`, or `None` for an empty or a wide box.
-    fn narrow_span(&self, k: usize, all_wide: bool) -> Option<Span> {
+    fn narrow_span(&self, k: usize) -> Option<Span> {
         let span = self.span(self.boxes[k]?);
-        (span.cells() <= MAX_CELLS && !all_wide).then_some(span)
+        (span.cells() <= MAX_CELLS).then_some(span)
     }
 
     /// Lists the narrow boxes in their cells and sets the wide ones aside. The cells' lists
     /// are counted, then filled from their ends: no list of spans, no second table of starts
     /// (this runs while a whole layer is in memory, at the read's peak).
     fn fill(&mut self, all_wide: bool) {
+        if all_wide {
+            self.wide = (0..self.boxes.len())
+                .filter(|&k| self.boxes[k].is_some())
+                .collect();
+            self.index_wide();
+            return;
+        }
         let (columns, cells) = (self.columns, self.columns * self.rows);
         for k in 0..self.boxes.len() {
-            match self.narrow_span(k, all_wide) {
+            match self.narrow_span(k) {
                 Some(s) => s.each_cell(columns, |c| self.starts[c] += 1),
                 None if self.boxes[k].is_some() => self.wide.push(k),
                 None => {}
@@ -110,18 +117,22 @@ impl<'b> BoxGrid<'b> {
         self.starts[cells] = self.starts[cells - 1];
         self.entries = vec![0; self.starts[cells] as usize];
         for k in (0..self.boxes.len()).rev() {
-            if let Some(s) = self.narrow_span(k, all_wide) {
+            if let Some(s) = self.narrow_span(k) {
                 s.each_cell(columns, |c| {
                     self.starts[c] -= 1;
                     self.entries[self.starts[c] as usize] = k as u32;
                 });
             }
         }
-        if self.wide.len() > SCANNED_WIDE || all_wide {
-            let wide_boxes: Vec<Option<Rect<f64>>> =
-                self.wide.iter().map(|&k| self.boxes[k]).collect();
-            self.wide_index = Some(EnvelopeIndex::from_boxes(&wide_boxes));
+        if self.wide.len() > SCANNED_WIDE {
+            self.index_wide();
         }
+    }
+
+    /// Puts the wide boxes in a tree of their own.
+    fn index_wide(&mut self) {
+        let wide_boxes: Vec<Option<Rect<f64>>> = self.wide.iter().map(|&k| self.boxes[k]).collect();
+        self.wide_index = Some(EnvelopeIndex::from_boxes(&wide_boxes));
     }
 
     /// The column of `x` (monotone in `x`, so a point inside a box has a column in the box's

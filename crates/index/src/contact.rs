@@ -161,7 +161,8 @@ fn one_way(
     bbox: Rect<f64>,
     shared: Shared,
 ) -> (bool, Option<u64>) {
-    let vertices = Vertices::new(b);
+    // With the marks, `b`'s vertices are not searched: a large one's table is not built.
+    let vertices = (!matches!(shared, Shared::Marked(_))).then(|| Vertices::new(b));
     let mut marks = 0u64;
     let mut position = 0;
     for ring in rings(a) {
@@ -176,9 +177,12 @@ fn one_way(
             let is_shared = match shared {
                 Shared::Marked(known) => known.checked_shr(here as u32).unwrap_or(0) & 1 == 1,
                 Shared::Compare | Shared::Skip => {
-                    let (is_shared, met) = vertices.wedges_at(v, &mut marks, |wedge_b| {
-                        shared == Shared::Compare && wedge_a.overlaps(&wedge_b)
+                    let found = vertices.as_ref().map(|vs| {
+                        vs.wedges_at(v, &mut marks, |wedge_b| {
+                            shared == Shared::Compare && wedge_a.overlaps(&wedge_b)
+                        })
                     });
+                    let (is_shared, met) = found.unwrap_or((false, false));
                     if met {
                         return (true, None);
                     }
@@ -200,7 +204,7 @@ fn one_way(
         }
         position += n;
     }
-    let small = matches!(vertices, Vertices::Few(_));
+    let small = matches!(vertices, Some(Vertices::Few(_)));
     (false, (small && shared == Shared::Compare).then_some(marks))
 }
 
