@@ -5,11 +5,12 @@
 //! and is never clipped: one point-in-polygon test decides. *Refine*: the rest are intersected
 //! exactly with the township (cut down to the parcel's neighbourhood first).
 
-use crate::clip::{clip_rect, intersect_near};
+use crate::clip::{clip_rect, clip_to_rect};
 use crate::prepared::{Near, Prepared};
-use geo::{Area, BoundingRect, Intersects, MultiPolygon};
+use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
 use rayon::prelude::*;
-use redline_index::EdgeIndex;
+use redline_geom::envelope;
+use redline_index::{interiors_may_meet, EdgeIndex};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -298,7 +299,15 @@ impl<'a> Cutter<'a> {
                     }
                     clipped = true;
                     let rect = clip_rect(g)?;
-                    let cut = intersect_near(g, self.tiles.near(rect), rect);
+                    let near = clip_to_rect(self.tiles.near(rect), rect);
+                    // Most features near the border only touch the township from outside
+                    // (they are the neighbour's): an exact contact test says so without the
+                    // overlay, whose answer would be empty.
+                    let apart = envelope(&near).is_none_or(|n| !interiors_may_meet(g, r, &near, n));
+                    if apart {
+                        return None;
+                    }
+                    let cut = g.intersection(&near);
                     let area = cut.unsigned_area();
                     (area > 0.0).then(|| Piece {
                         source: k,
@@ -346,6 +355,101 @@ mod tests {
             }
         }
         state
+    }
+
+    /// The pieces of `features` in `township`, as the engine cuts them (planar areas), with the
+    /// number of features that went to the exact cut.
+    fn cut(
+        township: &MultiPolygon<f64>,
+        features: &[MultiPolygon<f64>],
+    ) -> (Vec<Option<f64>>, usize) {
+        let edges = EdgeIndex::new(township);
+        let cells = Cells::new(township, &edges, 128);
+        let tiles = Tiles::new(township);
+        let cutter = Cutter {
+            township,
+            edges: &edges,
+            cells: &cells,
+            tiles: &tiles,
+        };
+        let settings = crate::model::Settings::for_tests(redline_geom::AreaMethod::Planar);
+        let layer = Prepared::new(
+            "landuse",
+            features.iter().collect::<Vec<_>>().into(),
+            &settings,
+        )
+        .unwrap();
+        let (pieces, clipped) = cutter.pieces(&layer);
+        let area = |k: usize| pieces.iter().find(|p| p.source == k).map(|p| p.planar);
+        ((0..features.len()).map(area).collect(), clipped)
+    }
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    #[test]
+    fn features_touching_the_border_from_outside_are_no_pieces() {
+        let township = rect(0.0, 0.0, 100.0, 100.0);
+        let features = [
+            rect(100.0, 10.0, 120.0, 30.0), // the neighbour's, sharing a side
+            rect(90.0, 40.0, 110.0, 60.0),  // across the border: 10 × 20 inside
+            rect(80.0, 70.0, 100.0, 90.0),  // inside, sharing a side
+            rect(-20.0, -20.0, 0.0, 0.0),   // outside, touching a corner
+            rect(40.0, 40.0, 50.0, 50.0),   // far from the border
+        ];
+        let (areas, clipped) = cut(&township, &features);
+        assert_eq!(areas[0], None);
+        assert!((areas[1].unwrap() - 200.0).abs() < 1e-6, "{areas:?}");
+        assert!((areas[2].unwrap() - 400.0).abs() < 1e-6, "{areas:?}");
+        assert_eq!(areas[3], None);
+        assert_eq!(areas[4], Some(100.0));
+        // Every feature whose box meets the border's went to the exact cut, the outside ones too.
+        assert_eq!(clipped, 4);
+    }
+
+    #[test]
+    fn a_vertex_a_hair_outside_the_border_makes_no_sliver() {
+        // From the demo county: a parcel of the neighbouring township, cut along the border
+        // and rounded to the millimetre's thousandth, has a vertex 2.2e-8 m outside the border
+        // edge (exact orientation test by hand: the cross product is −4.95e-7). The overlay
+        // snaps it onto the edge's other side and makes a 4.4e-6 m² sliver, which listed the
+        // parcel's village in this township's table; the exact contact test makes no piece.
+        let township = MultiPolygon(vec![polygon![
+            (x: 41516161.23597451, y: 5074248.180016159),
+            (x: 41516159.205, y: 5074236.348),
+            (x: 41516158.569, y: 5074214.043),
+            (x: 41516156.338, y: 5074191.764),
+            (x: 41516158.169, y: 5074169.421),
+            (x: 41516158.549859434, y: 5074155.62798384),
+            (x: 41516164.27401616, y: 5074155.62798384),
+            (x: 41516164.27401616, y: 5074248.180016159),
+        ]]);
+        let parcel = MultiPolygon(vec![polygon![
+            (x: 41515739.35, y: 5074203.561),
+            (x: 41515738.869, y: 5074175.058),
+            (x: 41515776.982, y: 5074173.367),
+            (x: 41515814.856, y: 5074169.204),
+            (x: 41515852.629, y: 5074164.012),
+            (x: 41515932.393, y: 5074162.77),
+            (x: 41516012.139, y: 5074160.697),
+            (x: 41516060.663, y: 5074166.164),
+            (x: 41516071.084693, y: 5074166.327142),
+            (x: 41516071.799, y: 5074167.943),
+            (x: 41516122.928, y: 5074206.488),
+            (x: 41516158.667101, y: 5074217.483477),
+            (x: 41516159.205, y: 5074236.348),
+            (x: 41516096.965, y: 5074237.708),
+            (x: 41516034.848, y: 5074241.851),
+            (x: 41515939.855, y: 5074243.111),
+            (x: 41515844.869, y: 5074241.391),
+            (x: 41515809.714, y: 5074238.045),
+            (x: 41515774.427, y: 5074236.191),
+            (x: 41515739.341, y: 5074232.068),
+        ]]);
+        assert_eq!(cut(&township, &[parcel]), (vec![None], 1));
     }
 
     #[test]
