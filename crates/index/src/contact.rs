@@ -17,7 +17,7 @@
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{Coord, LineString, MultiPolygon, Rect};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 use redline_geom::Wedge;
 use smallvec::SmallVec;
 
@@ -32,6 +32,48 @@ pub fn interiors_may_meet(
     b: &MultiPolygon<f64>,
     box_b: Rect<f64>,
 ) -> bool {
+    may_meet(a, box_a, b, box_b, Side::Interior)
+}
+
+/// `true` when the interior of `a` certainly lies inside `b` (valid, oriented, with their
+/// bounding boxes): `a`'s interior does not meet `b`'s exterior, though the boundaries may
+/// touch; `false` when part of it may lie outside.
+///
+/// The same test as [`interiors_may_meet`], against `b`'s exterior: `b` with every ring
+/// reversed has the exterior on the left of its edges (so its wedges are the exterior's), and
+/// a vertex of `a` is in that region when it lies outside `b`.
+pub fn lies_within(
+    a: &MultiPolygon<f64>,
+    box_a: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    box_b: Rect<f64>,
+) -> bool {
+    let reversed = MultiPolygon(
+        b.0.iter()
+            .map(|p| {
+                let back = |r: &LineString<f64>| LineString(r.0.iter().rev().copied().collect());
+                Polygon::new(back(p.exterior()), p.interiors().iter().map(back).collect())
+            })
+            .collect(),
+    );
+    !may_meet(a, box_a, &reversed, box_b, Side::Exterior)
+}
+
+/// Which region of the polygon `b` the contact test is about: its interior, or (`b` given
+/// with its rings reversed) its exterior.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Interior,
+    Exterior,
+}
+
+fn may_meet(
+    a: &MultiPolygon<f64>,
+    box_a: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    box_b: Rect<f64>,
+    side: Side,
+) -> bool {
     let (na, nb) = (segments(a), segments(b));
     if na * nb > MAX_PAIRS {
         return true;
@@ -39,9 +81,14 @@ pub fn interiors_may_meet(
     // The wedges at shared vertices are compared once, on the way from `a` to `b`: every
     // shared vertex is a vertex of `a` inside `b`'s box. That way also marks which of `b`'s
     // vertices are shared, so the way back need not look for them again.
-    let (met, marks) = one_way(a, b, box_b, Shared::Compare);
-    met || one_way(b, a, box_a, marks.map_or(Shared::Skip, Shared::Marked)).0
-        || properly_cross(a, box_a, b, box_b)
+    let (met, marks) = one_way(a, (b, side), box_b, Shared::Compare);
+    met || one_way(
+        b,
+        (a, Side::Interior),
+        box_a,
+        marks.map_or(Shared::Skip, Shared::Marked),
+    )
+    .0 || properly_cross(a, box_a, b, box_b)
 }
 
 /// What [`one_way`] does at a vertex the two polygons share.
@@ -157,7 +204,7 @@ impl<'a> Vertices<'a> {
 /// `b`, also which of `b`'s vertices are shared (for [`Shared::Marked`] on the way back).
 fn one_way(
     a: &MultiPolygon<f64>,
-    b: &MultiPolygon<f64>,
+    (b, side): (&MultiPolygon<f64>, Side),
     bbox: Rect<f64>,
     shared: Shared,
 ) -> (bool, Option<u64>) {
@@ -171,6 +218,10 @@ fn one_way(
             let (v, here) = (ring.0[i], position + i);
             if v.x < bbox.min().x || v.x > bbox.max().x || v.y < bbox.min().y || v.y > bbox.max().y
             {
+                // Outside `b`'s box is outside `b`: in its exterior.
+                if side == Side::Exterior {
+                    return (true, None);
+                }
                 continue;
             }
             let wedge_a = Wedge::interior(v, ring.0[(i + n - 1) % n], ring.0[i + 1]);
@@ -192,14 +243,17 @@ fn one_way(
             if is_shared {
                 continue;
             }
-            match b.coordinate_position(&v) {
-                CoordPos::Inside => return (true, None),
-                CoordPos::OnBoundary => {
+            // Reversing the rings left the point-in-polygon test as it was.
+            match (b.coordinate_position(&v), side) {
+                (CoordPos::Inside, Side::Interior) | (CoordPos::Outside, Side::Exterior) => {
+                    return (true, None)
+                }
+                (CoordPos::OnBoundary, _) => {
                     if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) {
                         return (true, None);
                     }
                 }
-                CoordPos::Outside => {}
+                _ => {}
             }
         }
         position += n;
@@ -339,14 +393,14 @@ mod tests {
         let bbox = |g: &MultiPolygon<f64>| g.bounding_rect().unwrap();
         // Below the bottom edge, sharing its vertices: touching only.
         let below = sq(2., -1., 1.);
-        assert!(!one_way(&below, &big, bbox(&big), Shared::Compare).0);
+        assert!(!one_way(&below, (&big, Side::Interior), bbox(&big), Shared::Compare).0);
         assert!(!interiors_may_meet(&below, bbox(&below), &big, bbox(&big)));
         // Pushed up 0.5: its top vertices lie inside.
         let inside = sq(2., -0.5, 1.);
-        assert!(one_way(&inside, &big, bbox(&big), Shared::Compare).0);
+        assert!(one_way(&inside, (&big, Side::Interior), bbox(&big), Shared::Compare).0);
         // Sharing two vertices of the bottom edge from above: the wedges meet.
         let above = sq(2., 0., 1.);
-        assert!(one_way(&above, &big, bbox(&big), Shared::Compare).0);
+        assert!(one_way(&above, (&big, Side::Interior), bbox(&big), Shared::Compare).0);
     }
 
     /// The way there marks exactly the vertices of `b` that are `a`'s too, and the way back
@@ -367,7 +421,7 @@ mod tests {
         cases.push(sq(0.5, -0.5, 0.5));
         let a = sq(0., 0., 1.);
         for b in &cases {
-            let (met, marks) = one_way(&a, b, bbox(b), Shared::Compare);
+            let (met, marks) = one_way(&a, (b, Side::Interior), bbox(b), Shared::Compare);
             let Some(marks) = marks.filter(|_| !met) else {
                 continue;
             };
@@ -381,13 +435,14 @@ mod tests {
                 .fold(0u64, |m, (k, _)| m | 1 << k);
             assert_eq!(marks, expected, "{b:?}");
             assert_eq!(
-                one_way(b, &a, bbox(&a), Shared::Marked(marks)).0,
-                one_way(b, &a, bbox(&a), Shared::Skip).0,
+                one_way(b, (&a, Side::Interior), bbox(&a), Shared::Marked(marks)).0,
+                one_way(b, (&a, Side::Interior), bbox(&a), Shared::Skip).0,
                 "{b:?}"
             );
         }
         // The neighbours share vertices, the holed square all four.
-        let marks = |b: &MultiPolygon<f64>| one_way(&a, b, bbox(b), Shared::Compare).1;
+        let marks =
+            |b: &MultiPolygon<f64>| one_way(&a, (b, Side::Interior), bbox(b), Shared::Compare).1;
         assert_eq!(marks(&cases[0]), Some(0b1001));
         assert_eq!(marks(&cases[4]).map(u64::count_ones), Some(4));
     }
@@ -440,6 +495,53 @@ mod tests {
                 *expected,
                 "case {k}, swapped"
             );
+        }
+    }
+
+    #[test]
+    fn lies_within_agrees_with_the_exact_difference() {
+        let l_shape = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![
+                (0., 0.),
+                (2., 0.),
+                (2., 1.),
+                (1., 1.),
+                (1., 2.),
+                (0., 2.),
+            ]),
+            vec![],
+        )]);
+        let mut with_hole = sq(0., 0., 4.);
+        with_hole.0[0].interiors_push(vec![(1., 1.), (1., 3.), (3., 3.), (3., 1.), (1., 1.)]);
+        // Its three vertices are the L's, its edge from (2, 1) to (1, 2) crosses the notch.
+        let across_the_notch = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(0., 0.), (2., 1.), (1., 2.), (0., 0.)]),
+            vec![],
+        )]);
+        let cases = [
+            (sq(1., 1., 1.), sq(0., 0., 4.), true),  // inside, no contact
+            (sq(0., 0., 1.), sq(0., 0., 2.), true),  // inside, two sides shared
+            (sq(0., 0., 1.), sq(0., 0., 1.), true),  // identical
+            (sq(0., 0., 1.), sq(1., 0., 1.), false), // a neighbour
+            (sq(0.5, 0.5, 1.), sq(0., 0., 1.), false), // overlapping
+            (sq(0., 0., 4.), sq(1., 1., 1.), false), // around it
+            (sq(0., 0., 1.), sq(5., 5., 1.), false), // far apart
+            (sq(0., 0., 1.), l_shape.clone(), true), // the L's corner square
+            (sq(1., 1., 1.), l_shape.clone(), false), // the L's notch
+            (sq(1.25, 1.25, 0.5), l_shape.clone(), false), // in the notch, no contact
+            (sq(0., 0., 2.), l_shape.clone(), false), // the L and its notch
+            (across_the_notch, l_shape, false),      // shared vertices only
+            (sq(0., 0., 1.), with_hole.clone(), true), // touches both rings
+            (sq(0.25, 0.25, 0.5), with_hole.clone(), true), // between the rings
+            (sq(1., 1., 2.), with_hole.clone(), false), // the hole
+            (sq(1.5, 1.5, 1.), with_hole.clone(), false), // in the hole, no contact
+            (sq(0.5, 0.5, 1.), with_hole, false),    // across the hole's corner
+        ];
+        for (k, (a, b, expected)) in cases.iter().enumerate() {
+            let exact = a.difference(b).unsigned_area() < 1e-12;
+            assert_eq!(exact, *expected, "case {k}: the exact difference");
+            let (ra, rb) = (a.bounding_rect().unwrap(), b.bounding_rect().unwrap());
+            assert_eq!(lies_within(a, ra, b, rb), *expected, "case {k}");
         }
     }
 }

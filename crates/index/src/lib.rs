@@ -23,7 +23,7 @@ mod edge_index;
 mod envelope_index;
 mod overlaps;
 
-pub use contact::interiors_may_meet;
+pub use contact::{interiors_may_meet, lies_within};
 pub use edge_index::EdgeIndex;
 pub use envelope_index::EnvelopeIndex;
 pub use overlaps::{overlapping_pairs, Overlap};

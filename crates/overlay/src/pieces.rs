@@ -10,7 +10,7 @@ use crate::prepared::{Near, Prepared};
 use geo::{Area, BooleanOps, BoundingRect, Intersects, MultiPolygon};
 use rayon::prelude::*;
 use redline_geom::envelope;
-use redline_index::{interiors_may_meet, EdgeIndex};
+use redline_index::{interiors_may_meet, lies_within, EdgeIndex};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -303,9 +303,18 @@ impl<'a> Cutter<'a> {
                     // Most features near the border only touch the township from outside
                     // (they are the neighbour's): an exact contact test says so without the
                     // overlay, whose answer would be empty.
-                    let apart = envelope(&near).is_none_or(|n| !interiors_may_meet(g, r, &near, n));
-                    if apart {
+                    let near_box = envelope(&near)?;
+                    if !interiors_may_meet(g, r, &near, near_box) {
                         return None;
+                    }
+                    // The others mostly lie inside, along the border: the feature itself, as
+                    // exact as it was read (the overlay would snap its vertices to its grid).
+                    if lies_within(g, r, &near, near_box) {
+                        return Some(Piece {
+                            source: k,
+                            geometry: Shape::Whole(g),
+                            planar: layer.planar(k),
+                        });
                     }
                     let cut = g.intersection(&near);
                     let area = cut.unsigned_area();
