@@ -248,10 +248,10 @@ fn one_way(
                 (CoordPos::Inside, Side::Interior) | (CoordPos::Outside, Side::Exterior) => {
                     return (true, None)
                 }
-                (CoordPos::OnBoundary, _) => {
-                    if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) {
-                        return (true, None);
-                    }
+                (CoordPos::OnBoundary, _)
+                    if wedges_at(b, v).any(|wedge_b| wedge_a.overlaps(&wedge_b)) =>
+                {
+                    return (true, None)
                 }
                 _ => {}
             }
