@@ -366,12 +366,12 @@ mod tests {
         state
     }
 
-    /// The pieces of `features` in `township`, as the engine cuts them (planar areas), with the
-    /// number of features that went to the exact cut.
+    /// The pieces of `features` in `township`, as the engine cuts them (planar area, whether the
+    /// piece is the whole feature), with the number of features that went to the exact cut.
     fn cut(
         township: &MultiPolygon<f64>,
         features: &[MultiPolygon<f64>],
-    ) -> (Vec<Option<f64>>, usize) {
+    ) -> (Vec<Option<(f64, bool)>>, usize) {
         let edges = EdgeIndex::new(township);
         let cells = Cells::new(township, &edges, 128);
         let tiles = Tiles::new(township);
@@ -389,7 +389,10 @@ mod tests {
         )
         .unwrap();
         let (pieces, clipped) = cutter.pieces(&layer);
-        let area = |k: usize| pieces.iter().find(|p| p.source == k).map(|p| p.planar);
+        let area = |k: usize| {
+            let piece = pieces.iter().find(|p| p.source == k);
+            piece.map(|p| (p.planar, p.is_whole()))
+        };
         ((0..features.len()).map(area).collect(), clipped)
     }
 
@@ -400,23 +403,37 @@ mod tests {
     }
 
     #[test]
-    fn features_touching_the_border_from_outside_are_no_pieces() {
-        let township = rect(0.0, 0.0, 100.0, 100.0);
+    fn features_along_the_border_are_settled_exactly() {
+        // An L: [0,100]² without its top right quarter [50,100]².
+        let township = MultiPolygon(vec![polygon![
+            (x: 0., y: 0.), (x: 100., y: 0.), (x: 100., y: 50.), (x: 50., y: 50.),
+            (x: 50., y: 100.), (x: 0., y: 100.)
+        ]]);
         let features = [
             rect(100.0, 10.0, 120.0, 30.0), // the neighbour's, sharing a side
-            rect(90.0, 40.0, 110.0, 60.0),  // across the border: 10 × 20 inside
-            rect(80.0, 70.0, 100.0, 90.0),  // inside, sharing a side
+            rect(90.0, 20.0, 110.0, 40.0),  // across the border: 10 × 20 inside
+            rect(80.0, 30.0, 100.0, 50.0),  // inside, sharing two sides
             rect(-20.0, -20.0, 0.0, 0.0),   // outside, touching a corner
-            rect(40.0, 40.0, 50.0, 50.0),   // far from the border
+            rect(10.0, 10.0, 20.0, 20.0),   // far from the border
+            rect(50.0, 50.0, 70.0, 70.0),   // in the notch, touching its corner
+            rect(40.0, 40.0, 50.0, 50.0),   // inside, its corner on the notch's
+            rect(40.0, 40.0, 60.0, 60.0),   // around the notch's corner: three quarters
         ];
         let (areas, clipped) = cut(&township, &features);
         assert_eq!(areas[0], None);
-        assert!((areas[1].unwrap() - 200.0).abs() < 1e-6, "{areas:?}");
-        assert!((areas[2].unwrap() - 400.0).abs() < 1e-6, "{areas:?}");
+        let (cut_area, whole) = areas[1].unwrap();
+        assert!((cut_area - 200.0).abs() < 1e-6 && !whole, "{areas:?}");
+        // The features that lie within are themselves, to the bit.
+        assert_eq!(areas[2], Some((400.0, true)));
         assert_eq!(areas[3], None);
-        assert_eq!(areas[4], Some(100.0));
-        // Every feature whose box meets the border's went to the exact cut, the outside ones too.
-        assert_eq!(clipped, 4);
+        assert_eq!(areas[4], Some((100.0, true)));
+        assert_eq!(areas[5], None);
+        assert_eq!(areas[6], Some((100.0, true)));
+        let (cut_area, whole) = areas[7].unwrap();
+        assert!((cut_area - 300.0).abs() < 1e-6 && !whole, "{areas:?}");
+        // Every feature whose box meets the border's went to the exact tests, the outside ones
+        // too.
+        assert_eq!(clipped, 7);
     }
 
     #[test]
