@@ -382,6 +382,27 @@ mod tests {
         MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
     }
 
+    /// [0,2]² without its top right quarter (the notch [1,2]²).
+    fn l_shape() -> MultiPolygon<f64> {
+        let ring = vec![
+            (0., 0.),
+            (2., 0.),
+            (2., 1.),
+            (1., 1.),
+            (1., 2.),
+            (0., 2.),
+            (0., 0.),
+        ];
+        MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+    }
+
+    /// [0,4]² with the hole [1,3]².
+    fn with_hole() -> MultiPolygon<f64> {
+        let mut p = sq(0., 0., 4.);
+        p.0[0].interiors_push(vec![(1., 1.), (1., 3.), (3., 3.), (3., 1.), (1., 1.)]);
+        p
+    }
+
     #[test]
     fn large_polygons_look_vertices_up_in_a_table() {
         // A 10 × 10 square with a vertex every 0.1 along its bottom edge (103 segments).
@@ -449,28 +470,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_exact_intersection() {
-        let l_shape = MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![
-                (0., 0.),
-                (2., 0.),
-                (2., 1.),
-                (1., 1.),
-                (1., 2.),
-                (0., 2.),
-                (0., 0.),
-            ]),
-            vec![],
-        )]);
-        let with_hole = MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![(0., 0.), (4., 0.), (4., 4.), (0., 4.), (0., 0.)]),
-            vec![LineString::from(vec![
-                (1., 1.),
-                (1., 3.),
-                (3., 3.),
-                (3., 1.),
-                (1., 1.),
-            ])],
-        )]);
+        let (l_shape, with_hole) = (l_shape(), with_hole());
         let cases = [
             (sq(0., 0., 1.), sq(1., 0., 1.), false),      // shared edge
             (sq(0., 0., 1.), sq(1., 1., 1.), false),      // shared corner
@@ -500,19 +500,7 @@ mod tests {
 
     #[test]
     fn lies_within_agrees_with_the_exact_difference() {
-        let l_shape = MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![
-                (0., 0.),
-                (2., 0.),
-                (2., 1.),
-                (1., 1.),
-                (1., 2.),
-                (0., 2.),
-            ]),
-            vec![],
-        )]);
-        let mut with_hole = sq(0., 0., 4.);
-        with_hole.0[0].interiors_push(vec![(1., 1.), (1., 3.), (3., 3.), (3., 1.), (1., 1.)]);
+        let (l_shape, with_hole) = (l_shape(), with_hole());
         // Its three vertices are the L's, its edge from (2, 1) to (1, 2) crosses the notch.
         let across_the_notch = MultiPolygon(vec![Polygon::new(
             LineString::from(vec![(0., 0.), (2., 1.), (1., 2.), (0., 0.)]),

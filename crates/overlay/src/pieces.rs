@@ -438,11 +438,12 @@ mod tests {
 
     #[test]
     fn a_vertex_a_hair_outside_the_border_makes_no_sliver() {
-        // From the demo county: a parcel of the neighbouring township, cut along the border
-        // and rounded to the millimetre's thousandth, has a vertex 2.2e-8 m outside the border
-        // edge (exact orientation test by hand: the cross product is −4.95e-7). The overlay
-        // snaps it onto the edge's other side and makes a 4.4e-6 m² sliver, which listed the
-        // parcel's village in this township's table; the exact contact test makes no piece.
+        // From the demo county (the township as the cut clips it near the parcel): a parcel of
+        // the neighbouring township, cut along the border and rounded to the micrometre, has a
+        // vertex 2.2e-8 m outside the border edge (the exact cross product, by hand with
+        // rationals, is −4.95e-7). The overlay snapped it across the edge and made a 4.4e-6 m²
+        // sliver, which listed the parcel's village in this township's table; the exact
+        // contact test makes no piece.
         let township = MultiPolygon(vec![polygon![
             (x: 41516161.23597451, y: 5074248.180016159),
             (x: 41516159.205, y: 5074236.348),
