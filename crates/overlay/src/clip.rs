@@ -120,7 +120,8 @@ pub(crate) fn intersect_near(
 }
 
 /// `a ∩ b` where `b` may be large: `b` is first cut down to `a`'s envelope, widened by a margin,
-/// then intersected exactly (geo's `BooleanOps`). This is the engine's refine step.
+/// then intersected exactly (geo's `BooleanOps`): the engine's refine step for a feature that
+/// crosses a township border (the cut settles those that do not by contact tests first).
 pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     match clip_rect(a) {
         Some(rect) => intersect_near(a, b, rect),

@@ -2,8 +2,10 @@
 //!
 //! *Filter*: parcels whose envelope meets the township's envelope (R-tree). A parcel whose
 //! envelope meets none of the township's boundary segments lies wholly inside or wholly outside
-//! and is never clipped: one point-in-polygon test decides. *Refine*: the rest are intersected
-//! exactly with the township (cut down to the parcel's neighbourhood first).
+//! and is never clipped: one point-in-polygon test decides. *Refine*: for the rest, the township
+//! is cut down to the parcel's neighbourhood; exact contact tests settle a parcel that only
+//! touches it from outside (no piece) or lies within it (the whole parcel), and the few that
+//! cross the border are intersected with it (geo's `BooleanOps`).
 
 use crate::clip::{clip_rect, clip_to_rect};
 use crate::prepared::{Near, Prepared};
