@@ -17,7 +17,7 @@
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::{Coord, LineString, MultiPolygon, Rect};
 use redline_geom::Wedge;
 use smallvec::SmallVec;
 
@@ -48,14 +48,11 @@ pub fn lies_within(
     b: &MultiPolygon<f64>,
     box_b: Rect<f64>,
 ) -> bool {
-    let reversed = MultiPolygon(
-        b.0.iter()
-            .map(|p| {
-                let back = |r: &LineString<f64>| LineString(r.0.iter().rev().copied().collect());
-                Polygon::new(back(p.exterior()), p.interiors().iter().map(back).collect())
-            })
-            .collect(),
-    );
+    let mut reversed = b.clone();
+    for p in &mut reversed.0 {
+        p.exterior_mut(|r| r.0.reverse());
+        p.interiors_mut(|holes| holes.iter_mut().for_each(|r| r.0.reverse()));
+    }
     !may_meet(a, box_a, &reversed, box_b, Side::Exterior)
 }
 

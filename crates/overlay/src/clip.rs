@@ -105,28 +105,18 @@ pub(crate) fn clip_rect(a: &MultiPolygon<f64>) -> Option<Rect<f64>> {
     ))
 }
 
-/// `a ∩ near`, where `near` is the large operand already cut down to `rect` (or to a rectangle
-/// around it: clipping by nested rectangles is clipping by the inner one).
-pub(crate) fn intersect_near(
-    a: &MultiPolygon<f64>,
-    near: &MultiPolygon<f64>,
-    rect: Rect<f64>,
-) -> MultiPolygon<f64> {
-    let near = clip_to_rect(near, rect);
-    if near.0.is_empty() {
-        return near;
-    }
-    a.intersection(&near)
-}
-
 /// `a ∩ b` where `b` may be large: `b` is first cut down to `a`'s envelope, widened by a margin,
 /// then intersected exactly (geo's `BooleanOps`): the engine's refine step for a feature that
 /// crosses a township border (the cut settles those that do not by contact tests first).
 pub fn intersect_with_large(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    match clip_rect(a) {
-        Some(rect) => intersect_near(a, b, rect),
-        None => MultiPolygon(vec![]),
+    let Some(rect) = clip_rect(a) else {
+        return MultiPolygon(vec![]);
+    };
+    let near = clip_to_rect(b, rect);
+    if near.0.is_empty() {
+        return near;
     }
+    a.intersection(&near)
 }
 
 #[cfg(test)]

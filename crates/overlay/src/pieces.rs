@@ -301,6 +301,8 @@ impl<'a> Cutter<'a> {
                     }
                     clipped = true;
                     let rect = clip_rect(g)?;
+                    // The tile's cut (or the township) clipped again to the feature's
+                    // rectangle: clipping by nested rectangles is clipping by the inner one.
                     let near = clip_to_rect(self.tiles.near(rect), rect);
                     // Most features near the border only touch the township from outside
                     // (they are the neighbour's): an exact contact test says so without the
