@@ -157,15 +157,26 @@ impl<'b> BoxGrid<'b> {
     /// Adds to `out` every position after `a` whose box overlaps `a`'s with positive area, each
     /// once, in no particular order.
     pub(crate) fn later_overlapping(&self, a: usize, out: &mut Vec<usize>) {
+        self.overlapping_where(a, out, |b| b > a);
+    }
+
+    /// Adds to `out` every position `b` that `keep` takes whose box overlaps `a`'s with positive
+    /// area, each once, in no particular order (`a` itself too, where `keep` takes it).
+    pub(crate) fn overlapping_where(
+        &self,
+        a: usize,
+        out: &mut Vec<usize>,
+        keep: impl Fn(usize) -> bool,
+    ) {
         let Some(ra) = self.boxes[a] else { return };
+        let meets = |rb: Rect<f64>| overlap_with_area(ra, rb);
         // A pair met in several cells is taken in one: the cell of the lower-left corner of
         // the two boxes' intersection, which lies in both boxes and so in both spans.
         self.span(ra).each_cell(self.columns, |c| {
             let list = self.starts[c] as usize..self.starts[c + 1] as usize;
             for &b in &self.entries[list] {
                 let b = b as usize;
-                let Some(rb) = self.boxes[b].filter(|rb| b > a && overlap_with_area(ra, *rb))
-                else {
+                let Some(rb) = self.boxes[b].filter(|rb| keep(b) && meets(*rb)) else {
                     continue;
                 };
                 let corner = (ra.min().x.max(rb.min().x), ra.min().y.max(rb.min().y));
@@ -174,16 +185,15 @@ impl<'b> BoxGrid<'b> {
                 }
             }
         });
-        let later_wide =
-            |b: &usize| *b > a && self.boxes[*b].is_some_and(|rb| overlap_with_area(ra, rb));
+        let kept_wide = |b: &usize| keep(*b) && self.boxes[*b].is_some_and(meets);
         match &self.wide_index {
-            None => out.extend(self.wide.iter().copied().filter(later_wide)),
+            None => out.extend(self.wide.iter().copied().filter(kept_wide)),
             Some(index) => {
                 let (lo, hi) = (ra.min(), ra.max());
                 let found = index
                     .candidates([lo.x, lo.y], [hi.x, hi.y])
                     .map(|i| self.wide[i]);
-                out.extend(found.filter(later_wide));
+                out.extend(found.filter(kept_wide));
             }
         }
     }

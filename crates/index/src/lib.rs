@@ -20,6 +20,7 @@
 mod box_pairs;
 mod contact;
 mod edge_index;
+mod edge_match;
 mod envelope_index;
 mod overlaps;
 

@@ -16,33 +16,65 @@ pub struct Overlap {
     pub area: f64,
 }
 
-/// Every pair of geometries that share more than `min_area` of area, ordered by (a, b).
+/// Every pair of geometries that share more than `min_area` of area, ordered by (a, b). The
+/// geometries are valid, with exteriors counter-clockwise and holes clockwise (as ingest
+/// leaves them).
 ///
 /// Candidates are pairs whose envelopes overlap with positive area (neighbours in a coverage
 /// only touch along edges, but their envelopes usually overlap); each is settled by an exact
 /// intersection. Pairs sharing only an edge give zero area.
+///
+/// Most layers have no overlap at all, and that is proved first, cheaply: only a geometry with
+/// an edge no neighbour shares the other way round can be the one that shows an overlap
+/// (`edge_match`), so the contact tests run for those alone. Only when one of them meets a
+/// neighbour's interior is every pair tested.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
-    // Envelopes once, for the index and for every neighbour that asks again.
-    let boxes: Vec<Option<Rect<f64>>> = geometries
-        .par_iter()
-        .map(|g| redline_geom::envelope(g))
-        .collect();
+    // Envelopes once, for the index and for every neighbour that asks again; the edges are
+    // matched meanwhile (one pass in order).
+    let (suspect, boxes): (Vec<bool>, Vec<Option<Rect<f64>>>) = rayon::join(
+        || crate::edge_match::unmatched(geometries),
+        || {
+            geometries
+                .par_iter()
+                .map(|g| redline_geom::envelope(g))
+                .collect()
+        },
+    );
     let grid = BoxGrid::new(&boxes);
-    let boxes = &boxes;
+    let meet = |a: usize, b: usize| match (boxes[a], boxes[b]) {
+        (Some(ra), Some(rb)) => {
+            crate::contact::interiors_may_meet(geometries[a], ra, geometries[b], rb)
+        }
+        _ => false,
+    };
+    // Where most are suspects (a layer that is not a coverage of the whole: basic farmland
+    // among the parcels) their tests are most of every pair's: every pair is tested at once.
+    let suspects = suspect.iter().filter(|s| **s).count();
+    let suspects_meet = suspects * 2 > geometries.len()
+        || (0..geometries.len())
+            .into_par_iter()
+            .filter(|&a| suspect[a])
+            .any(|a| {
+                // A pair of two suspects is tested from the earlier one.
+                let mut near = Vec::new();
+                grid.overlapping_where(a, &mut near, |b| b != a && !(suspect[b] && b < a));
+                near.into_iter().any(|b| meet(a, b))
+            });
+    if !suspects_meet {
+        return Vec::new();
+    }
     let mut found: Vec<Overlap> = (0..geometries.len())
         .into_par_iter()
         .flat_map_iter(|a| {
-            let ga = geometries[a];
             let mut candidates = Vec::new();
             grid.later_overlapping(a, &mut candidates);
             candidates.into_iter().filter_map(move |b| {
                 // Neighbours share edges and their boxes overlap: a test without an overlay
                 // settles most pairs before the exact intersection.
-                let (ra, rb) = (boxes[a]?, boxes[b]?);
-                if !crate::contact::interiors_may_meet(ga, ra, geometries[b], rb) {
+                if !meet(a, b) {
                     return None;
                 }
-                let area = ga.intersection(geometries[b]).unsigned_area();
+                let area = geometries[a].intersection(geometries[b]).unsigned_area();
                 (area > min_area).then_some(Overlap { a, b, area })
             })
         })
@@ -93,5 +125,46 @@ mod tests {
         let twins = [square(0.0, 0.0, 1.0), square(0.0, 0.0, 1.0)];
         let refs: Vec<_> = twins.iter().collect();
         assert_eq!(overlapping_pairs(&refs, 1e-9)[0].area, 1.0);
+    }
+
+    #[test]
+    fn overlaps_between_polygons_whose_edges_are_all_shared_are_all_found() {
+        // Two 4×4 grids of unit squares, the second moved by (0.5, 0.5). The four middle
+        // squares of each grid share every edge with their own grid's squares, yet each
+        // overlaps four squares of the other grid: only the outer squares own unmatched edges,
+        // and once one of them is found to overlap, every pair is tested.
+        let grid =
+            |o: f64| (0..16).map(move |i| square((i % 4) as f64 + o, (i / 4) as f64 + o, 1.0));
+        let cells: Vec<_> = grid(0.0).chain(grid(0.5)).collect();
+        let refs: Vec<_> = cells.iter().collect();
+        let suspects = crate::edge_match::unmatched(&refs);
+        let middle = [5, 6, 9, 10, 21, 22, 25, 26];
+        assert!(middle.iter().all(|&k| !suspects[k]));
+        let found = overlapping_pairs(&refs, 1e-9);
+        // Along each axis square a of the first grid meets squares a − 1 and a of the second
+        // (a − 1 only where a > 0): 1 + 2 + 2 + 2 = 7, so 7 × 7 pairs of 0.5 × 0.5 each.
+        assert_eq!(found.len(), 49);
+        assert!(found.iter().all(|o| (o.area - 0.25).abs() < 1e-12));
+        assert!(
+            found.iter().any(|o| (o.a, o.b) == (5, 21)),
+            "two middle squares"
+        );
+    }
+
+    #[test]
+    fn a_square_moved_sideways_overlaps_the_neighbour_it_moved_onto() {
+        // A 3×3 grid whose middle square moved 0.1 to the right: 0.1 × 1 shared with the
+        // right-hand square (to the overlay's snapping: 0.100000001); the squares above and
+        // below it only touch it.
+        let mut cells: Vec<_> = (0..9)
+            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
+            .collect();
+        cells[4] = square(1.1, 1.0, 1.0);
+        let refs: Vec<_> = cells.iter().collect();
+        let found: Vec<_> = overlapping_pairs(&refs, 1e-9)
+            .iter()
+            .map(|o| (o.a, o.b, (o.area * 1e6).round() / 1e6))
+            .collect();
+        assert_eq!(found, vec![(4, 5, 0.1)]);
     }
 }
