@@ -1,10 +1,14 @@
 //! Whether the land-use layer covers each township once and only once — the 三调 topology
 //! rules (no overlap, no gap) — checked from the pieces the overlay cuts anyway.
 //!
-//! The sum of the pieces' planar areas in a township equals the township's area exactly when
-//! the parcels leave no gap and do not overlap there (Σ pieces = area − gaps + overlaps). That
-//! costs one addition per piece. Only a township whose sums disagree pays for finding where:
-//! the gaps as the township minus the union of its pieces, the overlaps as pairs of pieces.
+//! The sum of the pieces' planar areas in a township is its area less the gaps plus the
+//! overlaps (Σ pieces = area − gaps + overlaps), so a gap and an overlap of the same area
+//! cancel in it — a parcel moved a metre sideways leaves both. Overlaps are therefore looked for
+//! in every township, as pairs of pieces ([`redline_index::overlapping_pairs`], which proves a
+//! clean coverage with pair tests for the few pieces whose edges are not all shared). With no
+//! overlap the sum measures the gaps, one addition per piece; only a township whose sum
+//! disagrees or that has overlaps pays for finding where the gaps are: the township minus the
+//! union of its pieces.
 
 use crate::model::{Parcel, Township};
 use crate::pieces::Piece;
@@ -129,10 +133,10 @@ pub(crate) fn coverage_issues(
 ) -> Vec<DataIssue> {
     let area = town.geometry.unsigned_area();
     let covered: f64 = pieces.iter().map(|p| p.planar).sum();
-    if (covered - area).abs() <= tolerance(area) {
+    let mut issues = overlaps(coverage, town, pieces);
+    if issues.is_empty() && (covered - area).abs() <= tolerance(area) {
         return Vec::new();
     }
-    let mut issues = overlaps(coverage, town, pieces);
     issues.extend(gaps(coverage, town, pieces, area));
     if issues.is_empty() {
         // Gaps and overlaps that each stay under the tolerance but add up past it.
