@@ -128,21 +128,14 @@ fn canonical(p: Coord<f64>, q: Coord<f64>) -> Option<(Key, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_shapes::{grid, square};
     use geo::polygon;
-
-    fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![
-            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)],
-        ])
-    }
 
     #[test]
     fn only_the_outer_ring_of_a_grid_is_unmatched() {
         // A 3×3 grid of unit squares sharing their vertices: the middle one's four edges are
         // all its neighbours', the eight around it have outer edges.
-        let cells: Vec<_> = (0..9)
-            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
-            .collect();
+        let cells = grid(3, 9, 0.0, 0.0);
         let refs: Vec<_> = cells.iter().collect();
         let expected: Vec<bool> = (0..9).map(|i| i != 4).collect();
         assert_eq!(unmatched(&refs), expected);
@@ -174,9 +167,7 @@ mod tests {
     fn negative_zero_matches_zero() {
         // The 3×3 grid moved one to the left, its middle square written with -0.0 where the
         // left column writes 0.0: still all shared.
-        let mut cells: Vec<_> = (0..9)
-            .map(|i| square((i % 3) as f64 - 1.0, (i / 3) as f64, 1.0))
-            .collect();
+        let mut cells = grid(3, 9, -1.0, 0.0);
         cells[4] = MultiPolygon(vec![polygon![
             (x: -0., y: 1.), (x: 1., y: 1.), (x: 1., y: 2.), (x: -0., y: 2.)
         ]]);
@@ -195,9 +186,7 @@ mod tests {
         let refs: Vec<_> = cells.iter().collect();
         assert!(unmatched(&refs).iter().all(|s| *s));
         // The same squares packed edge to edge: only the outer ones are suspects.
-        let packed: Vec<_> = (0..5000)
-            .map(|i| square((i % 100) as f64, (i / 100) as f64, 1.0))
-            .collect();
+        let packed = grid(100, 5000, 0.0, 0.0);
         let refs: Vec<_> = packed.iter().collect();
         let suspects = unmatched(&refs).iter().filter(|s| **s).count();
         assert_eq!(suspects, 2 * 100 + 2 * 48);

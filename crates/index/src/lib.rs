@@ -23,6 +23,8 @@ mod edge_index;
 mod edge_match;
 mod envelope_index;
 mod overlaps;
+#[cfg(test)]
+mod test_shapes;
 
 pub use contact::{interiors_may_meet, lies_within};
 pub use edge_index::EdgeIndex;

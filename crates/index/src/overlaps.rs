@@ -86,20 +86,12 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
-
-    fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![
-            polygon![(x: x, y: y), (x: x + s, y: y), (x: x + s, y: y + s), (x: x, y: y + s)],
-        ])
-    }
+    use crate::test_shapes::{grid, square};
 
     #[test]
     fn shared_edges_are_not_overlaps() {
         // A 3×3 grid of unit squares: every neighbour shares an edge or a corner only.
-        let cells: Vec<_> = (0..9)
-            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
-            .collect();
+        let cells = grid(3, 9, 0.0, 0.0);
         let refs: Vec<_> = cells.iter().collect();
         assert!(overlapping_pairs(&refs, 1e-9).is_empty());
     }
@@ -133,9 +125,7 @@ mod tests {
         // squares of each grid share every edge with their own grid's squares, yet each
         // overlaps four squares of the other grid: only the outer squares own unmatched edges,
         // and once one of them is found to overlap, every pair is tested.
-        let grid =
-            |o: f64| (0..16).map(move |i| square((i % 4) as f64 + o, (i / 4) as f64 + o, 1.0));
-        let cells: Vec<_> = grid(0.0).chain(grid(0.5)).collect();
+        let cells = [grid(4, 16, 0.0, 0.0), grid(4, 16, 0.5, 0.5)].concat();
         let refs: Vec<_> = cells.iter().collect();
         let suspects = crate::edge_match::unmatched(&refs);
         let middle = [5, 6, 9, 10, 21, 22, 25, 26];
@@ -156,9 +146,7 @@ mod tests {
         // A 3×3 grid whose middle square moved 0.1 to the right: 0.1 × 1 shared with the
         // right-hand square (to the overlay's snapping: 0.100000001); the squares above and
         // below it only touch it.
-        let mut cells: Vec<_> = (0..9)
-            .map(|i| square((i % 3) as f64, (i / 3) as f64, 1.0))
-            .collect();
+        let mut cells = grid(3, 9, 0.0, 0.0);
         cells[4] = square(1.1, 1.0, 1.0);
         let refs: Vec<_> = cells.iter().collect();
         let found: Vec<_> = overlapping_pairs(&refs, 1e-9)
