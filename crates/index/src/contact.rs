@@ -101,12 +101,14 @@ enum Shared {
     Marked(u64),
 }
 
-fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+/// Every ring of a multipolygon: each polygon's exterior, then its holes.
+pub(crate) fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     mp.0.iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
 }
 
-fn segments(mp: &MultiPolygon<f64>) -> usize {
+/// How many edges a multipolygon's rings have.
+pub(crate) fn segments(mp: &MultiPolygon<f64>) -> usize {
     rings(mp).map(|r| r.0.len().saturating_sub(1)).sum()
 }
 

@@ -25,7 +25,8 @@
 //! this proof.) Matching each polygon's edges among its neighbours' instead read every
 //! neighbour's coordinates again from memory: three times this table's cost at 1M parcels.
 
-use geo::{Coord, LineString, MultiPolygon};
+use crate::contact::{rings, segments};
+use geo::{Coord, MultiPolygon};
 use redline_geom::FastMap;
 use std::collections::hash_map::Entry;
 
@@ -44,9 +45,8 @@ struct Open {
 /// The open edges a layer may hold before the matching gives up: this many, or a 32nd of its
 /// edges where that is more. A coverage in the order of the ground holds about one front of
 /// them (at most 7 163 at once in the townships of the 1M-parcel county, which have 0.3 to 2.3
-/// million edges each); a layer that
-/// is not one coverage of the ground (basic farmland among the parcels: every patch's outline
-/// stays open) would grow the table to most of its edges.
+/// million edges each); a layer that is not one coverage of the ground (basic farmland among
+/// the parcels: every patch's outline stays open) would grow the table to most of its edges.
 const OPEN_AT_LEAST: usize = 16_384;
 
 /// For each geometry, whether it owns an edge left unmatched (see the module's docs): `false`
@@ -57,7 +57,7 @@ pub(crate) fn unmatched(geometries: &[&MultiPolygon<f64>]) -> Vec<bool> {
         suspect.fill(true);
         return suspect;
     }
-    let total: usize = geometries.iter().map(|g| edge_count(g)).sum();
+    let total: usize = geometries.iter().map(|g| segments(g)).sum();
     let most_open = OPEN_AT_LEAST.max(total / 32);
     let mut open: FastMap<Key, Open> = FastMap::default();
     for (k, g) in geometries.iter().enumerate() {
@@ -97,19 +97,9 @@ pub(crate) fn unmatched(geometries: &[&MultiPolygon<f64>]) -> Vec<bool> {
     suspect
 }
 
-fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
-    mp.0.iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-}
-
 /// Every edge of a geometry's rings.
 fn edges(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
     rings(mp).flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1])))
-}
-
-/// How many edges a geometry's rings have.
-fn edge_count(mp: &MultiPolygon<f64>) -> usize {
-    rings(mp).map(|r| r.0.len().saturating_sub(1)).sum()
 }
 
 /// The edge's key and whether it runs from its lower endpoint to the higher (by their bits:
@@ -153,8 +143,8 @@ mod tests {
 
     #[test]
     fn the_same_edge_in_the_same_direction_is_a_suspect_even_when_matched_otherwise() {
-        // Two copies of one square and a neighbour: the copies' shared edge runs the same way
-        // in both, and the neighbour's twin edge makes a group of three.
+        // Two copies of one square and a neighbour: the copies' edges run the same way in
+        // both (spoilt), and the neighbour's twin of their right-hand edge meets a spoilt one.
         let (a, b, c) = (
             square(0.0, 0.0, 1.0),
             square(0.0, 0.0, 1.0),

@@ -277,14 +277,13 @@ impl<'a> Cutter<'a> {
                 let piece = (|| {
                     let g: &'f MultiPolygon<f64> = features.get(k);
                     let r = layer.bbox(k)?;
+                    let whole = || Piece {
+                        source: k,
+                        geometry: Shape::Whole(g),
+                        planar: layer.planar(k),
+                    };
                     match self.cells.classify(r) {
-                        Some(true) => {
-                            return Some(Piece {
-                                source: k,
-                                geometry: Shape::Whole(g),
-                                planar: layer.planar(k),
-                            })
-                        }
+                        Some(true) => return Some(whole()),
                         Some(false) => return None,
                         None => {}
                     }
@@ -293,11 +292,7 @@ impl<'a> Cutter<'a> {
                         .meets([r.min().x, r.min().y], [r.max().x, r.max().y])
                     {
                         let probe = g.0.first()?.exterior().0.first()?;
-                        return self.edges.contains_point(*probe).then(|| Piece {
-                            source: k,
-                            geometry: Shape::Whole(g),
-                            planar: layer.planar(k),
-                        });
+                        return self.edges.contains_point(*probe).then(whole);
                     }
                     clipped = true;
                     let rect = clip_rect(g)?;
@@ -314,11 +309,7 @@ impl<'a> Cutter<'a> {
                     // The others mostly lie inside, along the border: the feature itself, as
                     // exact as it was read (the overlay would snap its vertices to its grid).
                     if lies_within(g, r, &near, near_box) {
-                        return Some(Piece {
-                            source: k,
-                            geometry: Shape::Whole(g),
-                            planar: layer.planar(k),
-                        });
+                        return Some(whole());
                     }
                     let cut = g.intersection(&near);
                     let area = cut.unsigned_area();
