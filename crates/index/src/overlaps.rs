@@ -29,6 +29,27 @@ pub struct Overlap {
 /// (`edge_match`), so the contact tests run for those alone. Only when one of them meets a
 /// neighbour's interior is every pair tested.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
+    overlaps_among(geometries, min_area, |_, _| false).pairs
+}
+
+/// What [`overlaps_among`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlaps {
+    /// The pairs that share more than the minimum area, ordered by (a, b).
+    pub pairs: Vec<Overlap>,
+    /// True when it was proved that no two interiors meet at all: the clean case, which says
+    /// more than empty `pairs` (an overlap under the minimum area leaves `pairs` empty too).
+    pub none_meet: bool,
+}
+
+/// [`overlapping_pairs`], told pairs whose interiors are already known not to meet
+/// (`known_apart(a, b)` for positions `a < b`; proved elsewhere, such as basic farmland drawn on
+/// land-use parcels proved apart): their tests are skipped, and the answer is the same.
+pub fn overlaps_among(
+    geometries: &[&MultiPolygon<f64>],
+    min_area: f64,
+    known_apart: impl Fn(usize, usize) -> bool + Sync,
+) -> Overlaps {
     // Envelopes once, for the index and for every neighbour that asks again; the edges are
     // matched meanwhile (one pass in order).
     let (suspect, boxes): (Vec<bool>, Vec<Option<Rect<f64>>>) = rayon::join(
@@ -42,6 +63,7 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
     );
     let grid = BoxGrid::new(&boxes);
     let meet = |a: usize, b: usize| match (boxes[a], boxes[b]) {
+        _ if known_apart(a.min(b), a.max(b)) => false,
         (Some(ra), Some(rb)) => {
             crate::contact::interiors_may_meet(geometries[a], ra, geometries[b], rb)
         }
@@ -61,7 +83,10 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
                 near.into_iter().any(|b| meet(a, b))
             });
     if !suspects_meet {
-        return Vec::new();
+        return Overlaps {
+            pairs: Vec::new(),
+            none_meet: true,
+        };
     }
     let mut found: Vec<Overlap> = (0..geometries.len())
         .into_par_iter()
@@ -80,7 +105,10 @@ pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Ve
         })
         .collect();
     found.sort_by_key(|o| (o.a, o.b));
-    found
+    Overlaps {
+        pairs: found,
+        none_meet: false,
+    }
 }
 
 #[cfg(test)]
@@ -94,6 +122,24 @@ mod tests {
         let cells = grid(3, 9, 0.0, 0.0);
         let refs: Vec<_> = cells.iter().collect();
         assert!(overlapping_pairs(&refs, 1e-9).is_empty());
+    }
+
+    #[test]
+    fn a_clean_coverage_is_proved_and_pairs_known_apart_are_not_tested() {
+        // 36 of the 100 squares own edges on the outline: suspects, whose tests find nothing.
+        let cells = grid(10, 100, 0.0, 0.0);
+        let refs: Vec<_> = cells.iter().collect();
+        let clean = overlaps_among(&refs, 1e-9, |_, _| false);
+        assert_eq!((clean.pairs.len(), clean.none_meet), (0, true));
+        // Two squares over one another: found, and nothing proved; told that they are apart
+        // (wrongly, to show the pair is skipped), nothing is found.
+        let twins = [square(0.0, 0.0, 1.0), square(0.5, 0.0, 1.0)];
+        let refs: Vec<_> = twins.iter().collect();
+        let found = overlaps_among(&refs, 1e-9, |_, _| false);
+        assert_eq!((found.pairs.len(), found.none_meet), (1, false));
+        assert_eq!(found.pairs[0].area, 0.5);
+        let told = overlaps_among(&refs, 1e-9, |a, b| (a, b) == (0, 1));
+        assert!(told.pairs.is_empty());
     }
 
     #[test]

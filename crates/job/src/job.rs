@@ -559,6 +559,19 @@ impl Job {
         &self,
         layer_done: &(dyn Fn() + Sync),
     ) -> Result<(County, Settings, Vec<DataIssue>)> {
+        let (county, settings, issues, _) = self.read_deferring(layer_done, false)?;
+        Ok((county, settings, issues))
+    }
+
+    /// [`Job::read_with_progress`]; with `defer_farmland_overlaps`, the basic farmland's
+    /// overlap check is left to the caller, who gets the layer back (its features, without
+    /// attributes) to run it after the overlay, which proves most parcels apart
+    /// ([`preflight::farmland_overlaps`]).
+    pub(crate) fn read_deferring(
+        &self,
+        layer_done: &(dyn Fn() + Sync),
+        defer_farmland_overlaps: bool,
+    ) -> Result<(County, Settings, Vec<DataIssue>, Option<Layer>)> {
         // Basic farmland is read once the land use is parcels: the land-use layer's attribute
         // table and the basic farmland are then never in memory together (at a million parcels
         // that moment was the run's peak), and the basic farmland drawn on the parcels takes
@@ -670,6 +683,7 @@ impl Job {
             }
             county.landuse_previous = Some(previous);
         }
+        let mut deferred = None;
         for (role, spec) in self.layers.iter().filter(|(role, _)| later(*role)) {
             // Read after the parcels, it shares their geometry as it is read: its own copies
             // are dropped as soon as they are made.
@@ -688,11 +702,21 @@ impl Job {
             extents.insert(role, extent);
             preflight::layer_meets_townships(role, &l, &extents)?;
             // Overlapping basic farmland would count its overlap twice in every PBF number.
-            issues.extend(preflight::coverage_overlaps(&l));
-            let mut farmland = basic_farmland(l);
+            if !defer_farmland_overlaps {
+                issues.extend(preflight::coverage_overlaps(&l));
+            }
+            let mut farmland = basic_farmland(&l);
             // Shared as read unless the coordinates were transformed since.
             if let (Some(g), true) = (&geometries, transformed) {
                 g.share_all(&mut farmland, |b| &mut b.geometry);
+            }
+            if defer_farmland_overlaps {
+                // The check after the overlay knows a parcel's polygons by their allocation.
+                for (f, b) in l.features.iter_mut().zip(&farmland) {
+                    f.geometry = Arc::clone(&b.geometry);
+                }
+                l.attributes = Default::default();
+                deferred = Some(l);
             }
             county.basic_farmland = Some(farmland);
         }
@@ -729,7 +753,7 @@ impl Job {
             yields: self.yields.clone(),
             change: self.change,
         };
-        Ok((county, settings, issues))
+        Ok((county, settings, issues, deferred))
     }
 
     /// Reads one layer; its features share the `known` geometries they are to the bit.
@@ -1065,12 +1089,13 @@ impl<'f> ParcelColumns<'f> {
 }
 
 /// The basic farmland layer's features, each with its id and geometry.
-fn basic_farmland(mut layer: Layer) -> Vec<BasicFarmland> {
-    std::mem::take(&mut layer.features)
-        .into_par_iter()
+fn basic_farmland(layer: &Layer) -> Vec<BasicFarmland> {
+    layer
+        .features
+        .par_iter()
         .map(|f| BasicFarmland {
-            id: inline_label(&f),
-            geometry: f.geometry,
+            id: inline_label(f),
+            geometry: Arc::clone(&f.geometry),
         })
         .collect()
 }

@@ -5,11 +5,14 @@
 //! every class.
 
 use anyhow::{bail, Result};
+use geo::MultiPolygon;
 use geo::{Area, Rect};
+use rayon::prelude::*;
 use redline_geom::{Crs, CrsKind};
 use redline_ingest::{DataIssue, IssueKind, Layer, LayerRole};
-use redline_overlay::{Targets, Township};
+use redline_overlay::{Parcel, Targets, Township};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// `file [layer name]`, as every message starts.
 fn place(layer: &Layer) -> String {
@@ -243,10 +246,52 @@ fn slivers(layer: &Layer) -> Vec<DataIssue> {
 /// Overlaps between features of a layer that must be a coverage, as data issues on the later
 /// feature of each pair. Areas are planar, in the layer's units (m² for projected CRSs).
 pub fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
+    coverage_overlaps_among(layer, |_, _| false)
+}
+
+/// The basic farmland's [`coverage_overlaps`] after the overlay: two of its polygons that are
+/// two land-use parcels (the same allocation, [`redline_overlay::ParcelGeometries`]) which the
+/// land-use coverage check proved apart in one township (`apart`, by parcel position:
+/// [`redline_overlay::Outcome::landuse_apart`]) do not overlap, so only the other pairs are
+/// tested. Where basic farmland is drawn on the parcels that is most pairs; the issues are the
+/// same as testing all.
+pub(crate) fn farmland_overlaps(
+    layer: &Layer,
+    parcels: &[Parcel],
+    apart: &[Option<u32>],
+) -> Vec<DataIssue> {
+    let address = |g: &Arc<MultiPolygon<f64>>| Arc::as_ptr(g) as usize;
+    let mut proved: Vec<(usize, u32)> = parcels
+        .iter()
+        .zip(apart)
+        .filter_map(|(p, t)| Some((address(&p.geometry), (*t)?)))
+        .collect();
+    proved.par_sort_unstable();
+    let township: Vec<Option<u32>> = layer
+        .features
+        .par_iter()
+        .map(|f| {
+            let at = proved.binary_search_by_key(&address(&f.geometry), |&(a, _)| a);
+            at.ok().map(|k| proved[k].1)
+        })
+        .collect();
+    let features = &layer.features;
+    coverage_overlaps_among(layer, |a, b| {
+        matches!((township[a], township[b]), (Some(s), Some(t)) if s == t)
+            && !Arc::ptr_eq(&features[a].geometry, &features[b].geometry)
+    })
+}
+
+/// [`coverage_overlaps`], told pairs known not to overlap ([`redline_index::overlaps_among`]).
+fn coverage_overlaps_among(
+    layer: &Layer,
+    known_apart: impl Fn(usize, usize) -> bool + Sync,
+) -> Vec<DataIssue> {
     let geometries: Vec<_> = layer.features.iter().map(|f| &*f.geometry).collect();
     let geographic = layer.crs.as_ref().is_some_and(|c| c.is_geographic());
     let unit = if geographic { "square degrees" } else { "m²" };
-    redline_index::overlapping_pairs(&geometries, 0.01 * square_metre(layer))
+    redline_index::overlaps_among(&geometries, 0.01 * square_metre(layer), known_apart)
+        .pairs
         .into_iter()
         .map(|o| {
             let (a, b) = (&layer.features[o.a], &layer.features[o.b]);

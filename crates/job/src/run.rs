@@ -73,12 +73,13 @@ impl Job {
         progress.stage("reading layers", self.layer_count());
         // The moment the last layer file is done splits the read in two (timings.json).
         let last_layer = std::sync::Mutex::new(started);
-        let (county, settings, mut issues) = self.read_with_progress(&|| {
+        let read_done = || {
             if let Ok(mut at) = last_layer.lock() {
                 *at = Instant::now();
             }
             progress.step();
-        })?;
+        };
+        let (county, settings, mut issues, farmland) = self.read_deferring(&read_done, true)?;
         let layers = last_layer.lock().map_or(Duration::ZERO, |at| *at - started);
         if options.format == LayerFormat::GeoJson {
             // Fail before the overlay, not after it, when the lon/lat outputs cannot be made.
@@ -94,6 +95,14 @@ impl Job {
             redline_overlay::run_with_progress(&county, &settings, &self.name, &|| {
                 progress.step()
             })?;
+        if let Some(layer) = farmland {
+            // Overlapping basic farmland would count its overlap twice in every PBF number.
+            issues.extend(crate::preflight::farmland_overlaps(
+                &layer,
+                &county.landuse,
+                &outcome.landuse_apart,
+            ));
+        }
         let overlay = started.elapsed() - read;
         issues.append(&mut self.locate(std::mem::take(&mut outcome.issues)));
         issues.sort();

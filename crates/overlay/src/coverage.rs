@@ -46,6 +46,11 @@ impl Held {
         held
     }
 
+    /// The parcels whose piece is the whole parcel (their positions).
+    pub(crate) fn whole(&self) -> &[u32] {
+        &self.whole
+    }
+
     /// Each piece's (parcel position, planar area); `planar(k)` is parcel `k`'s planar area. A
     /// township holds a parcel at most once, so the order within one township is free.
     pub(crate) fn pieces<'h>(
@@ -125,17 +130,18 @@ fn noun(layer: &str) -> &'static str {
     }
 }
 
-/// Data issues for the gaps and overlaps of a land-use coverage in one township.
+/// Data issues for the gaps and overlaps of a land-use coverage in one township, and whether
+/// no two pieces' interiors meet at all (proved; false whenever that is not known).
 pub(crate) fn coverage_issues(
     coverage: Coverage,
     town: &Township,
     pieces: &[Piece],
-) -> Vec<DataIssue> {
+) -> (Vec<DataIssue>, bool) {
     let area = town.geometry.unsigned_area();
     let covered: f64 = pieces.iter().map(|p| p.planar).sum();
-    let mut issues = overlaps(coverage, town, pieces);
+    let (mut issues, apart) = overlaps(coverage, town, pieces);
     if issues.is_empty() && (covered - area).abs() <= tolerance(area) {
-        return Vec::new();
+        return (Vec::new(), apart);
     }
     issues.extend(gaps(coverage, town, pieces, area));
     if issues.is_empty() {
@@ -152,7 +158,7 @@ pub(crate) fn coverage_issues(
             ),
         ));
     }
-    issues
+    (issues, apart)
 }
 
 fn issue(
@@ -173,10 +179,11 @@ fn issue(
     }
 }
 
-/// Pairs of parcels that overlap inside the township.
-fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> Vec<DataIssue> {
+/// Pairs of parcels that overlap inside the township, and whether no two pieces meet at all.
+fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> (Vec<DataIssue>, bool) {
     let geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|p| p.geometry.as_ref()).collect();
-    let pairs = redline_index::overlapping_pairs(&geoms, 0.01);
+    let found = redline_index::overlaps_among(&geoms, 0.01, |_, _| false);
+    let pairs = found.pairs;
     let id = |k: usize| &coverage.parcels[pieces[k].source].id;
     let mut issues: Vec<DataIssue> = pairs
         .iter()
@@ -209,7 +216,7 @@ fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> Vec<DataIs
             ),
         ));
     }
-    issues
+    (issues, found.none_meet)
 }
 
 /// The parts of the township no parcel covers: how many, how large, and where the largest is.

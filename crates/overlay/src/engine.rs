@@ -83,6 +83,12 @@ pub struct Outcome {
     pub uncovered: Vec<UncoveredConstruction>,
     /// Notes for the report (skipped families, default tables).
     pub notes: Vec<String>,
+    /// For each land-use parcel (in [`County::landuse`] order), a township (its position in
+    /// [`County::townships`]) it lies whole in
+    /// where the coverage check proved that no two parcels' interiors meet (the clean case);
+    /// `None` where that is not known. Two parcels proved apart in the same township do not
+    /// overlap: checks of layers drawn on the parcels need not test them again.
+    pub landuse_apart: Vec<Option<u32>>,
     /// Seconds spent per stage, summed over the townships (townships run in parallel, so the sum
     /// can exceed the wall time):
     /// `cut`, `landuse`, `basic_farmland`, `balance`, `violations`, `change` (with a previous
@@ -154,8 +160,14 @@ pub fn run_with_progress(
     let mut uncovered = Vec::new();
     let previous_count = county.landuse_previous.as_ref().map_or(0, Vec::len);
     let mut held_previous = vec![0.0; previous_count];
-    for r in results {
+    let mut landuse_apart = vec![None; county.landuse.len()];
+    for (&t, r) in order.iter().zip(results) {
         issues.extend(r.issues);
+        if let (true, Ok(t)) = (r.apart, u32::try_from(t)) {
+            for &k in r.held.whole() {
+                landuse_apart[k as usize] = Some(t);
+            }
+        }
         for (parcel, planar) in r.held.pieces(|k| layers.landuse.planar(k)) {
             held[parcel] += planar;
         }
@@ -232,6 +244,7 @@ pub fn run_with_progress(
         },
         notes,
         stage_seconds,
+        landuse_apart,
     })
 }
 
@@ -388,6 +401,8 @@ struct TownshipResult {
     issues: Vec<DataIssue>,
     held: Held,
     held_previous: Held,
+    /// Whether no two land-use pieces' interiors meet (proved by the coverage check).
+    apart: bool,
 }
 
 fn township(
@@ -414,7 +429,7 @@ fn township(
         parcels: &county.landuse,
         layer: "landuse",
     };
-    let mut issues = coverage_issues(current, town, &pieces);
+    let (mut issues, apart) = coverage_issues(current, town, &pieces);
     let held = Held::new(&pieces);
     let piece_near = pieces::near(&pieces, landuse);
     let township = LandusePieces {
@@ -441,7 +456,7 @@ fn township(
                 parcels,
                 layer: "landuse_previous",
             };
-            issues.extend(coverage_issues(coverage, town, &previous_pieces));
+            issues.extend(coverage_issues(coverage, town, &previous_pieces).0);
             Some(LandusePieces {
                 parcels,
                 pieces: &previous_pieces,
@@ -538,6 +553,7 @@ fn township(
         issues,
         held,
         held_previous: Held::new(&previous_pieces),
+        apart,
     }
 }
 
