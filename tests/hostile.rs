@@ -569,6 +569,135 @@ fn basic_farmland_given_twice_is_found_where_the_parcels_are_proved_apart() {
     assert_eq!(found, vec![("220821JB9999999991", message)]);
 }
 
+/// The demo's job worked in geographic CGCS2000 (EPSG:4490): every layer is brought from its
+/// Gauss–Krüger coordinates to lon/lat before the overlay.
+fn in_lon_lat(dir: &Path) {
+    edit(&dir.join("job.toml"), |t| {
+        t.replace("crs    = \"EPSG:4529\"", "crs    = \"EPSG:4490\"")
+    });
+}
+
+/// Every number of report.json's county row, by its path.
+fn county_numbers(dir: &Path) -> BTreeMap<String, f64> {
+    fn walk(value: &serde_json::Value, path: String, out: &mut BTreeMap<String, f64>) {
+        match value {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    walk(v, format!("{path}/{k}"), out);
+                }
+            }
+            serde_json::Value::Number(n) => drop(out.insert(path, n.as_f64().unwrap())),
+            _ => {}
+        }
+    }
+    let report = std::fs::read_to_string(dir.join("out/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let mut out = BTreeMap::new();
+    walk(&report["county"], String::new(), &mut out);
+    out
+}
+
+#[test]
+fn a_geographic_working_crs_gives_the_projected_runs_numbers() {
+    // The limits that tell rounding noise from land (a square decimetre of basic farmland over
+    // a parcel, 0.01 m² of overlap, 1 m² of gap) were taken in square degrees in a geographic
+    // working CRS: every basic-farmland piece was noise, and the county's PBF cultivated area
+    // came out 0 with exit 0. The same county in lon/lat must give the Gauss–Krüger run's
+    // numbers (ellipsoidal areas both; the polygons differ only by straight edges in the other
+    // plane, ~1e-6).
+    let projected = county();
+    let out = run(projected.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lonlat = county();
+    in_lon_lat(lonlat.path());
+    let out = run(lonlat.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (a, b) = (
+        county_numbers(projected.path()),
+        county_numbers(lonlat.path()),
+    );
+    assert!(a["/basic_farmland/pbf_cultivated_m2"] > 8e7, "{a:#?}");
+    let mut compared = 0;
+    for (path, x) in &a {
+        // Piece counts depend on where the cut falls; every area, ratio and mass is compared.
+        if path.ends_with("pieces") {
+            continue;
+        }
+        let y = b[path];
+        // Rounding noise along shared edges: a few cm² in the change matrix's small cells.
+        assert!(
+            (x - y).abs() <= 1e-5 * x.abs() + 0.05,
+            "{path}: {x} projected, {y} lon/lat"
+        );
+        compared += 1;
+    }
+    assert!(compared > 50, "{compared}");
+}
+
+#[test]
+fn a_parcel_moved_in_a_geographic_working_crs_is_an_overlap_in_square_metres() {
+    // The first test's parcel …982 moved 1 m east, worked in lon/lat: the overlap limit was
+    // 0.01 square degrees (~87 ha) and the gap tolerance a square degree, so the run ended with
+    // exit 0. Its overlap with …983 is 32.9212 m² in Gauss–Krüger (GEOS); in lon/lat the issue
+    // gives it from square degrees at the county's mean scale, within the spread of cos φ
+    // across the county (~1 %).
+    let dir = county();
+    in_lon_lat(dir.path());
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace(
+            "[layers.landuse_previous]\npath = \"landuse_previous.geojson\"\n",
+            "",
+        )
+    });
+    edit_features(&dir.path().join("landuse.geojson"), |features| {
+        let moved = features
+            .iter_mut()
+            .find(|f| f.contains("\"BSM\":\"220821000000000982\""))
+            .unwrap();
+        *moved = moved_east(moved, 1.0);
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let prefix = "parcels 220821000000000982 and 220821000000000983 overlap by ";
+    let overlap: f64 = report["data_issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["message"].as_str()?.split_once(prefix))
+        .map(|(_, rest)| {
+            assert!(
+                rest.contains("m² (planar, scaled from square degrees)"),
+                "{rest}"
+            );
+            rest.split(' ').next().unwrap().parse().unwrap()
+        })
+        .next()
+        .expect("the overlap is reported");
+    assert!((overlap - 32.9212_f64).abs() < 0.01 * 32.9212, "{overlap}");
+}
+
+#[test]
+fn planar_areas_in_a_geographic_working_crs_are_refused() {
+    // Shoelace areas of lon/lat are square degrees: the run used to write them as m² (a
+    // township's cultivated land 0.00 m²) with exit 0.
+    let dir = county();
+    in_lon_lat(dir.path());
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace("area   = \"ellipsoidal\"", "area   = \"planar\"")
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(
+        message.contains("area = \"planar\" in the geographic working CRS")
+            && message.contains("square degrees"),
+        "{message}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
 #[test]
 fn a_year_without_change_patches_runs_clean() {
     let dir = county();

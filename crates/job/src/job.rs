@@ -609,6 +609,16 @@ impl Job {
             Some(c) => c.clone(),
             None => layers[&LayerRole::Townships].require_crs()?.clone(),
         };
+        if self.area == AreaMethod::Planar && crs.is_geographic() {
+            // Shoelace areas of lon/lat are square degrees: every figure would be ~1e-10 of the
+            // truth, and every limit in m² some ten billion times too large.
+            bail!(
+                "{}: area = \"planar\" in the geographic working CRS {crs}: planar areas would be \
+                 square degrees; use area = \"ellipsoidal\" (the default) or \"prorate\", or a \
+                 projected working CRS",
+                self.path.display()
+            );
+        }
         // Each layer's extent, a pass over every coordinate: taken once, again only for a
         // layer whose coordinates were transformed.
         let mut extents: BTreeMap<LayerRole, Option<geo::Rect<f64>>> =

@@ -122,7 +122,7 @@ fn share(
         };
         let planar = inter.as_ref().map_or(piece.planar, |g| g.unsigned_area());
         // Neighbours that only share an edge leave slivers of rounding noise, not land.
-        if planar <= SLIVER_M2 {
+        if planar <= township.square_metre.planar(SLIVER_M2) {
             continue;
         }
         let (gross, net) = gross_net(parcels, landuse, piece.source, planar);

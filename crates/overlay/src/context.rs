@@ -22,6 +22,8 @@ pub(crate) struct LandusePieces<'p, 'a> {
     pub near: &'p Near<'p>,
     /// The land-use layer the pieces were cut from (scales for areas).
     pub landuse: &'p Prepared<'a>,
+    /// A square metre in the working CRS's planar units (limits given in m²).
+    pub square_metre: crate::square_metre::SquareMetre,
 }
 
 /// Pieces of another layer in the township with their neighbourhood (basic farmland).

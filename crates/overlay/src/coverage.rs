@@ -12,14 +12,16 @@
 
 use crate::model::{Parcel, Township};
 use crate::pieces::Piece;
+use crate::square_metre::SquareMetre;
 use geo::{Area, BooleanOps, InteriorPoint, MultiPolygon};
 use redline_geom::{DataIssue, IssueKind};
 
-/// The discrepancy below which a township counts as covered: 1 m² plus 1e-7 of its area.
-/// Clipping snaps intersection points to a grid, so pieces sum to their parcels to about 1e-9
-/// (docs/metrics.md §6); a real gap or overlap of a square metre is reported.
-pub(crate) fn tolerance(area: f64) -> f64 {
-    1.0 + 1e-7 * area
+/// The discrepancy below which a township counts as covered: 1 m² plus 1e-7 of its area
+/// (planar, in the working CRS's units). Clipping snaps intersection points to a grid, so pieces
+/// sum to their parcels to about 1e-9 (docs/metrics.md §6); a real gap or overlap of a square
+/// metre is reported.
+pub(crate) fn tolerance(area: f64, square_metre: SquareMetre) -> f64 {
+    square_metre.planar(1.0) + 1e-7 * area
 }
 
 /// How many overlapping pairs are listed one by one per township; the rest are counted.
@@ -69,21 +71,24 @@ impl Held {
 /// XZQ): one data issue for the layer, with how many, how much and the first few ids. Their
 /// outside parts count nowhere, so a county's totals would quietly miss them.
 pub(crate) fn outside_issue(
-    parcels: &[Parcel],
-    layer: &str,
+    coverage: Coverage,
     planar: impl Fn(usize) -> f64,
     held: &[f64],
 ) -> Option<DataIssue> {
+    let (parcels, layer) = (coverage.parcels, coverage.layer);
+    let least = coverage.square_metre.planar(0.01);
     let outside: Vec<(usize, f64)> = held
         .iter()
         .enumerate()
         .map(|(k, h)| (k, planar(k) - h))
-        .filter(|(k, missing)| *missing > 0.01 + 1e-7 * planar(*k))
+        .filter(|(k, missing)| *missing > least + 1e-7 * planar(*k))
         .collect();
     if outside.is_empty() {
         return None;
     }
-    let area: f64 = outside.iter().map(|(_, a)| a).sum();
+    let area = coverage
+        .square_metre
+        .m2(outside.iter().map(|(_, a)| a).sum());
     let first: Vec<&str> = outside
         .iter()
         .take(5)
@@ -98,9 +103,10 @@ pub(crate) fn outside_issue(
         kind: IssueKind::Gap,
         message: format!(
             "{} {} parcels lie partly or wholly outside the townships, {area:.2} m² \
-             (planar) in all, which no township counts (first: {})",
+             ({}) in all, which no township counts (first: {})",
             outside.len(),
             noun(layer),
+            coverage.square_metre.label(),
             first.join(", ")
         ),
     })
@@ -113,6 +119,8 @@ pub(crate) struct Coverage<'a> {
     pub parcels: &'a [Parcel],
     /// Its role name (`landuse`, `landuse_previous`).
     pub layer: &'static str,
+    /// A square metre in the working CRS's planar units.
+    pub square_metre: SquareMetre,
 }
 
 impl Coverage<'_> {
@@ -140,7 +148,8 @@ pub(crate) fn coverage_issues(
     let area = town.geometry.unsigned_area();
     let covered: f64 = pieces.iter().map(|p| p.planar).sum();
     let (mut issues, apart) = overlaps(coverage, town, pieces);
-    if issues.is_empty() && (covered - area).abs() <= tolerance(area) {
+    let square_metre = coverage.square_metre;
+    if issues.is_empty() && (covered - area).abs() <= tolerance(area, square_metre) {
         return (Vec::new(), apart);
     }
     issues.extend(gaps(coverage, town, pieces, area));
@@ -152,9 +161,12 @@ pub(crate) fn coverage_issues(
             IssueKind::Gap,
             None,
             format!(
-                "the {} parcels cover {covered:.2} m² of the township's {area:.2} m² \
-                 (planar): small gaps or overlaps",
-                coverage.noun()
+                "the {} parcels cover {:.2} m² of the township's {:.2} m² \
+                 ({}): small gaps or overlaps",
+                coverage.noun(),
+                square_metre.m2(covered),
+                square_metre.m2(area),
+                square_metre.label()
             ),
         ));
     }
@@ -182,7 +194,9 @@ fn issue(
 /// Pairs of parcels that overlap inside the township, and whether no two pieces meet at all.
 fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> (Vec<DataIssue>, bool) {
     let geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|p| p.geometry.as_ref()).collect();
-    let found = redline_index::overlaps_among(&geoms, 0.01, |_, _| false);
+    let square_metre = coverage.square_metre;
+    let least = square_metre.planar(0.01);
+    let found = redline_index::overlaps_among(&geoms, least, |_, _| false);
     let pairs = found.pairs;
     let id = |k: usize| &coverage.parcels[pieces[k].source].id;
     let mut issues: Vec<DataIssue> = pairs
@@ -195,24 +209,26 @@ fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> (Vec<DataI
                 IssueKind::Overlap,
                 Some(id(o.b).to_string()),
                 format!(
-                    "parcels {} and {} overlap by {:.2} m² (planar); the overlap is counted twice",
+                    "parcels {} and {} overlap by {:.2} m² ({}); the overlap is counted twice",
                     id(o.a),
                     id(o.b),
-                    o.area
+                    square_metre.m2(o.area),
+                    square_metre.label()
                 ),
             )
         })
         .collect();
     if pairs.len() > LISTED_OVERLAPS {
-        let rest: f64 = pairs[LISTED_OVERLAPS..].iter().map(|o| o.area).sum();
+        let rest = square_metre.m2(pairs[LISTED_OVERLAPS..].iter().map(|o| o.area).sum());
         issues.push(issue(
             coverage.layer,
             town,
             IssueKind::Overlap,
             None,
             format!(
-                "{} more overlapping pairs of parcels, {rest:.2} m² (planar) in all",
-                pairs.len() - LISTED_OVERLAPS
+                "{} more overlapping pairs of parcels, {rest:.2} m² ({}) in all",
+                pairs.len() - LISTED_OVERLAPS,
+                square_metre.label()
             ),
         ));
     }
@@ -224,7 +240,8 @@ fn gaps(coverage: Coverage, town: &Township, pieces: &[Piece], area: f64) -> Opt
     let covered = geo::unary_union(pieces.iter().map(|p| p.geometry.as_ref()));
     let gaps = town.geometry.difference(&covered);
     let total = gaps.unsigned_area();
-    if total <= tolerance(area) {
+    let square_metre = coverage.square_metre;
+    if total <= tolerance(area, square_metre) {
         return None;
     }
     let largest = gaps
@@ -238,11 +255,13 @@ fn gaps(coverage: Coverage, town: &Township, pieces: &[Piece], area: f64) -> Opt
         IssueKind::Gap,
         None,
         format!(
-            "{} gaps in the {} coverage, {total:.2} m² (planar) in all; the largest, \
+            "{} gaps in the {} coverage, {:.2} m² ({}) in all; the largest, \
              {:.2} m², is at ({:.3}, {:.3}) in the working CRS",
             gaps.0.len(),
             coverage.noun(),
-            largest.unsigned_area(),
+            square_metre.m2(total),
+            square_metre.label(),
+            square_metre.m2(largest.unsigned_area()),
             at.x(),
             at.y()
         ),

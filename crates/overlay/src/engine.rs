@@ -13,6 +13,7 @@ use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
 use crate::pieces::{self, Cells, Cutter, Piece, Tiles};
 use crate::prepared::{AreaFailure, Geoms, Near, Prepared};
+use crate::square_metre::SquareMetre;
 use crate::violations::{township_parts, verdict, PatchPart, Verdict, Violations};
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -98,6 +99,8 @@ pub struct Outcome {
 
 /// The layers of a run, prepared once.
 struct PreparedLayers<'a> {
+    /// A square metre in the working CRS's planar units (the data issues' limits).
+    square_metre: SquareMetre,
     landuse: Prepared<'a>,
     /// The previous vintage, when the job has it.
     previous: Option<Prepared<'a>>,
@@ -184,19 +187,19 @@ pub fn run_with_progress(
         parts.push(r.parts);
         uncovered.extend(r.uncovered);
     }
-    issues.extend(outside_issue(
-        &county.landuse,
-        "landuse",
-        |k| layers.landuse.planar(k),
-        &held,
-    ));
+    let current = Coverage {
+        parcels: &county.landuse,
+        layer: "landuse",
+        square_metre: layers.square_metre,
+    };
+    issues.extend(outside_issue(current, |k| layers.landuse.planar(k), &held));
     if let (Some(parcels), Some(p)) = (&county.landuse_previous, &layers.previous) {
-        issues.extend(outside_issue(
+        let previous = Coverage {
             parcels,
-            "landuse_previous",
-            |k| p.planar(k),
-            &held_previous,
-        ));
+            layer: "landuse_previous",
+            square_metre: layers.square_metre,
+        };
+        issues.extend(outside_issue(previous, |k| p.planar(k), &held_previous));
     }
     let judging = std::time::Instant::now();
     let (patches, violations) = judge(county, settings, &mut townships, &parts);
@@ -239,7 +242,11 @@ pub fn run_with_progress(
         patches,
         violations,
         issues: {
-            issues.extend(overlapping_conversions(county, settings));
+            issues.extend(overlapping_conversions(
+                county,
+                settings,
+                layers.square_metre,
+            ));
             issues
         },
         notes,
@@ -336,6 +343,7 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
     let all_patches = explains(patches.iter().map(|c| &c.geometry).collect());
     let all_approvals = explains(in_force.iter().map(|a| &a.geometry).collect());
     Ok(PreparedLayers {
+        square_metre: SquareMetre::of(county, settings)?,
         landuse,
         previous,
         all_patches,
@@ -354,13 +362,17 @@ static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
 
 /// Conversion approvals dated in the period that overlap: the overlap counts once in the debits
 /// and is reported.
-fn overlapping_conversions(county: &County, settings: &Settings) -> Vec<DataIssue> {
+fn overlapping_conversions(
+    county: &County,
+    settings: &Settings,
+    square_metre: SquareMetre,
+) -> Vec<DataIssue> {
     let approvals = county.approvals.as_deref().unwrap_or_default();
     let chosen: Vec<usize> = (0..approvals.len())
         .filter(|&k| approvals[k].debits(settings.period))
         .collect();
     let geoms: Vec<&MultiPolygon<f64>> = chosen.iter().map(|&k| &approvals[k].geometry).collect();
-    redline_index::overlapping_pairs(&geoms, 0.01)
+    redline_index::overlapping_pairs(&geoms, square_metre.planar(0.01))
         .into_iter()
         .map(|o| {
             let (a, b) = (&approvals[chosen[o.a]], &approvals[chosen[o.b]]);
@@ -371,7 +383,14 @@ fn overlapping_conversions(county: &County, settings: &Settings) -> Vec<DataIssu
                 id: Some(b.number.clone()),
                 field: None,
                 kind: IssueKind::Overlap,
-                message: format!("conversion approvals {} and {} overlap by {:.2} m² (planar); the overlap is debited once", a.number, b.number, o.area),
+                message: format!(
+                    "conversion approvals {} and {} overlap by {:.2} m² ({}); the overlap is \
+                     debited once",
+                    a.number,
+                    b.number,
+                    square_metre.m2(o.area),
+                    square_metre.label()
+                ),
             }
         })
         .collect()
@@ -428,6 +447,7 @@ fn township(
     let current = Coverage {
         parcels: &county.landuse,
         layer: "landuse",
+        square_metre: layers.square_metre,
     };
     let (mut issues, apart) = coverage_issues(current, town, &pieces);
     let held = Held::new(&pieces);
@@ -439,6 +459,7 @@ fn township(
         pieces: &pieces,
         near: &piece_near,
         landuse,
+        square_metre: layers.square_metre,
     };
     // The previous vintage, when given, is the land as it was before the period: what
     // conversions debit and what change patches newly took.
@@ -455,6 +476,7 @@ fn township(
             let coverage = Coverage {
                 parcels,
                 layer: "landuse_previous",
+                square_metre: layers.square_metre,
             };
             issues.extend(coverage_issues(coverage, town, &previous_pieces).0);
             Some(LandusePieces {
@@ -539,7 +561,13 @@ fn township(
         };
         let (change, found, matched) =
             township_change(&township, previous, &settings.change, &explained);
-        issues.extend(vintages_mismatch(town, &pieces, &previous_pieces, matched));
+        issues.extend(vintages_mismatch(
+            town,
+            &pieces,
+            &previous_pieces,
+            matched,
+            layers.square_metre,
+        ));
         m.change = Some(change);
         uncovered = found;
         stages.lap("change", &mut clock);
@@ -565,11 +593,13 @@ fn vintages_mismatch(
     current: &[Piece],
     previous: &[Piece],
     matched: f64,
+    square_metre: SquareMetre,
 ) -> Option<DataIssue> {
     let sum = |p: &[Piece]| p.iter().map(|x| x.planar).sum::<f64>();
     let (now, before) = (sum(current), sum(previous));
     let off = (now - matched).abs().max((before - matched).abs());
-    (off > coverage_tolerance(now)).then(|| DataIssue {
+    let m2 = |a: f64| square_metre.m2(a);
+    (off > coverage_tolerance(now, square_metre)).then(|| DataIssue {
         file: String::new(),
         layer: "landuse_previous".into(),
         feature: None,
@@ -577,10 +607,15 @@ fn vintages_mismatch(
         field: None,
         kind: IssueKind::Gap,
         message: format!(
-            "in township {} {}: the two vintages share {matched:.2} m² (planar) of the current \
-             land use's {now:.2} m² and the previous one's {before:.2} m²; the transition \
-             matrix misses the difference",
-            town.code, town.name
+            "in township {} {}: the two vintages share {:.2} m² ({}) of the current land \
+             use's {:.2} m² and the previous one's {:.2} m²; the transition matrix misses the \
+             difference",
+            town.code,
+            town.name,
+            m2(matched),
+            square_metre.label(),
+            m2(now),
+            m2(before)
         ),
     })
 }

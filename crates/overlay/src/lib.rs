@@ -56,6 +56,7 @@ mod model;
 mod pieces;
 mod prepared;
 mod sharing;
+mod square_metre;
 mod violations;
 
 pub use balance::{Balance, Ledger};
