@@ -29,4 +29,4 @@ mod test_shapes;
 pub use contact::{interiors_may_meet, lies_within};
 pub use edge_index::EdgeIndex;
 pub use envelope_index::EnvelopeIndex;
-pub use overlaps::{overlapping_pairs, overlaps_among, Overlap, Overlaps};
+pub use overlaps::{overlapping_pairs, overlaps_among, KnownApart, Overlap, Overlaps};

@@ -29,7 +29,7 @@ pub struct Overlap {
 /// (`edge_match`), so the contact tests run for those alone. Only when one of them meets a
 /// neighbour's interior is every pair tested.
 pub fn overlapping_pairs(geometries: &[&MultiPolygon<f64>], min_area: f64) -> Vec<Overlap> {
-    overlaps_among(geometries, min_area, |_, _| false).pairs
+    overlaps_among(geometries, min_area, None).pairs
 }
 
 /// What [`overlaps_among`] found.
@@ -42,18 +42,26 @@ pub struct Overlaps {
     pub none_meet: bool,
 }
 
-/// [`overlapping_pairs`], told pairs whose interiors are already known not to meet
-/// (`known_apart(a, b)` for positions `a < b`; proved elsewhere, such as basic farmland drawn on
-/// land-use parcels proved apart): their tests are skipped, and the answer is the same.
+/// Pairs known apart, `known_apart(a, b)` for positions `a < b`.
+pub type KnownApart<'f> = &'f (dyn Fn(usize, usize) -> bool + Sync);
+
+/// [`overlapping_pairs`], and whether no two interiors meet at all. Told pairs whose interiors
+/// are known not to meet (proved elsewhere, such as basic farmland drawn on land-use parcels
+/// proved apart), it skips their tests, and the answer is the same; it then tests the other
+/// pairs at once, without the proof by shared edges (most pairs are known, or the caller would
+/// not say, and a layer that is not one coverage defeats the proof anyway).
 pub fn overlaps_among(
     geometries: &[&MultiPolygon<f64>],
     min_area: f64,
-    known_apart: impl Fn(usize, usize) -> bool + Sync,
+    known_apart: Option<KnownApart>,
 ) -> Overlaps {
     // Envelopes once, for the index and for every neighbour that asks again; the edges are
     // matched meanwhile (one pass in order).
     let (suspect, boxes): (Vec<bool>, Vec<Option<Rect<f64>>>) = rayon::join(
-        || crate::edge_match::unmatched(geometries),
+        || match known_apart {
+            None => crate::edge_match::unmatched(geometries),
+            Some(_) => vec![true; geometries.len()],
+        },
         || {
             geometries
                 .par_iter()
@@ -61,6 +69,7 @@ pub fn overlaps_among(
                 .collect()
         },
     );
+    let known_apart = |a: usize, b: usize| known_apart.is_some_and(|apart| apart(a, b));
     let grid = BoxGrid::new(&boxes);
     let meet = |a: usize, b: usize| match (boxes[a], boxes[b]) {
         _ if known_apart(a.min(b), a.max(b)) => false,
@@ -129,17 +138,19 @@ mod tests {
         // 36 of the 100 squares own edges on the outline: suspects, whose tests find nothing.
         let cells = grid(10, 100, 0.0, 0.0);
         let refs: Vec<_> = cells.iter().collect();
-        let clean = overlaps_among(&refs, 1e-9, |_, _| false);
+        let clean = overlaps_among(&refs, 1e-9, None);
         assert_eq!((clean.pairs.len(), clean.none_meet), (0, true));
         // Two squares over one another: found, and nothing proved; told that they are apart
         // (wrongly, to show the pair is skipped), nothing is found.
         let twins = [square(0.0, 0.0, 1.0), square(0.5, 0.0, 1.0)];
         let refs: Vec<_> = twins.iter().collect();
-        let found = overlaps_among(&refs, 1e-9, |_, _| false);
+        let found = overlaps_among(&refs, 1e-9, None);
         assert_eq!((found.pairs.len(), found.none_meet), (1, false));
         assert_eq!(found.pairs[0].area, 0.5);
-        let told = overlaps_among(&refs, 1e-9, |a, b| (a, b) == (0, 1));
-        assert!(told.pairs.is_empty());
+        let told = overlaps_among(&refs, 1e-9, Some(&|a, b| (a, b) == (0, 1)));
+        assert!(told.pairs.is_empty() && !told.none_meet);
+        let nothing_known = overlaps_among(&refs, 1e-9, Some(&|_, _| false));
+        assert_eq!(nothing_known, found);
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! every class.
 
 use anyhow::{bail, Result};
-use geo::MultiPolygon;
 use geo::{Area, Rect};
 use rayon::prelude::*;
 use redline_geom::{Crs, CrsKind};
+use redline_index::KnownApart;
 use redline_ingest::{DataIssue, IssueKind, Layer, LayerRole};
 use redline_overlay::{Parcel, Targets, Township};
 use std::collections::BTreeMap;
@@ -246,7 +246,7 @@ fn slivers(layer: &Layer) -> Vec<DataIssue> {
 /// Overlaps between features of a layer that must be a coverage, as data issues on the later
 /// feature of each pair. Areas are planar, in the layer's units (m² for projected CRSs).
 pub fn coverage_overlaps(layer: &Layer) -> Vec<DataIssue> {
-    coverage_overlaps_among(layer, |_, _| false)
+    coverage_overlaps_among(layer, None)
 }
 
 /// The basic farmland's [`coverage_overlaps`] after the overlay: two of its polygons that are
@@ -260,33 +260,26 @@ pub(crate) fn farmland_overlaps(
     parcels: &[Parcel],
     apart: &[Option<u32>],
 ) -> Vec<DataIssue> {
-    let address = |g: &Arc<MultiPolygon<f64>>| Arc::as_ptr(g) as usize;
-    let mut proved: Vec<(usize, u32)> = parcels
-        .iter()
-        .zip(apart)
-        .filter_map(|(p, t)| Some((address(&p.geometry), (*t)?)))
-        .collect();
-    proved.par_sort_unstable();
-    let township: Vec<Option<u32>> = layer
-        .features
-        .par_iter()
-        .map(|f| {
-            let at = proved.binary_search_by_key(&address(&f.geometry), |&(a, _)| a);
-            at.ok().map(|k| proved[k].1)
-        })
+    let parcel = redline_overlay::same_allocations(
+        layer.features.par_iter().map(|f| &*f.geometry),
+        parcels.par_iter().map(|p| &*p.geometry),
+    );
+    let township: Vec<Option<u32>> = parcel
+        .into_iter()
+        .map(|k| apart.get(k?).copied().flatten())
         .collect();
     let features = &layer.features;
-    coverage_overlaps_among(layer, |a, b| {
-        matches!((township[a], township[b]), (Some(s), Some(t)) if s == t)
-            && !Arc::ptr_eq(&features[a].geometry, &features[b].geometry)
-    })
+    coverage_overlaps_among(
+        layer,
+        Some(&|a, b| {
+            matches!((township[a], township[b]), (Some(s), Some(t)) if s == t)
+                && !Arc::ptr_eq(&features[a].geometry, &features[b].geometry)
+        }),
+    )
 }
 
 /// [`coverage_overlaps`], told pairs known not to overlap ([`redline_index::overlaps_among`]).
-fn coverage_overlaps_among(
-    layer: &Layer,
-    known_apart: impl Fn(usize, usize) -> bool + Sync,
-) -> Vec<DataIssue> {
+fn coverage_overlaps_among(layer: &Layer, known_apart: Option<KnownApart>) -> Vec<DataIssue> {
     let geometries: Vec<_> = layer.features.iter().map(|f| &*f.geometry).collect();
     let geographic = layer.crs.as_ref().is_some_and(|c| c.is_geographic());
     let unit = if geographic { "square degrees" } else { "m²" };

@@ -196,7 +196,7 @@ fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> (Vec<DataI
     let geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|p| p.geometry.as_ref()).collect();
     let square_metre = coverage.square_metre;
     let least = square_metre.planar(0.01);
-    let found = redline_index::overlaps_among(&geoms, least, |_, _| false);
+    let found = redline_index::overlaps_among(&geoms, least, None);
     let pairs = found.pairs;
     let id = |k: usize| &coverage.parcels[pieces[k].source].id;
     let mut issues: Vec<DataIssue> = pairs

@@ -73,5 +73,5 @@ pub use model::{
 };
 pub use prepared::AreaFailure;
 pub use redline_geom::ClassCode;
-pub use sharing::ParcelGeometries;
+pub use sharing::{same_allocations, ParcelGeometries};
 pub use violations::{Verdict, Violations};

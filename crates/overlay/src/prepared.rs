@@ -3,7 +3,7 @@
 //! depend on it, it depends on none of them.
 
 use crate::model::{BasicFarmland, Parcel, Settings};
-use crate::sharing::{first_matches, sorted_keys};
+use crate::sharing::same_allocations;
 use geo::{Area, BooleanOps, Coord, MultiPolygon, Rect};
 use rayon::prelude::*;
 use redline_geom::{envelope, AreaMethod, EllipsoidalArea};
@@ -317,9 +317,7 @@ impl<'a> Prepared<'a> {
 /// For each of `geoms`, the position in `base` of the same allocation, if it is one of
 /// `base`'s (the two lists' addresses merged).
 fn positions_in(geoms: &Geoms, base: &Geoms) -> Vec<Option<usize>> {
-    let address = |g: &MultiPolygon<f64>| std::ptr::from_ref(g) as usize as u64;
-    let ours = sorted_keys(geoms.par_iter(), address);
-    first_matches(&ours, &sorted_keys(base.par_iter(), address), geoms.len())
+    same_allocations(geoms.par_iter(), base.par_iter())
 }
 
 /// Geometries with an R-tree of their envelopes, for "which of these are near that".

@@ -206,6 +206,21 @@ impl HashBuckets {
     }
 }
 
+/// For each of `ours`, the position of the first of `theirs` that is the same allocation (a
+/// geometry one shares with the other), if any: both sides' addresses sorted and merged.
+pub fn same_allocations<'g>(
+    ours: impl IndexedParallelIterator<Item = &'g MultiPolygon<f64>>,
+    theirs: impl IndexedParallelIterator<Item = &'g MultiPolygon<f64>>,
+) -> Vec<Option<usize>> {
+    let address = |g: &MultiPolygon<f64>| std::ptr::from_ref(g) as usize as u64;
+    let n = ours.len();
+    let (ours, theirs) = rayon::join(
+        || sorted_keys(ours, address),
+        || sorted_keys(theirs, address),
+    );
+    first_matches(&ours, &theirs, n)
+}
+
 /// (key, position) of each geometry, sorted: one side of a [`first_matches`].
 pub(crate) fn sorted_keys<'g>(
     geometries: impl IndexedParallelIterator<Item = &'g MultiPolygon<f64>>,
