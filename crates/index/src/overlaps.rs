@@ -56,11 +56,12 @@ pub fn overlaps_among(
     known_apart: Option<KnownApart>,
 ) -> Overlaps {
     // Envelopes once, for the index and for every neighbour that asks again; the edges are
-    // matched meanwhile (one pass in order).
-    let (suspect, boxes): (Vec<bool>, Vec<Option<Rect<f64>>>) = rayon::join(
-        || match known_apart {
-            None => crate::edge_match::unmatched(geometries),
-            Some(_) => vec![true; geometries.len()],
+    // matched meanwhile (one pass in order), unless the pairs are tested at once.
+    let (suspect, boxes): (Option<Vec<bool>>, Vec<Option<Rect<f64>>>) = rayon::join(
+        || {
+            known_apart
+                .is_none()
+                .then(|| crate::edge_match::unmatched(geometries))
         },
         || {
             geometries
@@ -80,17 +81,19 @@ pub fn overlaps_among(
     };
     // Where most are suspects (a layer that is not a coverage of the whole: basic farmland
     // among the parcels) their tests are most of every pair's: every pair is tested at once.
-    let suspects = suspect.iter().filter(|s| **s).count();
-    let suspects_meet = suspects * 2 > geometries.len()
-        || (0..geometries.len())
-            .into_par_iter()
-            .filter(|&a| suspect[a])
-            .any(|a| {
-                // A pair of two suspects is tested from the earlier one.
-                let mut near = Vec::new();
-                grid.overlapping_where(a, &mut near, |b| b != a && !(suspect[b] && b < a));
-                near.into_iter().any(|b| meet(a, b))
-            });
+    let suspects_meet = suspect.is_none_or(|suspect| {
+        let suspects = suspect.iter().filter(|s| **s).count();
+        suspects * 2 > geometries.len()
+            || (0..geometries.len())
+                .into_par_iter()
+                .filter(|&a| suspect[a])
+                .any(|a| {
+                    // A pair of two suspects is tested from the earlier one.
+                    let mut near = Vec::new();
+                    grid.overlapping_where(a, &mut near, |b| b != a && !(suspect[b] && b < a));
+                    near.into_iter().any(|b| meet(a, b))
+                })
+    });
     if !suspects_meet {
         return Overlaps {
             pairs: Vec::new(),

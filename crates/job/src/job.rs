@@ -715,20 +715,17 @@ impl Job {
             if !defer_farmland_overlaps {
                 issues.extend(preflight::coverage_overlaps(&l));
             }
-            let mut farmland = basic_farmland(&l);
-            // Shared as read unless the coordinates were transformed since.
+            // Shared as read unless the coordinates were transformed since. The layer's own
+            // features share too: the check after the overlay knows a parcel's polygons by
+            // their allocation.
             if let (Some(g), true) = (&geometries, transformed) {
-                g.share_all(&mut farmland, |b| &mut b.geometry);
+                g.share_all(&mut l.features, |f| &mut f.geometry);
             }
+            county.basic_farmland = Some(basic_farmland(&l));
             if defer_farmland_overlaps {
-                // The check after the overlay knows a parcel's polygons by their allocation.
-                for (f, b) in l.features.iter_mut().zip(&farmland) {
-                    f.geometry = Arc::clone(&b.geometry);
-                }
                 l.attributes = Default::default();
                 deferred = Some(l);
             }
-            county.basic_farmland = Some(farmland);
         }
         if let Some(l) = take(LayerRole::Approvals) {
             let f = fields(&l, LayerRole::Approvals)?;

@@ -24,6 +24,10 @@ pub(crate) fn tolerance(area: f64, square_metre: SquareMetre) -> f64 {
     square_metre.planar(1.0) + 1e-7 * area
 }
 
+/// The least overlap, or part outside every township, reported (m²): below it, the rounding of
+/// shared edges (docs/metrics.md §6).
+pub(crate) const LEAST_REPORTED_M2: f64 = 0.01;
+
 /// How many overlapping pairs are listed one by one per township; the rest are counted.
 const LISTED_OVERLAPS: usize = 20;
 
@@ -76,7 +80,7 @@ pub(crate) fn outside_issue(
     held: &[f64],
 ) -> Option<DataIssue> {
     let (parcels, layer) = (coverage.parcels, coverage.layer);
-    let least = coverage.square_metre.planar(0.01);
+    let least = coverage.square_metre.planar(LEAST_REPORTED_M2);
     let outside: Vec<(usize, f64)> = held
         .iter()
         .enumerate()
@@ -195,7 +199,7 @@ fn issue(
 fn overlaps(coverage: Coverage, town: &Township, pieces: &[Piece]) -> (Vec<DataIssue>, bool) {
     let geoms: Vec<&MultiPolygon<f64>> = pieces.iter().map(|p| p.geometry.as_ref()).collect();
     let square_metre = coverage.square_metre;
-    let least = square_metre.planar(0.01);
+    let least = square_metre.planar(LEAST_REPORTED_M2);
     let found = redline_index::overlaps_among(&geoms, least, None);
     let pairs = found.pairs;
     let id = |k: usize| &coverage.parcels[pieces[k].source].id;

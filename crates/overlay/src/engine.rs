@@ -7,6 +7,7 @@ use crate::change::{township_change, Explained, UncoveredConstruction};
 use crate::context::{Cover, LandusePieces, LayerPieces};
 use crate::coverage::{
     coverage_issues, outside_issue, tolerance as coverage_tolerance, Coverage, Held,
+    LEAST_REPORTED_M2,
 };
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
@@ -85,9 +86,8 @@ pub struct Outcome {
     /// Notes for the report (skipped families, default tables).
     pub notes: Vec<String>,
     /// For each land-use parcel (in [`County::landuse`] order), a township (its position in
-    /// [`County::townships`]) it lies whole in
-    /// where the coverage check proved that no two parcels' interiors meet (the clean case);
-    /// `None` where that is not known. Two parcels proved apart in the same township do not
+    /// [`County::townships`]) it lies whole in where the coverage check proved that no two
+    /// parcels' interiors meet (the clean case); `None` where that is not known. Two parcels proved apart in the same township do not
     /// overlap: checks of layers drawn on the parcels need not test them again.
     pub landuse_apart: Vec<Option<u32>>,
     /// Seconds spent per stage, summed over the townships (townships run in parallel, so the sum
@@ -372,7 +372,7 @@ fn overlapping_conversions(
         .filter(|&k| approvals[k].debits(settings.period))
         .collect();
     let geoms: Vec<&MultiPolygon<f64>> = chosen.iter().map(|&k| &approvals[k].geometry).collect();
-    redline_index::overlapping_pairs(&geoms, square_metre.planar(0.01))
+    redline_index::overlapping_pairs(&geoms, square_metre.planar(LEAST_REPORTED_M2))
         .into_iter()
         .map(|o| {
             let (a, b) = (&approvals[chosen[o.a]], &approvals[chosen[o.b]]);
