@@ -1063,3 +1063,87 @@ fn an_undated_conversion_is_a_data_issue_not_a_silently_smaller_debit() {
     );
     assert!(report.contains("\"field\": \"PZRQ\""));
 }
+
+/// The county row's figure at `path` (keys) in `dir/out/report.json`.
+fn county_figure(dir: &Path, path: &[&str]) -> f64 {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap())
+            .unwrap();
+    path.iter()
+        .fold(&report["county"], |v, k| &v[k])
+        .as_f64()
+        .unwrap()
+}
+
+/// The feature whose text holds `id`, given `new_id` in its place (and moved `metres` east).
+fn copied(features: &[String], id: &str, new_id: &str, metres: f64) -> String {
+    let feature = features.iter().find(|f| f.contains(id)).unwrap();
+    moved_east(&feature.replace(id, new_id), metres)
+}
+
+#[test]
+fn overlapping_compensation_projects_or_change_patches_are_data_issues() {
+    let clean = county();
+    assert_eq!(run(clean.path()).status.code(), Some(0));
+    let dir = county();
+    edit_features(&dir.path().join("supplements.geojson"), |features| {
+        // An accepted project of the period drawn again under another number: its land would
+        // be credited twice. A copy of a project only proposed (立项) credits nothing.
+        let again = copied(features, "BC22082120250001", "BC22082120259001", 0.0);
+        let proposed = copied(features, "BC22082120250004", "BC22082120259002", 0.0);
+        features.extend([again, proposed]);
+    });
+    edit_features(&dir.path().join("changes.geojson"), |features| {
+        // A patch of the period given again 20 m east; a copy of last year's patch is not
+        // judged this year, nor is the original.
+        let moved = copied(features, "220821202500003", "220821202599001", 20.0);
+        let last_year = copied(features, "220821202500005", "220821202599002", 0.0);
+        features.extend([moved, last_year]);
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    let issues: Vec<(String, String, String)> = report["data_issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            (text("layer"), text("id"), text("message"))
+        })
+        .collect();
+    assert_eq!(issues.len(), 2, "{issues:#?}");
+    // The areas are GEOS's (shapely 2.2, GEOS 3.14): the project's own area, and the patch ∩
+    // itself 20 m east.
+    let figure = |message: &str| -> f64 {
+        let at = message.find("overlap by ").unwrap() + "overlap by ".len();
+        message[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    // Issues come sorted by layer.
+    let (layer, id, message) = &issues[1];
+    assert_eq!(
+        (layer.as_str(), id.as_str()),
+        ("supplements", "BC22082120259001")
+    );
+    assert!(message.starts_with("compensation projects BC22082120250001 and BC22082120259001"));
+    assert!(message.contains("credited twice"), "{message}");
+    assert!((figure(message) - 12_346.395_3).abs() <= 0.01, "{message}");
+    let (layer, id, message) = &issues[0];
+    assert_eq!(
+        (layer.as_str(), id.as_str()),
+        ("changes", "220821202599001")
+    );
+    assert!(message.starts_with("change patches 220821202500003 and 220821202599001"));
+    assert!(
+        message.contains("counts twice in the violations"),
+        "{message}"
+    );
+    assert!((figure(message) - 7_391.129_8).abs() <= 0.01, "{message}");
+    // What the issue is about: the copy's declared new cultivated land (XZGDMJ) is credited
+    // again, whole.
+    let credit = ["balance", "credit", "quantity_m2"];
+    let more = county_figure(dir.path(), &credit) - county_figure(clean.path(), &credit);
+    assert!((more - 11_358.61).abs() < 0.01, "{more}");
+}

@@ -7,11 +7,11 @@ use crate::change::{township_change, Explained, UncoveredConstruction};
 use crate::context::{Cover, LandusePieces, LayerPieces};
 use crate::coverage::{
     coverage_issues, outside_issue, tolerance as coverage_tolerance, Coverage, Held,
-    LEAST_REPORTED_M2,
 };
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
+use crate::overlapping::overlapping_features;
 use crate::pieces::{self, Cells, Cutter, Piece, Tiles};
 use crate::prepared::{AreaFailure, Geoms, Near, Prepared};
 use crate::square_metre::SquareMetre;
@@ -242,9 +242,9 @@ pub fn run_with_progress(
         patches,
         violations,
         issues: {
-            issues.extend(overlapping_conversions(
+            issues.extend(overlapping_features(
                 county,
-                settings,
+                settings.period,
                 layers.square_metre,
             ));
             issues
@@ -286,20 +286,29 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .transpose()?;
     let period = settings.period;
     let supplements = county.supplements.as_ref().map(|s| {
-        let accepted =
-            |x: &crate::model::Supplement| x.accepted && x.date.is_some_and(|d| period.contains(d));
         let geoms: Vec<_> = s
             .iter()
-            .map(|x| if accepted(x) { &x.geometry } else { &EMPTY })
+            .map(|x| {
+                if x.credits(period) {
+                    &x.geometry
+                } else {
+                    &EMPTY
+                }
+            })
             .collect();
         Prepared::new("supplements", geoms.into(), &other)
     });
     let supplements = supplements.transpose()?;
     let changes = county.changes.as_ref().map(|c| {
-        let dated_in = |x: &crate::model::Change| x.image_date.is_none_or(|d| period.contains(d));
         let geoms: Vec<_> = c
             .iter()
-            .map(|x| if dated_in(x) { &x.geometry } else { &EMPTY })
+            .map(|x| {
+                if x.judged_in(period) {
+                    &x.geometry
+                } else {
+                    &EMPTY
+                }
+            })
             .collect();
         Prepared::new("changes", geoms.into(), &other)
     });
@@ -359,42 +368,6 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
 
 /// An empty geometry stands in for features a family leaves out, so positions still match.
 static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
-
-/// Conversion approvals dated in the period that overlap: the overlap counts once in the debits
-/// and is reported.
-fn overlapping_conversions(
-    county: &County,
-    settings: &Settings,
-    square_metre: SquareMetre,
-) -> Vec<DataIssue> {
-    let approvals = county.approvals.as_deref().unwrap_or_default();
-    let chosen: Vec<usize> = (0..approvals.len())
-        .filter(|&k| approvals[k].debits(settings.period))
-        .collect();
-    let geoms: Vec<&MultiPolygon<f64>> = chosen.iter().map(|&k| &approvals[k].geometry).collect();
-    redline_index::overlapping_pairs(&geoms, square_metre.planar(LEAST_REPORTED_M2))
-        .into_iter()
-        .map(|o| {
-            let (a, b) = (&approvals[chosen[o.a]], &approvals[chosen[o.b]]);
-            DataIssue {
-                file: String::new(),
-                layer: "approvals".into(),
-                feature: None,
-                id: Some(b.number.clone()),
-                field: None,
-                kind: IssueKind::Overlap,
-                message: format!(
-                    "conversion approvals {} and {} overlap by {:.2} m² ({}); the overlap is \
-                     debited once",
-                    a.number,
-                    b.number,
-                    square_metre.m2(o.area),
-                    square_metre.label()
-                ),
-            }
-        })
-        .collect()
-}
 
 /// Time per stage of one township.
 #[derive(Default)]

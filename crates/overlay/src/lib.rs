@@ -53,6 +53,7 @@ mod engine;
 mod landuse;
 mod metrics;
 mod model;
+mod overlapping;
 mod pieces;
 mod prepared;
 mod sharing;

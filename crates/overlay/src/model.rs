@@ -199,6 +199,14 @@ pub struct Supplement {
     pub geometry: MultiPolygon<f64>,
 }
 
+impl Supplement {
+    /// Whether it credits the ledger of `period`: accepted (验收 / 备案) and dated in the period
+    /// (an undated one credits no year).
+    pub fn credits(&self, period: Period) -> bool {
+        self.accepted && self.date.is_some_and(|d| period.contains(d))
+    }
+}
+
 /// A satellite change patch (卫片图斑).
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -212,6 +220,14 @@ pub struct Change {
     pub image_date: Option<Date>,
     /// Geometry.
     pub geometry: MultiPolygon<f64>,
+}
+
+impl Change {
+    /// Whether it is judged in `period`: its image date falls in the period, or it has none
+    /// (a layer without dates is all of one period).
+    pub fn judged_in(&self, period: Period) -> bool {
+        self.image_date.is_none_or(|d| period.contains(d))
+    }
 }
 
 /// Targets of one township, m².

@@ -813,6 +813,7 @@ impl<'a> Generator<'a> {
         let mut stream = Stream::new(self.config.seed, 70);
         let per_town = 3 + self.summary.parcels / 20_000;
         let mut count = 0;
+        let mut written = Apart::default();
         for _ in 0..self.plan.towns.len() * per_town {
             let unused = |code: &str| matches!(code, "1204" | "0404" | "1206");
             let Some(center) = self.find_cell(&mut stream, unused) else {
@@ -824,6 +825,9 @@ impl<'a> Generator<'a> {
             };
             let area = self.ellipsoidal(&geometry);
             count += 1;
+            // Two projects on one piece of land would credit it twice: the later one is not
+            // written (after its draws, so the stream and the ids stay as they were).
+            let overlaps = written.overlaps(&geometry);
             let status = ["立项", "验收", "验收", "备案"][(stream.unit() * 4.0) as usize % 4];
             let paddy = if stream.unit() < 0.3 { 0.5 } else { 0.0 };
             let accepted_on = if status == "立项" {
@@ -839,9 +843,12 @@ impl<'a> Generator<'a> {
                 Val::Num((stream.range(5.0, 12.0)).round()),
                 accepted_on,
             ];
-            w.write(&geometry, &values)?;
+            if !overlaps {
+                w.write(&geometry, &values)?;
+                written.push(geometry);
+            }
         }
-        self.summary.supplements = count;
+        self.summary.supplements = written.len();
         self.finish(w)
     }
 
@@ -853,6 +860,7 @@ impl<'a> Generator<'a> {
         let mut stream = Stream::new(self.config.seed, 80);
         let target = (self.summary.parcels / 100).max(30);
         let mut count = 0;
+        let mut written = Apart::default();
         for k in 0..target {
             let pick = stream.unit();
             let conversions = &self.conversions;
@@ -898,13 +906,19 @@ impl<'a> Generator<'a> {
                 Val::Text(image_date),
                 Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
             ];
-            w.write(&geometry, &values)?;
+            // Monitoring gives each piece of changed land one patch (a repeated one would be
+            // judged twice): a patch over an earlier one is not written. The land changed all
+            // the same, so the current vintage still has it.
+            if !written.overlaps(&geometry) {
+                w.write(&geometry, &values)?;
+                written.push(geometry.clone());
+            }
             // What the patch saw this year is in the current vintage.
             if self.config.previous && this_year {
                 self.regions.push((geometry, observed));
             }
         }
-        self.summary.changes = count;
+        self.summary.changes = written.len();
         self.finish(w)
     }
 
@@ -1029,6 +1043,37 @@ fn date_in(stream: &mut Stream, year: i32) -> String {
     let month = 1 + (stream.unit() * 12.0) as u32 % 12;
     let day = 1 + (stream.unit() * 28.0) as u32 % 28;
     format!("{year}-{month:02}-{day:02}")
+}
+
+/// Polygons written so far that must not overlap (a layer counted polygon by polygon).
+#[derive(Default)]
+struct Apart {
+    polygons: Vec<(geo::Rect<f64>, MultiPolygon<f64>)>,
+}
+
+impl Apart {
+    fn len(&self) -> usize {
+        self.polygons.len()
+    }
+
+    /// Whether `g`'s interior meets one written before (by any area at all).
+    fn overlaps(&self, g: &MultiPolygon<f64>) -> bool {
+        use geo::{BooleanOps, BoundingRect, Intersects};
+        let Some(rect) = g.bounding_rect() else {
+            return false;
+        };
+        self.polygons
+            .iter()
+            .filter(|(r, _)| r.intersects(&rect))
+            .any(|(_, p)| p.intersection(g).unsigned_area() > 0.0)
+    }
+
+    fn push(&mut self, g: MultiPolygon<f64>) {
+        use geo::BoundingRect;
+        if let Some(rect) = g.bounding_rect() {
+            self.polygons.push((rect, g));
+        }
+    }
 }
 
 /// An irregular, star-shaped (hence simple) polygon of 9–14 vertices around `center`.
