@@ -907,12 +907,13 @@ impl<'a> Generator<'a> {
                 Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
             ];
             // Monitoring gives each piece of changed land one patch (a repeated one would be
-            // judged twice): a patch over an earlier one is not written. The land changed all
-            // the same, so the current vintage still has it.
-            if !written.overlaps(&geometry) {
-                w.write(&geometry, &values)?;
-                written.push(geometry.clone());
+            // judged twice): a patch over an earlier one is not drawn, after its draws, so the
+            // stream and the ids stay as they were.
+            if written.overlaps(&geometry) {
+                continue;
             }
+            w.write(&geometry, &values)?;
+            written.push(geometry.clone());
             // What the patch saw this year is in the current vintage.
             if self.config.previous && this_year {
                 self.regions.push((geometry, observed));
