@@ -1147,3 +1147,40 @@ fn overlapping_compensation_projects_or_change_patches_are_data_issues() {
     let more = county_figure(dir.path(), &credit) - county_figure(clean.path(), &credit);
     assert!((more - 11_358.61).abs() < 0.01, "{more}");
 }
+
+#[test]
+fn a_project_declaring_more_new_cultivated_land_than_its_area_is_a_data_issue() {
+    let dir = county();
+    // Project …0001 (备案 in 2025, 12 346.31 m² on the ellipsoid: pyproj's Geod on GRS80 of
+    // its outline brought to lon/lat) declares 11 358.61 m²; now ten times that, under a
+    // field name of the job's own.
+    edit(&dir.path().join("supplements.geojson"), |t| {
+        t.replace("\"XZGDMJ\":11358.61,", "\"XZGDMJ\":113586.1,")
+            .replace("\"XZGDMJ\"", "\"NEW_AREA\"")
+    });
+    edit(&dir.path().join("job.toml"), |t| {
+        t.replace(
+            "path = \"supplements.geojson\"\n",
+            "path = \"supplements.geojson\"\nfields = { new_area = \"NEW_AREA\" }\n",
+        )
+    });
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    let issues = report["data_issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    let issue = &issues[0];
+    assert_eq!(issue["layer"], "supplements");
+    assert_eq!(issue["id"], "BC22082120250001");
+    assert_eq!(issue["field"], "NEW_AREA");
+    let message = issue["message"].as_str().unwrap();
+    assert!(
+        message.contains("declares 113586.10 m² of new cultivated land"),
+        "{message}"
+    );
+    let at = message.find("own area of ").unwrap() + "own area of ".len();
+    let area: f64 = message[at..].split(' ').next().unwrap().parse().unwrap();
+    assert!((area - 12_346.311).abs() < 0.05, "{message}");
+}

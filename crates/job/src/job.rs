@@ -510,11 +510,19 @@ impl Job {
     }
 
     /// Gives the overlay's data issues (which know their layer, not their file) the file of
-    /// their layer.
+    /// their layer, and the field its name in the file where the job renamed it (the overlay
+    /// names a field by its default).
     pub fn locate(&self, mut issues: Vec<DataIssue>) -> Vec<DataIssue> {
         for issue in issues.iter_mut().filter(|i| i.file.is_empty()) {
-            if let Some((_, spec)) = self.layers.iter().find(|(r, _)| r.name() == issue.layer) {
+            if let Some((role, spec)) = self.layers.iter().find(|(r, _)| r.name() == issue.layer) {
                 issue.file = spec.path.display().to_string();
+                let renamed = |field: &String| {
+                    let key = role.fields().iter().find(|f| f.default == field)?.key;
+                    spec.fields.get(key).cloned()
+                };
+                if let Some(name) = issue.field.as_ref().and_then(renamed) {
+                    issue.field = Some(name);
+                }
             }
         }
         issues

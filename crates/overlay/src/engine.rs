@@ -8,6 +8,7 @@ use crate::context::{Cover, LandusePieces, LayerPieces};
 use crate::coverage::{
     coverage_issues, outside_issue, tolerance as coverage_tolerance, Coverage, Held,
 };
+use crate::declared::overstated_projects;
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
@@ -246,6 +247,11 @@ pub fn run_with_progress(
                 county,
                 settings.period,
                 layers.square_metre,
+            ));
+            issues.extend(overstated_projects(
+                county,
+                layers.supplements.as_ref(),
+                settings.period,
             ));
             issues
         },

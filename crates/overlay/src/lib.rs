@@ -49,6 +49,7 @@ mod change;
 mod clip;
 mod context;
 mod coverage;
+mod declared;
 mod engine;
 mod landuse;
 mod metrics;
