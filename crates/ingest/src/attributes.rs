@@ -72,6 +72,13 @@ impl Column {
         self.shrink_to_fit();
     }
 
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Column::Numbers(n) => n.reserve(more),
+            Column::Values(v) => v.reserve(more),
+        }
+    }
+
     fn shrink_to_fit(&mut self) {
         match self {
             Column::Numbers(n) => n.shrink_to_fit(),
@@ -178,6 +185,11 @@ impl Attributes {
         }
         self.rows += 1;
         self.rows - 1
+    }
+
+    /// Makes room for `more` rows in every column.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.columns.iter_mut().for_each(|c| c.reserve(more));
     }
 
     /// Adds columns of nulls, one for each row held, up to `width` fields.

@@ -291,6 +291,12 @@ impl Collector {
         }
     }
 
+    /// Makes room for `more` features to come (a reader's estimate).
+    pub fn expect_more(&mut self, more: usize) {
+        self.features.reserve(more);
+        self.attributes.reserve(more);
+    }
+
     /// Takes the next feature with values placed by an [`Arranger`] (`row`, in the schema's
     /// order when it was arranged) and the names it did not know (`extras`), adding new fields.
     pub fn accept_named(

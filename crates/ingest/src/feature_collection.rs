@@ -157,6 +157,8 @@ impl Chunk {
 
 struct Reader<'a> {
     path: &'a Path,
+    /// The file's size, for the estimate of the features still to come.
+    file_len: u64,
     scanner: Scanner<File>,
     /// Features scanned so far: the index of the next one.
     scanned: usize,
@@ -334,6 +336,7 @@ impl Reader<'_> {
             return Ok(None);
         };
         let ranges = &chunk.ranges;
+        let first = collector.count == 0;
         take_parsed(
             collector,
             &mut chunk.rows,
@@ -343,7 +346,24 @@ impl Reader<'_> {
                 feature_error(self.path, collector.count, line_col(self.path, at), e)
             },
         )?;
+        if first {
+            // After the first chunk: the columns exist by now.
+            collector.expect_more(self.features_after(chunk.offset, &chunk.ranges));
+        }
         Ok(Some(chunk.rows))
+    }
+
+    /// About how many features follow a chunk at file offset `offset` (its features at `ranges`
+    /// in it), from its bytes per feature and the file's bytes left, and 5 % more: a guess that
+    /// lets the layer's vectors grow once rather than double their way up, each doubling a copy
+    /// of every row into freshly faulted pages. A wrong guess costs only that.
+    fn features_after(&self, offset: u64, ranges: &[Range<usize>]) -> usize {
+        let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+            return 0;
+        };
+        let per_feature = (last.end - first.start) as f64 / ranges.len() as f64;
+        let left = self.file_len.saturating_sub(offset + last.end as u64) as f64;
+        (1.05 * left / per_feature.max(1.0)) as usize
     }
 
     /// Scans again from file offset `start`, where feature `index` begins, without guessing.
@@ -437,8 +457,10 @@ fn read_guessing(
     guess: bool,
 ) -> Result<Declared, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file_len = file.metadata().map_or(0, |m| m.len());
     let mut reader = Reader {
         path,
+        file_len,
         scanner: Scanner::new(file),
         scanned: 0,
         done: false,
