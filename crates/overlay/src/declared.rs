@@ -28,7 +28,7 @@ pub(crate) fn overstated_projects(
         .filter(|(_, s)| s.credits(period))
         .filter_map(|(k, s)| {
             let declared = s.new_area?;
-            let area = prepared.planar(k) * prepared.scale(k);
+            let area = prepared.area(k);
             (declared > area * (1.0 + SLACK_RELATIVE) + SLACK_M2).then(|| DataIssue {
                 file: String::new(),
                 layer: "supplements".into(),

@@ -88,8 +88,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// For each land-use parcel (in [`County::landuse`] order), a township (its position in
     /// [`County::townships`]) it lies whole in where the coverage check proved that no two
-    /// parcels' interiors meet (the clean case); `None` where that is not known. Two parcels proved apart in the same township do not
-    /// overlap: checks of layers drawn on the parcels need not test them again.
+    /// parcels' interiors meet (the clean case); `None` where that is not known. Two parcels
+    /// proved apart in the same township do not overlap: checks of layers drawn on the parcels
+    /// need not test them again.
     pub landuse_apart: Vec<Option<u32>>,
     /// Seconds spent per stage, summed over the townships (townships run in parallel, so the sum
     /// can exceed the wall time):
@@ -292,30 +293,12 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
         .transpose()?;
     let period = settings.period;
     let supplements = county.supplements.as_ref().map(|s| {
-        let geoms: Vec<_> = s
-            .iter()
-            .map(|x| {
-                if x.credits(period) {
-                    &x.geometry
-                } else {
-                    &EMPTY
-                }
-            })
-            .collect();
+        let geoms = counted(s, |x| x.credits(period), |x| &x.geometry);
         Prepared::new("supplements", geoms.into(), &other)
     });
     let supplements = supplements.transpose()?;
     let changes = county.changes.as_ref().map(|c| {
-        let geoms: Vec<_> = c
-            .iter()
-            .map(|x| {
-                if x.judged_in(period) {
-                    &x.geometry
-                } else {
-                    &EMPTY
-                }
-            })
-            .collect();
+        let geoms = counted(c, |x| x.judged_in(period), |x| &x.geometry);
         Prepared::new("changes", geoms.into(), &other)
     });
     let changes = changes.transpose()?;
@@ -374,6 +357,18 @@ fn prepare<'a>(county: &'a County, settings: &Settings) -> Result<PreparedLayers
 
 /// An empty geometry stands in for features a family leaves out, so positions still match.
 static EMPTY: MultiPolygon<f64> = MultiPolygon(Vec::new());
+
+/// Each feature's geometry where it counts in the family, [`EMPTY`] where not.
+fn counted<'a, T>(
+    features: &'a [T],
+    counts: impl Fn(&T) -> bool,
+    geometry: impl Fn(&'a T) -> &'a MultiPolygon<f64>,
+) -> Vec<&'a MultiPolygon<f64>> {
+    features
+        .iter()
+        .map(|x| if counts(x) { geometry(x) } else { &EMPTY })
+        .collect()
+}
 
 /// Time per stage of one township.
 #[derive(Default)]
@@ -506,7 +501,7 @@ fn township(
                 .map(|x| SupplementShare {
                     source: x.source,
                     fraction: x.planar / s.planar(x.source),
-                    area: s.planar(x.source) * s.scale(x.source),
+                    area: s.area(x.source),
                 })
                 .collect()
         });

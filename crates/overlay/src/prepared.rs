@@ -302,6 +302,11 @@ impl<'a> Prepared<'a> {
         self.scale.as_ref().map_or(1.0, |s| s[k])
     }
 
+    /// Feature `k`'s reported area: its planar area times its scale.
+    pub fn area(&self, k: usize) -> f64 {
+        self.planar(k) * self.scale(k)
+    }
+
     /// Feature `k`'s envelope, `None` for an empty geometry.
     pub fn bbox(&self, k: usize) -> Option<Rect<f64>> {
         let (m, j) = self.measures_of(k);
