@@ -101,12 +101,18 @@ fn edit(path: &Path, f: impl FnOnce(String) -> String) {
 
 /// A demo feature (one line, a MultiPolygon) moved `metres` east.
 fn moved_east(feature: &str, metres: f64) -> String {
+    moved(feature, metres, 0.0)
+}
+
+/// A demo feature (one line, a MultiPolygon) moved `dx` metres east and `dy` north.
+fn moved(feature: &str, dx: f64, dy: f64) -> String {
     let mut feature: serde_json::Value = serde_json::from_str(feature).unwrap();
     for polygon in feature["geometry"]["coordinates"].as_array_mut().unwrap() {
         for ring in polygon.as_array_mut().unwrap() {
             for position in ring.as_array_mut().unwrap() {
-                let x = position[0].as_f64().unwrap();
-                position[0] = serde_json::json!(x + metres);
+                let (x, y) = (position[0].as_f64().unwrap(), position[1].as_f64().unwrap());
+                position[0] = serde_json::json!(x + dx);
+                position[1] = serde_json::json!(y + dy);
             }
         }
     }
@@ -1183,4 +1189,58 @@ fn a_project_declaring_more_new_cultivated_land_than_its_area_is_a_data_issue() 
     let at = message.find("own area of ").unwrap() + "own area of ".len();
     let area: f64 = message[at..].split(' ').next().unwrap().parse().unwrap();
     assert!((area - 12_346.311).abs() < 0.05, "{message}");
+}
+
+#[test]
+fn projects_patches_and_basic_farmland_outside_the_townships_are_data_issues() {
+    let clean = county();
+    assert_eq!(run(clean.path()).status.code(), Some(0));
+    let dir = county();
+    // An accepted project of the period and a patch of the period given coordinates 200 km
+    // east (a wrong false easting, say): the project's credit and the patch's verdict would
+    // vanish. A basic-farmland polygon on the county's southern border moved 20 m south: part
+    // of it lies outside.
+    let away = |path: &str, id: &str, dx: f64, dy: f64| {
+        edit_features(&dir.path().join(path), |features| {
+            let f = features.iter_mut().find(|f| f.contains(id)).unwrap();
+            *f = moved(f, dx, dy);
+        });
+    };
+    away("supplements.geojson", "BC22082120250001", 200_000.0, 0.0);
+    away("changes.geojson", "\"220821202500004\"", 200_000.0, 0.0);
+    away("basic_farmland.geojson", "220821JB0000000001", 0.0, -20.0);
+    let out = run(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
+            .unwrap();
+    let issues = report["data_issues"].as_array().unwrap();
+    assert_eq!(issues.len(), 3, "{issues:#?}");
+    // Sorted by layer. The areas outside are GEOS's (shapely 2.2, GEOS 3.14): each feature less
+    // the union of the townships, planar in EPSG:4529.
+    let expected = [
+        ("basic_farmland", "220821JB0000000001", 1_773.771_4),
+        ("changes", "220821202500004", 5_916.061_0),
+        ("supplements", "BC22082120250001", 12_346.395_3),
+    ];
+    for (issue, (layer, id, area)) in issues.iter().zip(expected) {
+        assert_eq!(
+            (issue["layer"].as_str(), issue["id"].as_str()),
+            (Some(layer), Some(id))
+        );
+        let message = issue["message"].as_str().unwrap();
+        assert!(message.starts_with("1 "), "{message}");
+        assert!(message.contains("outside the townships"), "{message}");
+        let at = message.find("townships, ").unwrap() + "townships, ".len();
+        let figure: f64 = message[at..].split(' ').next().unwrap().parse().unwrap();
+        assert!((figure - area).abs() <= 0.01, "{message}");
+    }
+    // What the issues are about: the project's declared credit (XZGDMJ) is gone from the
+    // county, and the patch from its count.
+    let credit = ["balance", "credit", "quantity_m2"];
+    let less = county_figure(clean.path(), &credit) - county_figure(dir.path(), &credit);
+    assert!((less - 11_358.61).abs() < 0.01, "{less}");
+    let legal = ["violations", "patches", "legal"];
+    let fewer = county_figure(clean.path(), &legal) - county_figure(dir.path(), &legal);
+    assert_eq!(fewer, 1.0);
 }

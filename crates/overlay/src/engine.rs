@@ -5,13 +5,12 @@ use crate::balance::{township_balance, SupplementShare};
 use crate::basic_farmland::{basic_farmland, PbfLoss};
 use crate::change::{township_change, Explained, UncoveredConstruction};
 use crate::context::{Cover, LandusePieces, LayerPieces};
-use crate::coverage::{
-    coverage_issues, outside_issue, tolerance as coverage_tolerance, Coverage, Held,
-};
+use crate::coverage::{coverage_issues, tolerance as coverage_tolerance, Coverage};
 use crate::declared::overstated_projects;
 use crate::landuse::{by_village, land_use};
 use crate::metrics::Metrics;
 use crate::model::{County, Settings, Township};
+use crate::outside::{Held, HeldTotal, CHECKED};
 use crate::overlapping::overlapping_features;
 use crate::pieces::{self, Cells, Cutter, Piece, Tiles};
 use crate::prepared::{AreaFailure, Geoms, Near, Prepared};
@@ -121,6 +120,48 @@ struct PreparedLayers<'a> {
     conversions: Near<'a>,
 }
 
+impl PreparedLayers<'_> {
+    /// The layers of [`CHECKED`], in that order, where the job has them.
+    fn checked(&self) -> [Option<&Prepared<'_>>; 5] {
+        [
+            Some(&self.landuse),
+            self.previous.as_ref(),
+            self.pbf.as_ref(),
+            self.supplements.as_ref(),
+            self.changes.as_ref(),
+        ]
+    }
+}
+
+/// The id of feature `k` of a layer of [`CHECKED`].
+fn checked_id<'a>(county: &'a County, layer: &str, k: usize) -> &'a str {
+    let id = match layer {
+        "landuse" => county.landuse.get(k).map(|p| p.id.as_str()),
+        "landuse_previous" => county
+            .landuse_previous
+            .as_ref()
+            .and_then(|p| p.get(k))
+            .map(|p| p.id.as_str()),
+        "basic_farmland" => county
+            .basic_farmland
+            .as_ref()
+            .and_then(|b| b.get(k))
+            .map(|b| b.id.as_str()),
+        "supplements" => county
+            .supplements
+            .as_ref()
+            .and_then(|s| s.get(k))
+            .map(|s| s.id.as_str()),
+        "changes" => county
+            .changes
+            .as_ref()
+            .and_then(|c| c.get(k))
+            .map(|c| c.id.as_str()),
+        _ => None,
+    };
+    id.unwrap_or_default()
+}
+
 /// Runs every metric family on the county. Townships are processed in parallel and gathered in
 /// code order; within a township features are taken in layer order, so a county put in id
 /// order by [`County::sort`] gives the same bits whatever the input order or thread count.
@@ -161,24 +202,21 @@ pub fn run_with_progress(
     let mut pbf_loss = Vec::new();
     let mut parts: Vec<Vec<PatchPart>> = Vec::new();
     let mut issues = Vec::new();
-    let mut held = vec![0.0; county.landuse.len()];
     let mut uncovered = Vec::new();
-    let previous_count = county.landuse_previous.as_ref().map_or(0, Vec::len);
-    let mut held_previous = vec![0.0; previous_count];
+    let checked = layers.checked();
+    let mut held = checked.map(|p| p.map(|p| HeldTotal::new(p.len(), |k| p.planar(k))));
     let mut landuse_apart = vec![None; county.landuse.len()];
     for (&t, r) in order.iter().zip(results) {
         issues.extend(r.issues);
         if let (true, Ok(t)) = (r.apart, u32::try_from(t)) {
-            for &k in r.held.whole() {
+            // Land use is the first layer of CHECKED.
+            for &k in r.held[0].whole() {
                 landuse_apart[k as usize] = Some(t);
             }
         }
-        for (parcel, planar) in r.held.pieces(|k| layers.landuse.planar(k)) {
-            held[parcel] += planar;
-        }
-        if let Some(previous) = &layers.previous {
-            for (parcel, planar) in r.held_previous.pieces(|k| previous.planar(k)) {
-                held_previous[parcel] += planar;
+        for (total, township) in held.iter_mut().zip(&r.held) {
+            if let Some(total) = total {
+                total.add(township);
             }
         }
         for (k, v) in r.stages.0 {
@@ -189,19 +227,11 @@ pub fn run_with_progress(
         parts.push(r.parts);
         uncovered.extend(r.uncovered);
     }
-    let current = Coverage {
-        parcels: &county.landuse,
-        layer: "landuse",
-        square_metre: layers.square_metre,
-    };
-    issues.extend(outside_issue(current, |k| layers.landuse.planar(k), &held));
-    if let (Some(parcels), Some(p)) = (&county.landuse_previous, &layers.previous) {
-        let previous = Coverage {
-            parcels,
-            layer: "landuse_previous",
-            square_metre: layers.square_metre,
-        };
-        issues.extend(outside_issue(previous, |k| p.planar(k), &held_previous));
+    for (total, what) in held.iter().zip(CHECKED) {
+        if let Some(total) = total {
+            let id = |k| checked_id(county, what.layer, k);
+            issues.extend(total.issue(what, id, layers.square_metre));
+        }
     }
     let judging = std::time::Instant::now();
     let (patches, violations) = judge(county, settings, &mut townships, &parts);
@@ -392,8 +422,8 @@ struct TownshipResult {
     uncovered: Vec<UncoveredConstruction>,
     stages: Stages,
     issues: Vec<DataIssue>,
-    held: Held,
-    held_previous: Held,
+    /// What it holds of each layer of [`CHECKED`], in that order.
+    held: [Held; 5],
     /// Whether no two land-use pieces' interiors meet (proved by the coverage check).
     apart: bool,
 }
@@ -424,7 +454,7 @@ fn township(
         square_metre: layers.square_metre,
     };
     let (mut issues, apart) = coverage_issues(current, town, &pieces);
-    let held = Held::new(&pieces);
+    let held_landuse = Held::new(&pieces);
     let piece_near = pieces::near(&pieces, landuse);
     let township = LandusePieces {
         county,
@@ -494,9 +524,11 @@ fn township(
         m.pbf = Some(p);
     }
     stages.lap("basic_farmland", &mut clock);
+    let mut held_supplements = Held::default();
     if county.approvals.is_some() || county.supplements.is_some() {
         let shares: Vec<SupplementShare> = layers.supplements.as_ref().map_or_else(Vec::new, |s| {
             let (cut, _) = cutter.pieces(s);
+            held_supplements = Held::new(&cut);
             cut.iter()
                 .map(|x| SupplementShare {
                     source: x.source,
@@ -514,8 +546,10 @@ fn township(
         ));
     }
     stages.lap("balance", &mut clock);
+    let mut held_changes = Held::default();
     let parts = layers.changes.as_ref().map_or_else(Vec::new, |c| {
         let (patches, _) = cutter.pieces(c);
+        held_changes = Held::new(&patches);
         let pbf = LayerPieces {
             pieces: &pbf_pieces,
             near: &pbf_near,
@@ -553,8 +587,13 @@ fn township(
         uncovered,
         stages,
         issues,
-        held,
-        held_previous: Held::new(&previous_pieces),
+        held: [
+            held_landuse,
+            Held::new(&previous_pieces),
+            Held::new(&pbf_pieces),
+            held_supplements,
+            held_changes,
+        ],
         apart,
     }
 }

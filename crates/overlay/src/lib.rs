@@ -54,6 +54,7 @@ mod engine;
 mod landuse;
 mod metrics;
 mod model;
+mod outside;
 mod overlapping;
 mod pieces;
 mod prepared;
