@@ -171,7 +171,7 @@ fn check_a_whole_job() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out)
-            .contains("11 townships, 21472 land-use parcels (20812 last year), 0 data issues"),
+            .contains("11 townships, 21467 land-use parcels (20812 last year), 0 data issues"),
         "{}",
         stderr(&out)
     );

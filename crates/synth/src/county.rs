@@ -720,6 +720,39 @@ impl<'a> Generator<'a> {
         None
     }
 
+    /// Whether `g` lies inside the county: every lattice cell its bounding box touches, and
+    /// their neighbours, belong to a township. Lattice vertices are jittered by a fifth of a
+    /// strip at most, so the cells a box touches by the unjittered boundaries, grown by one,
+    /// hold it. Conservative near the border, which is all a generator needs.
+    fn inside_county(&self, g: &MultiPolygon<f64>) -> bool {
+        use geo::BoundingRect;
+        let Some(rect) = g.bounding_rect() else {
+            return false;
+        };
+        let origin = self.lattice.origin;
+        let cell = |edges: &[f64], v: f64| edges.partition_point(|&e| e <= v).checked_sub(1);
+        let span = |edges: &[f64], lo: f64, hi: f64| {
+            let (first, last) = (cell(edges, lo)?, cell(edges, hi)?);
+            // The lattice's own edge is the county's border wherever the county reaches it.
+            (first >= 1 && last + 2 < edges.len()).then(|| first - 1..=last + 1)
+        };
+        let xs = span(
+            &self.lattice.xs,
+            rect.min().x - origin.x,
+            rect.max().x - origin.x,
+        );
+        let ys = span(
+            &self.lattice.ys,
+            rect.min().y - origin.y,
+            rect.max().y - origin.y,
+        );
+        let (Some(xs), Some(ys)) = (xs, ys) else {
+            return false;
+        };
+        ys.into_iter()
+            .all(|j| xs.clone().all(|i| self.plan.cell(i, j).is_some()))
+    }
+
     fn village_center(&self, t: usize, v: usize) -> (Coord<f64>, f64) {
         let (bi, bj, r) = self.plan.towns[t].villages[v];
         let i = (bi * crate::plan::BLOCK + crate::plan::BLOCK / 2).min(self.lattice.ncols() - 1);
@@ -825,9 +858,10 @@ impl<'a> Generator<'a> {
             };
             let area = self.ellipsoidal(&geometry);
             count += 1;
-            // Two projects on one piece of land would credit it twice: the later one is not
-            // written (after its draws, so the stream and the ids stay as they were).
-            let overlaps = written.overlaps(&geometry);
+            // Two projects on one piece of land would credit it twice, and land outside the
+            // county is no township's: such a project is not written (after its draws, so the
+            // stream and the ids stay as they were).
+            let skipped = written.overlaps(&geometry) || !self.inside_county(&geometry);
             let status = ["立项", "验收", "验收", "备案"][(stream.unit() * 4.0) as usize % 4];
             let paddy = if stream.unit() < 0.3 { 0.5 } else { 0.0 };
             let accepted_on = if status == "立项" {
@@ -843,7 +877,7 @@ impl<'a> Generator<'a> {
                 Val::Num((stream.range(5.0, 12.0)).round()),
                 accepted_on,
             ];
-            if !overlaps {
+            if !skipped {
                 w.write(&geometry, &values)?;
                 written.push(geometry);
             }
@@ -907,9 +941,10 @@ impl<'a> Generator<'a> {
                 Val::Num((geometry.unsigned_area() * 100.0).round() / 100.0),
             ];
             // Monitoring gives each piece of changed land one patch (a repeated one would be
-            // judged twice): a patch over an earlier one is not drawn, after its draws, so the
-            // stream and the ids stay as they were.
-            if written.overlaps(&geometry) {
+            // judged twice), and a county's patches lie inside it: a patch over an earlier one
+            // or across the county's border is not drawn, after its draws, so the stream and the
+            // ids stay as they were.
+            if written.overlaps(&geometry) || !self.inside_county(&geometry) {
                 continue;
             }
             w.write(&geometry, &values)?;
