@@ -1,6 +1,7 @@
 //! The coverage check (`overlapping_pairs`) on the basic farmland of a synthetic county: the
 //! pairs of features whose boxes overlap, each settled by the contact test (no overlap in a
-//! clean coverage, so no overlay). At a million parcels this check was a sixth of a run.
+//! clean coverage, so no overlay). At a million parcels this check was a sixth of a run. And
+//! the land use's (`overlaps_among`), where shared edges prove most parcels apart first.
 //!
 //! `cargo bench --bench coverage` (a 100 000-parcel county, made once in a temporary folder).
 
@@ -34,6 +35,16 @@ fn coverage(c: &mut Criterion) {
         .throughput(Throughput::Elements(geometries.len() as u64));
     group.bench_function("basic_farmland_100k_county", |b| {
         b.iter(|| redline_index::overlapping_pairs(&geometries, 0.01))
+    });
+    // The land use: one coverage of the ground in the order of the ground, so most parcels
+    // are proved apart by their shared edges (`edge_match`) and the pair tests run for the rest.
+    let landuse = read_layer(&dir.path().join("landuse.geojson"), &ReadOptions::default());
+    let landuse = landuse.unwrap().layer;
+    let parcels: Vec<_> = landuse.features.iter().map(|f| &*f.geometry).collect();
+    assert!(redline_index::overlaps_among(&parcels, 0.01, None).pairs.is_empty());
+    group.throughput(Throughput::Elements(parcels.len() as u64));
+    group.bench_function("landuse_100k_county", |b| {
+        b.iter(|| redline_index::overlaps_among(&parcels, 0.01, None))
     });
     group.finish();
 }
