@@ -29,9 +29,22 @@ use crate::contact::{rings, segments};
 use geo::{Coord, MultiPolygon};
 use redline_geom::FastMap;
 use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
 
 /// An undirected edge: its two endpoints' coordinate bits, the lower endpoint first.
-type Key = [u64; 4];
+#[derive(PartialEq, Eq)]
+struct Key([u64; 4]);
+
+impl Hash for Key {
+    /// The four words folded into one for the table's hasher to mix: an array hashes as its
+    /// length and then its 32 bytes through the byte hasher, for every edge of the layer (1.8 %
+    /// of the 100k job's instructions). Keys that fold alike only share a probe sequence;
+    /// equality still compares all four words.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b, c, d] = self.0;
+        state.write_u64(a ^ b.rotate_left(16) ^ c.rotate_left(32) ^ d.rotate_left(48));
+    }
+}
 
 /// An edge still open: its polygon, whether it runs from the lower endpoint to the higher, and
 /// whether it was met the same way round or within one polygon (then whoever meets it is a
@@ -109,8 +122,8 @@ fn canonical(p: Coord<f64>, q: Coord<f64>) -> Option<(Key, bool)> {
     let bits = |c: Coord<f64>| [(c.x + 0.0).to_bits(), (c.y + 0.0).to_bits()];
     let (p, q) = (bits(p), bits(q));
     match p.cmp(&q) {
-        std::cmp::Ordering::Less => Some(([p[0], p[1], q[0], q[1]], true)),
-        std::cmp::Ordering::Greater => Some(([q[0], q[1], p[0], p[1]], false)),
+        std::cmp::Ordering::Less => Some((Key([p[0], p[1], q[0], q[1]]), true)),
+        std::cmp::Ordering::Greater => Some((Key([q[0], q[1], p[0], p[1]]), false)),
         std::cmp::Ordering::Equal => None,
     }
 }
