@@ -41,7 +41,9 @@ fn coverage(c: &mut Criterion) {
     let landuse = read_layer(&dir.path().join("landuse.geojson"), &ReadOptions::default());
     let landuse = landuse.unwrap().layer;
     let parcels: Vec<_> = landuse.features.iter().map(|f| &*f.geometry).collect();
-    assert!(redline_index::overlaps_among(&parcels, 0.01, None).pairs.is_empty());
+    assert!(redline_index::overlaps_among(&parcels, 0.01, None)
+        .pairs
+        .is_empty());
     group.throughput(Throughput::Elements(parcels.len() as u64));
     group.bench_function("landuse_100k_county", |b| {
         b.iter(|| redline_index::overlaps_among(&parcels, 0.01, None))

@@ -1081,6 +1081,16 @@ fn county_figure(dir: &Path, path: &[&str]) -> f64 {
         .unwrap()
 }
 
+/// `redline run` in `dir`, which must exit 1: report.json's data issues.
+fn data_issues_of_run(dir: &Path) -> Vec<serde_json::Value> {
+    let out = run(dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap())
+            .unwrap();
+    report["data_issues"].as_array().unwrap().clone()
+}
+
 /// The feature whose text holds `id`, given `new_id` in its place (and moved `metres` east).
 fn copied(features: &[String], id: &str, new_id: &str, metres: f64) -> String {
     let feature = features.iter().find(|f| f.contains(id)).unwrap();
@@ -1170,12 +1180,7 @@ fn a_project_declaring_more_new_cultivated_land_than_its_area_is_a_data_issue() 
             "path = \"supplements.geojson\"\nfields = { new_area = \"NEW_AREA\" }\n",
         )
     });
-    let out = run(dir.path());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
-            .unwrap();
-    let issues = report["data_issues"].as_array().unwrap();
+    let issues = data_issues_of_run(dir.path());
     assert_eq!(issues.len(), 1, "{issues:#?}");
     let issue = &issues[0];
     assert_eq!(issue["layer"], "supplements");
@@ -1209,12 +1214,7 @@ fn projects_patches_and_basic_farmland_outside_the_townships_are_data_issues() {
     away("supplements.geojson", "BC22082120250001", 200_000.0, 0.0);
     away("changes.geojson", "\"220821202500004\"", 200_000.0, 0.0);
     away("basic_farmland.geojson", "220821JB0000000001", 0.0, -20.0);
-    let out = run(dir.path());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/report.json")).unwrap())
-            .unwrap();
-    let issues = report["data_issues"].as_array().unwrap();
+    let issues = data_issues_of_run(dir.path());
     assert_eq!(issues.len(), 3, "{issues:#?}");
     // Sorted by layer. The areas outside are GEOS's (shapely 2.2, GEOS 3.14): each feature less
     // the union of the townships, planar in EPSG:4529.
