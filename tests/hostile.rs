@@ -1244,3 +1244,62 @@ fn projects_patches_and_basic_farmland_outside_the_townships_are_data_issues() {
     let fewer = county_figure(clean.path(), &legal) - county_figure(dir.path(), &legal);
     assert_eq!(fewer, 1.0);
 }
+
+#[test]
+fn negative_declared_areas_bad_official_areas_and_unreadable_patch_dates_are_data_issues() {
+    // Prorating, where each parcel is scaled to its official area (TBMJ).
+    let prorate = |dir: &Path| {
+        edit(&dir.join("job.toml"), |t| {
+            t.replace("area   = \"ellipsoidal\"", "area   = \"prorate\"")
+        })
+    };
+    let clean = county();
+    prorate(clean.path());
+    assert_eq!(run(clean.path()).status.code(), Some(0));
+    let dir = county();
+    prorate(dir.path());
+    // Project …0001 declaring −11 358.61 m² of new cultivated land and −5 679.30 of paddy: the
+    // credit would fall by them.
+    edit(&dir.path().join("supplements.geojson"), |t| {
+        t.replace(
+            "\"XZGDMJ\":11358.61,\"XZSTMJ\":5679.30,",
+            "\"XZGDMJ\":-11358.61,\"XZSTMJ\":-5679.30,",
+        )
+    });
+    // A patch's image date that does not read: it would be judged as if undated, in the period.
+    edit(&dir.path().join("changes.geojson"), |t| {
+        t.replace("\"HSX\":\"2025-11-28\"", "\"HSX\":\"2025-13-45\"")
+    });
+    // A parcel's official area negative: prorated, the parcel would count negative.
+    edit(&dir.path().join("landuse.geojson"), |t| {
+        t.replacen("\"TBMJ\":18262.49,", "\"TBMJ\":-18262.49,", 1)
+    });
+    let issues = data_issues_of_run(dir.path());
+    let got: Vec<(&str, &str, &str)> = issues
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default();
+            (text("layer"), text("id"), text("field"))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("changes", "220821202500004", "HSX"),
+            ("landuse", "220821000000000001", "TBMJ"),
+            ("supplements", "BC22082120250001", "XZGDMJ"),
+            ("supplements", "BC22082120250001", "XZSTMJ"),
+        ],
+        "{issues:#?}"
+    );
+    // Left out instead: the project's own area is credited (12 346.31 m² on the ellipsoid:
+    // pyproj's Geod on GRS80, as above) and no paddy.
+    let credit = |dir: &Path, what: &str| county_figure(dir, &["balance", "credit", what]);
+    let quantity = credit(dir.path(), "quantity_m2") - credit(clean.path(), "quantity_m2");
+    assert!(
+        (quantity - (12_346.311 - 11_358.61)).abs() < 0.05,
+        "{quantity}"
+    );
+    let paddy = credit(dir.path(), "paddy_m2") - credit(clean.path(), "paddy_m2");
+    assert!((paddy + 5_679.30).abs() < 0.01, "{paddy}");
+}

@@ -266,7 +266,11 @@ impl ResolvedFields {
         }
         // The two columns found once, not per feature; in parallel (a million parcels), each
         // feature's issues in feature order.
-        let columns = [self.column("class"), self.column("deduction")];
+        let columns = [
+            self.column("class"),
+            self.column("deduction"),
+            self.column("official_area"),
+        ];
         layer
             .features
             .par_iter()
@@ -274,14 +278,14 @@ impl ResolvedFields {
             .collect()
     }
 
-    /// One land-use feature's unknown class code and bad deduction coefficient (`columns`:
-    /// those of the class and the deduction).
+    /// One land-use feature's unknown class code, bad deduction coefficient and bad official
+    /// area (`columns`: those of the class, the deduction and the official area).
     fn feature_issues(
         &self,
         layer: &Layer,
         f: &Feature,
         classes: &LandClassTable,
-        [class, deduction]: [Option<usize>; 2],
+        [class, deduction, official_area]: [Option<usize>; 3],
     ) -> Vec<DataIssue> {
         let mut issues = Vec::new();
         let issue = |key: &str, kind, message: String| DataIssue {
@@ -319,6 +323,16 @@ impl ResolvedFields {
                 format!("deduction coefficient {kcxs} is not a number"),
             ));
         }
+        // Prorating scales each parcel to its official area: a negative or zero one would
+        // count the parcel negative or not at all. (Left out of the parcel where it is so.)
+        let tbmj = value_in(layer.attrs(f), official_area);
+        if !tbmj.is_null() && official_area_of(tbmj).is_none() {
+            issues.push(issue(
+                "official_area",
+                IssueKind::BadValue,
+                format!("official area {tbmj} is not a finite number of m² above 0; left out"),
+            ));
+        }
         issues
     }
 }
@@ -329,6 +343,11 @@ impl ResolvedFields {
 #[inline]
 pub fn value_in(attrs: Row<'_>, column: Option<usize>) -> ValueRef<'_> {
     column.and_then(|i| attrs.get(i)).unwrap_or(ValueRef::Null)
+}
+
+/// A parcel's official area (TBMJ) where it is one: a finite number above 0.
+pub fn official_area_of(value: ValueRef<'_>) -> Option<f64> {
+    value.as_number().filter(|t| t.is_finite() && *t > 0.0)
 }
 
 /// A deduction coefficient as a fraction: values above 1 are percentages (docs/metrics.md §3).

@@ -42,7 +42,9 @@ pub use attributes::{Attributes, Row};
 pub use encoding::{encoding_by_name, DbfEncoding};
 pub use error::IngestError;
 pub use feature::{items_from_the_end, Feature};
-pub use fields::{deduction_fraction, value_in, FieldSpec, LayerRole, ResolvedFields};
+pub use fields::{
+    deduction_fraction, official_area_of, value_in, FieldSpec, LayerRole, ResolvedFields,
+};
 pub use layer::{looks_like_lonlat, read_layer, Format, Layer, LayerRead, ReadOptions};
 pub use layer_sink::{LayerSink, SinkLayer};
 pub use redline_geom::{DataIssue, IssueKind, KnownGeometries};

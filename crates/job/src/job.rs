@@ -7,8 +7,8 @@ use redline_geom::{
     AreaMethod, ClassCode, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
 };
 use redline_ingest::{
-    deduction_fraction, items_from_the_end, read_layer, value_in, DataIssue, IngestError,
-    IssueKind, Layer, LayerRole, ReadOptions, ResolvedFields, Row, ValueRef,
+    deduction_fraction, items_from_the_end, official_area_of, read_layer, value_in, DataIssue,
+    IngestError, IssueKind, Layer, LayerRole, ReadOptions, ResolvedFields, Row, ValueRef,
 };
 use redline_overlay::{
     Approval, ApprovalKind, BasicFarmland, Change, ChangeRules, CompactString, County, Date,
@@ -745,7 +745,7 @@ impl Job {
         }
         if let Some(l) = take(LayerRole::Changes) {
             let f = fields(&l, LayerRole::Changes)?;
-            county.changes = Some(self.changes(l, &f));
+            county.changes = Some(self.changes(l, &f, &mut issues));
         }
         for role in empty {
             match role {
@@ -867,7 +867,8 @@ impl Job {
     ) -> Option<Parcel> {
         let code = value_in(a, c.class).as_str()?;
         let class = self.classes.get(code.trim())?;
-        let official = value_in(a, c.official_area).as_number();
+        // A bad official area is a data issue of the field checks, and left out here.
+        let official = official_area_of(value_in(a, c.official_area));
         let kcxs = value_in(a, c.deduction).as_number().map(deduction_fraction);
         let from_kcmj = value_in(a, c.deduction_area)
             .as_number()
@@ -938,7 +939,12 @@ impl Job {
             .collect()
     }
 
-    fn changes(&self, mut layer: Layer, f: &ResolvedFields) -> Vec<Change> {
+    fn changes(
+        &self,
+        mut layer: Layer,
+        f: &ResolvedFields,
+        issues: &mut Vec<DataIssue>,
+    ) -> Vec<Change> {
         std::mem::take(&mut layer.features)
             .into_iter()
             .map(|feature| {
@@ -951,10 +957,9 @@ impl Job {
                     .as_deref()
                     .and_then(|c| self.classes.get(c))
                     .map(|c| c.category);
-                let image_date = f
-                    .value(a, "image_date")
-                    .as_text()
-                    .and_then(|t| Date::parse(&t));
+                // Optional (the patch is then judged in the period), but a date that does not
+                // read would judge last year's patch again, say: a data issue.
+                let image_date = dated(&layer, &feature, f, "image_date", false, issues);
                 Change {
                     id: feature.label(),
                     observed,
@@ -1233,8 +1238,8 @@ fn supplements(
                     .as_text()
                     .unwrap_or_else(|| feature.label()),
                 accepted,
-                new_area: f.value(a, "new_area").as_number(),
-                new_paddy: f.value(a, "new_paddy").as_number().unwrap_or(0.0),
+                new_area: declared_area(&layer, &feature, f, "new_area", issues),
+                new_paddy: declared_area(&layer, &feature, f, "new_paddy", issues).unwrap_or(0.0),
                 grade: grade(
                     &layer,
                     &feature,
@@ -1248,6 +1253,37 @@ fn supplements(
             })
         })
         .collect()
+}
+
+/// A compensation project's declared area (`new_area`, `new_paddy`): `None` where missing,
+/// and, with a data issue, where it is not a finite number ≥ 0 — a negative XZGDMJ would be
+/// debited from the credits. (A missing XZGDMJ credits the project's own area, §5.3.)
+fn declared_area(
+    layer: &Layer,
+    feature: &redline_ingest::Feature,
+    f: &ResolvedFields,
+    key: &str,
+    issues: &mut Vec<DataIssue>,
+) -> Option<f64> {
+    let value = f.value(layer.attrs(feature), key);
+    if value.is_null() {
+        return None;
+    }
+    let area = value.as_number().filter(|v| v.is_finite() && *v >= 0.0);
+    if area.is_none() {
+        let instead = if key == "new_area" {
+            "the project's own area is credited"
+        } else {
+            "taken as 0"
+        };
+        issues.push(issue(
+            layer,
+            feature,
+            f.field_name(key),
+            format!("declared area {value} is not a finite number of m² ≥ 0; {instead}"),
+        ));
+    }
+    area
 }
 
 /// Brings a layer to the working CRS; mismatched CRSs with no transformation are an error.
