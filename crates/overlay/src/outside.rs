@@ -1,7 +1,8 @@
 //! Features that lie partly or wholly outside every township. What no township holds counts
 //! nowhere — a parcel's land, a basic-farmland polygon's area, a compensation project's credit,
 //! a change patch's verdict — so a county's totals would quietly miss it: each layer counted
-//! feature by feature is checked, from the pieces the overlay cuts anyway.
+//! feature by feature is checked, from the pieces the overlay cuts anyway. A change patch only
+//! when wholly outside: one across the county's border counts by its part inside (SPEC §5.4).
 
 use crate::coverage::LEAST_REPORTED_M2;
 use crate::pieces::Piece;
@@ -57,6 +58,8 @@ pub(crate) struct Outside {
     pub features: &'static str,
     /// What their parts outside miss.
     pub missed: &'static str,
+    /// Whether a feature partly outside is reported, or only one wholly outside.
+    pub partly: bool,
 }
 
 /// The layers checked, in the order a township's [`Held`] are kept.
@@ -65,26 +68,33 @@ pub(crate) const CHECKED: [Outside; 5] = [
         layer: "landuse",
         features: "land-use parcels",
         missed: "which no township counts",
+        partly: true,
     },
     Outside {
         layer: "landuse_previous",
         features: "previous land-use parcels",
         missed: "which no township counts",
+        partly: true,
     },
     Outside {
         layer: "basic_farmland",
         features: "basic-farmland polygons",
         missed: "which no township counts as basic farmland",
+        partly: true,
     },
     Outside {
         layer: "supplements",
         features: "compensation projects credited in the period",
         missed: "whose share of the credits no township takes",
+        partly: true,
     },
     Outside {
         layer: "changes",
         features: "change patches judged in the period",
         missed: "where no township judges them",
+        // A patch across the county's border counts by its part inside (SPEC §5.4): only a
+        // patch that no township holds at all is not the county's, or misplaced.
+        partly: false,
     },
 ];
 
@@ -112,9 +122,10 @@ impl<P: Fn(usize) -> f64 + Copy> HeldTotal<P> {
         }
     }
 
-    /// One data issue for the layer when any of its features lies partly or wholly outside
-    /// every township by over [`LEAST_REPORTED_M2`] (and 1e-7 of its area, the pieces'
-    /// rounding): how many, how much and the first few ids (the id itself when only one).
+    /// One data issue for the layer when any of its features lies partly (where
+    /// [`Outside::partly`]) or wholly outside every township by over [`LEAST_REPORTED_M2`] (and
+    /// 1e-7 of its area, the pieces' rounding): how many, how much and the first few ids (the
+    /// id itself when only one).
     pub(crate) fn issue<'i>(
         &self,
         what: Outside,
@@ -127,7 +138,11 @@ impl<P: Fn(usize) -> f64 + Copy> HeldTotal<P> {
             .iter()
             .enumerate()
             .map(|(k, h)| (k, (self.planar)(k) - h))
-            .filter(|(k, missing)| *missing > least + 1e-7 * (self.planar)(*k))
+            .filter(|&(k, missing)| {
+                let planar = (self.planar)(k);
+                let wholly = planar - missing <= least;
+                missing > least + 1e-7 * planar && (what.partly || wholly)
+            })
             .collect();
         if outside.is_empty() {
             return None;
@@ -142,10 +157,14 @@ impl<P: Fn(usize) -> f64 + Copy> HeldTotal<P> {
             field: None,
             kind: IssueKind::Gap,
             message: format!(
-                "{} {} lie partly or wholly outside the townships, {area:.2} m² ({}) in all, \
-                 {} (first: {})",
+                "{} {} lie {} outside the townships, {area:.2} m² ({}) in all, {} (first: {})",
                 outside.len(),
                 what.features,
+                if what.partly {
+                    "partly or wholly"
+                } else {
+                    "wholly"
+                },
                 square_metre.label(),
                 what.missed,
                 first.join(", ")
@@ -197,26 +216,42 @@ mod tests {
         };
         // Feature 0 (100 m²) split 60/40 between two townships; feature 1 (50 m²) whole in the
         // first; feature 2 (80 m²) with 30 m² in the second and the rest nowhere; feature 3
-        // (10 m²) missing only 0.005 m², under the least reported.
-        let planar = [100.0, 50.0, 80.0, 10.0];
+        // (10 m²) missing only 0.005 m², under the least reported; feature 4 (20 m²) nowhere.
+        let planar = [100.0, 50.0, 80.0, 10.0, 20.0];
         let area = |k: usize| planar[k];
-        let mut total = HeldTotal::new(4, area);
+        let mut total = HeldTotal::new(5, area);
         total.add(&Held::new(&[cut(0, 60.0), whole(1), cut(3, 9.995)]));
         total.add(&Held::new(&[cut(0, 40.0), cut(2, 30.0)]));
-        let ids = ["a", "b", "c", "d"];
+        let ids = ["a", "b", "c", "d", "e"];
         let issue = total
             .issue(CHECKED[3], |k| ids[k], SquareMetre::PROJECTED)
             .unwrap();
-        assert_eq!(issue.layer, "supplements");
-        assert_eq!(issue.id.as_deref(), Some("c"));
+        assert_eq!((issue.layer.as_str(), issue.id), ("supplements", None));
         assert_eq!(
             issue.message,
-            "1 compensation projects credited in the period lie partly or wholly outside the \
-             townships, 50.00 m² (planar) in all, whose share of the credits no township takes \
-             (first: c)"
+            "2 compensation projects credited in the period lie partly or wholly outside the \
+             townships, 70.00 m² (planar) in all, whose share of the credits no township takes \
+             (first: c, e)"
         );
-        let mut clean = HeldTotal::new(4, area);
-        clean.add(&Held::new(&[whole(0), whole(1), whole(2), whole(3)]));
+        // Change patches: only the one no township holds at all (a patch across the border
+        // counts by its part inside).
+        let issue = total
+            .issue(CHECKED[4], |k| ids[k], SquareMetre::PROJECTED)
+            .unwrap();
+        assert_eq!(issue.id.as_deref(), Some("e"));
+        assert_eq!(
+            issue.message,
+            "1 change patches judged in the period lie wholly outside the townships, 20.00 m² \
+             (planar) in all, where no township judges them (first: e)"
+        );
+        let mut clean = HeldTotal::new(5, area);
+        clean.add(&Held::new(&[
+            whole(0),
+            whole(1),
+            whole(2),
+            whole(3),
+            whole(4),
+        ]));
         assert!(clean
             .issue(CHECKED[0], |k| ids[k], SquareMetre::PROJECTED)
             .is_none());
