@@ -1246,7 +1246,7 @@ fn projects_patches_and_basic_farmland_outside_the_townships_are_data_issues() {
 }
 
 #[test]
-fn negative_declared_areas_bad_official_areas_and_unreadable_patch_dates_are_data_issues() {
+fn bad_declared_and_official_areas_patch_dates_and_observed_classes_are_data_issues() {
     // Prorating, where each parcel is scaled to its official area (TBMJ).
     let prorate = |dir: &Path| {
         edit(&dir.join("job.toml"), |t| {
@@ -1267,8 +1267,13 @@ fn negative_declared_areas_bad_official_areas_and_unreadable_patch_dates_are_dat
         )
     });
     // A patch's image date that does not read: it would be judged as if undated, in the period.
+    // Another's observed class unknown: it would be judged as construction.
     edit(&dir.path().join("changes.geojson"), |t| {
         t.replace("\"HSX\":\"2025-11-28\"", "\"HSX\":\"2025-13-45\"")
+            .replace(
+                "\"JCBH\":\"220821202500003\",\"HSXDL\":\"0702\"",
+                "\"JCBH\":\"220821202500003\",\"HSXDL\":\"0799\"",
+            )
     });
     // A parcel's official area negative: prorated, the parcel would count negative.
     edit(&dir.path().join("landuse.geojson"), |t| {
@@ -1285,6 +1290,7 @@ fn negative_declared_areas_bad_official_areas_and_unreadable_patch_dates_are_dat
     assert_eq!(
         got,
         vec![
+            ("changes", "220821202500003", "HSXDL"),
             ("changes", "220821202500004", "HSX"),
             ("landuse", "220821000000000001", "TBMJ"),
             ("supplements", "BC22082120250001", "XZGDMJ"),

@@ -955,8 +955,19 @@ impl Job {
                     .filter(|s| !s.trim().is_empty());
                 let observed_category = observed
                     .as_deref()
-                    .and_then(|c| self.classes.get(c))
+                    .and_then(|c| self.classes.get(c.trim()))
                     .map(|c| c.category);
+                if let (Some(code), None) = (&observed, observed_category) {
+                    // Judged as construction, though the patch may have seen a road or a
+                    // facility: the verdict may be wrong, so said.
+                    issues.push(preflight::feature_issue(
+                        &layer,
+                        &feature,
+                        f.field_name("observed_class"),
+                        IssueKind::UnknownClassCode,
+                        format!("unknown land-class code {code:?}; judged as construction"),
+                    ));
+                }
                 // Optional (the patch is then judged in the period), but a date that does not
                 // read would judge last year's patch again, say: a data issue.
                 let image_date = dated(&layer, &feature, f, "image_date", false, issues);
