@@ -1249,8 +1249,8 @@ fn supplements(
                     .as_text()
                     .unwrap_or_else(|| feature.label()),
                 accepted,
-                new_area: declared_area(&layer, &feature, f, "new_area", issues),
-                new_paddy: declared_area(&layer, &feature, f, "new_paddy", issues).unwrap_or(0.0),
+                new_area: declared_area(&layer, &feature, f, NEW_AREA, issues),
+                new_paddy: declared_area(&layer, &feature, f, NEW_PADDY, issues).unwrap_or(0.0),
                 grade: grade(
                     &layer,
                     &feature,
@@ -1266,14 +1266,32 @@ fn supplements(
         .collect()
 }
 
-/// A compensation project's declared area (`new_area`, `new_paddy`): `None` where missing,
-/// and, with a data issue, where it is not a finite number ≥ 0 — a negative XZGDMJ would be
-/// debited from the credits. (A missing XZGDMJ credits the project's own area, §5.3.)
+/// A declared area of a compensation project: its field's key, and what stands in for a value
+/// that is missing or bad.
+struct Declared {
+    key: &'static str,
+    instead: &'static str,
+}
+
+/// XZGDMJ: a missing one credits the project's own area (§5.3).
+const NEW_AREA: Declared = Declared {
+    key: "new_area",
+    instead: "the project's own area is credited",
+};
+
+/// XZSTMJ: 0 where missing.
+const NEW_PADDY: Declared = Declared {
+    key: "new_paddy",
+    instead: "taken as 0",
+};
+
+/// A compensation project's declared area: `None` where missing, and, with a data issue, where
+/// it is not a finite number ≥ 0 — a negative XZGDMJ would be debited from the credits.
 fn declared_area(
     layer: &Layer,
     feature: &redline_ingest::Feature,
     f: &ResolvedFields,
-    key: &str,
+    Declared { key, instead }: Declared,
     issues: &mut Vec<DataIssue>,
 ) -> Option<f64> {
     let value = f.value(layer.attrs(feature), key);
@@ -1282,11 +1300,6 @@ fn declared_area(
     }
     let area = value.as_number().filter(|v| v.is_finite() && *v >= 0.0);
     if area.is_none() {
-        let instead = if key == "new_area" {
-            "the project's own area is credited"
-        } else {
-            "taken as 0"
-        };
         issues.push(issue(
             layer,
             feature,

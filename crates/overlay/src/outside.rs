@@ -137,11 +137,11 @@ impl<P: Fn(usize) -> f64 + Copy> HeldTotal<P> {
             .held
             .iter()
             .enumerate()
-            .map(|(k, h)| (k, (self.planar)(k) - h))
-            .filter(|&(k, missing)| {
+            .filter_map(|(k, &held)| {
                 let planar = (self.planar)(k);
-                let wholly = planar - missing <= least;
-                missing > least + 1e-7 * planar && (what.partly || wholly)
+                let missing = planar - held;
+                let wholly = held <= least;
+                (missing > least + 1e-7 * planar && (what.partly || wholly)).then_some((k, missing))
             })
             .collect();
         if outside.is_empty() {
