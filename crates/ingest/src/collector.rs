@@ -5,11 +5,12 @@ use crate::attributes::Attributes;
 use crate::feature::Feature;
 use crate::geojson::Properties;
 use crate::raw::RawGeometry;
+use crate::text_print::Prints;
 use crate::value::{Field, FieldType, Value};
 use compact_str::CompactString;
 use geo::MultiPolygon;
 use rayon::prelude::*;
-use redline_geom::{validate_and_repair, IssueKind, KnownGeometries};
+use redline_geom::{validate_and_repair, IssueKind, KnownGeometries, TextPrint};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -20,6 +21,8 @@ pub(crate) const BATCH: usize = 4096;
 pub(crate) struct Converted {
     pub geometry: Option<Arc<MultiPolygon<f64>>>,
     pub problems: Vec<(IssueKind, String)>,
+    /// The print of the geometry's text, where the read takes them ([`Converter::prints`]).
+    pub print: Option<TextPrint>,
 }
 
 /// Validates raw geometries, giving a valid one that is a known geometry to the bit that
@@ -28,12 +31,27 @@ pub(crate) struct Converted {
 #[derive(Clone, Default)]
 pub(crate) struct Converter {
     known: Option<Arc<dyn KnownGeometries>>,
+    /// Whether the GeoJSON readers take each geometry's [`TextPrint`] for the layer.
+    record_prints: bool,
 }
 
 impl Converter {
-    /// A converter that shares the `known` geometries, where given.
-    pub fn new(known: Option<Arc<dyn KnownGeometries>>) -> Self {
-        Converter { known }
+    /// A converter that shares the `known` geometries, where given, and has the GeoJSON
+    /// readers take the geometries' text prints where `record_prints`.
+    pub fn new(known: Option<Arc<dyn KnownGeometries>>, record_prints: bool) -> Self {
+        Converter {
+            known,
+            record_prints,
+        }
+    }
+
+    /// What a GeoJSON parse does with each geometry's coordinate text.
+    pub fn prints(&self) -> Prints<'_> {
+        match &self.known {
+            Some(known) if known.knows_texts() => Prints::Lookup(known.as_ref()),
+            _ if self.record_prints => Prints::Record,
+            _ => Prints::Ignore,
+        }
     }
 
     /// Validates and repairs one raw geometry (pure: runs on any thread, and the copy a known
@@ -42,8 +60,14 @@ impl Converter {
         let drop = |kind, message: String| Converted {
             geometry: None,
             problems: vec![(kind, message)],
+            print: None,
         };
         match geometry {
+            RawGeometry::Known(known) => Converted {
+                geometry: Some(known),
+                problems: Vec::new(),
+                print: None,
+            },
             RawGeometry::Polygons(raw) => {
                 // Basic farmland drawn on the parcels: most of its polygons are a parcel's,
                 // which validation passed as it is.
@@ -51,6 +75,7 @@ impl Converter {
                     return Converted {
                         geometry: Some(known),
                         problems: Vec::new(),
+                        print: None,
                     };
                 }
                 let outcome = validate_and_repair(raw);
@@ -61,6 +86,7 @@ impl Converter {
                         .into_iter()
                         .map(|p| (p.kind, p.message))
                         .collect(),
+                    print: None,
                 }
             }
             RawGeometry::Null => drop(
@@ -239,6 +265,9 @@ pub(crate) struct Collector {
     pub count: usize,
     /// How the readers validate geometry.
     pub converter: Converter,
+    /// (feature index, print) of the kept features whose geometry text was printed
+    /// ([`Converter::prints`]), in file order.
+    pub prints: Vec<(usize, TextPrint)>,
 }
 
 impl Collector {
@@ -281,6 +310,9 @@ impl Collector {
                 message,
             }));
         if let Some(geometry) = converted.geometry {
+            if let Some(print) = converted.print {
+                self.prints.push((index, print));
+            }
             let row = self.attributes.push(self.schema.fields.len(), attrs);
             self.features.push(Feature {
                 index,

@@ -47,10 +47,12 @@ fn parse_into<'t>(
     texts
         .zip(rows.rows_mut())
         .map(|(text, row)| {
-            let raw = parse_feature(text, schema.arranger(row))?;
+            let raw = parse_feature(text, schema.arranger(row), converter.prints())?;
+            let mut converted = converter.convert(raw.geometry);
+            converted.print = raw.print;
             Ok(Parsed {
                 id: raw.id,
-                converted: converter.convert(raw.geometry),
+                converted,
                 extras: raw.properties.finish(),
             })
         })

@@ -7,8 +7,11 @@
 //! turn into a file line and column.
 
 use crate::raw::RawGeometry;
+use crate::swar::word_at;
+use crate::text_print::{coordinates_end_in_feature, print_of, Prints};
 use crate::value::Value;
 use geo::Coord;
+use redline_geom::TextPrint;
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -19,6 +22,9 @@ pub(crate) struct RawFeature<P> {
     pub id: Option<compact_str::CompactString>,
     pub geometry: RawGeometry,
     pub properties: P,
+    /// The print of the geometry's coordinate text, where the parse takes them
+    /// ([`Prints::Record`]).
+    pub print: Option<TextPrint>,
 }
 
 /// Where a feature's properties go as they are read: a reader puts them in its schema's order
@@ -61,6 +67,7 @@ pub(crate) fn crs_name(crs: &serde_json::Value) -> Option<String> {
 pub(crate) fn parse_feature<'a, P: Properties<'a>>(
     bytes: &'a [u8],
     properties: P,
+    prints: Prints<'_>,
 ) -> Result<RawFeature<P>, ParseError> {
     // The SIMD check first (a feature is mostly ASCII digits: several times std's speed);
     // std's, which says where the text goes wrong, only for a feature that fails it.
@@ -77,7 +84,7 @@ pub(crate) fn parse_feature<'a, P: Properties<'a>>(
         at: 0,
         depth: 0,
     };
-    let feature = cur.feature(properties)?;
+    let feature = cur.feature(properties, prints)?;
     cur.ws();
     if cur.at < text.len() {
         return Err(cur.error("trailing characters after the feature"));
@@ -309,11 +316,16 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn feature<P: Properties<'a>>(&mut self, properties: P) -> Result<RawFeature<P>, ParseError> {
+    fn feature<P: Properties<'a>>(
+        &mut self,
+        properties: P,
+        prints: Prints<'_>,
+    ) -> Result<RawFeature<P>, ParseError> {
         let mut feature = RawFeature {
             id: None,
             geometry: RawGeometry::Null,
             properties,
+            print: None,
         };
         self.object(|cur, key| {
             match key.as_ref() {
@@ -324,7 +336,7 @@ impl<'a> Cursor<'a> {
                     }
                 }
                 "id" => feature.id = cur.value()?.as_compact(),
-                "geometry" => feature.geometry = cur.geometry()?,
+                "geometry" => (feature.geometry, feature.print) = cur.geometry(prints)?,
                 "properties" => cur.properties(&mut feature.properties)?,
                 _ => cur.skip()?,
             }
@@ -346,24 +358,66 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    fn geometry(&mut self) -> Result<RawGeometry, ParseError> {
+    /// The geometry, and the print of its coordinate text where `prints` takes it. Where
+    /// `prints` looks texts up, coordinates whose text is a known geometry's are not parsed.
+    fn geometry(
+        &mut self,
+        prints: Prints<'_>,
+    ) -> Result<(RawGeometry, Option<TextPrint>), ParseError> {
         if self.peek() == Some(b'n') {
             self.literal("null")?;
-            return Ok(RawGeometry::Null);
+            return Ok((RawGeometry::Null, None));
         }
         // The type stays borrowed from the text, and no buffer is made before "coordinates":
         // three allocations a feature fewer.
-        let (mut kind, mut tree) = (None, None);
+        let (mut kind, mut tree, mut text, mut known) = (None, None, None, None);
         self.object(|cur, key| {
             match key.as_ref() {
                 "type" => kind = Some(cur.string()?),
-                "coordinates" => tree = Some(cur.coordinates()?),
+                "coordinates" => {
+                    cur.ws();
+                    let start = cur.at;
+                    (tree, known) = (None, None);
+                    if let (Prints::Lookup(k), Some(kind)) = (prints, &kind) {
+                        let end = coordinates_end_in_feature(cur.bytes(), start);
+                        known = end.and_then(|end| {
+                            let found = k.same_text(print_of(kind, &cur.bytes()[start..end])?)?;
+                            Some((found, kind.clone()))
+                        });
+                        if let (Some(end), Some(_)) = (end, &known) {
+                            cur.at = end;
+                        }
+                    }
+                    if known.is_none() {
+                        tree = Some(cur.coordinates()?);
+                    }
+                    text = Some(start..cur.at);
+                }
                 _ => cur.skip()?,
             }
             Ok(())
         })?;
         let kind = kind.ok_or_else(|| self.error("geometry has no \"type\""))?;
-        Ok(tree.unwrap_or_else(CoordTree::empty).into_geometry(kind))
+        if let (Some((geometry, printed)), Some(span)) = (known, &text) {
+            if printed == kind {
+                return Ok((RawGeometry::Known(geometry), None));
+            }
+            // A second "type" after the coordinates: they are parsed as that type says.
+            let mut again = Cursor {
+                text: self.text,
+                at: span.start,
+                depth: 0,
+            };
+            tree = Some(again.coordinates()?);
+        }
+        let print = match (prints, text) {
+            (Prints::Record, Some(span)) => print_of(&kind, &self.bytes()[span]),
+            _ => None,
+        };
+        Ok((
+            tree.unwrap_or_else(CoordTree::empty).into_geometry(kind),
+            print,
+        ))
     }
 
     /// Nested coordinate arrays: brackets and numbers.
@@ -562,14 +616,6 @@ fn string_end(b: &[u8]) -> Option<(usize, bool)> {
     Some((end, b[at..end].iter().any(|&c| c < 0x20)))
 }
 
-/// The eight bytes from `at` as one word, the first in the lowest byte (the SWAR steps' unit);
-/// `None` where fewer are left.
-#[inline(always)]
-fn word_at(b: &[u8], at: usize) -> Option<u64> {
-    let chunk = b.get(at..)?.first_chunk::<8>()?;
-    Some(u64::from_le_bytes(*chunk))
-}
-
 /// The value of eight digits 0–9, one per byte, the first in the lowest byte: pairs, then
 /// fours, then all eight, in three multiplications.
 fn eight_digits(digits: u64) -> u64 {
@@ -680,11 +726,11 @@ mod tests {
     use super::*;
 
     fn parse_one(json: &str) -> RawFeature<Vec<(Cow<'_, str>, Value)>> {
-        parse_feature(json.as_bytes(), Vec::new()).unwrap()
+        parse_feature(json.as_bytes(), Vec::new(), Prints::Ignore).unwrap()
     }
 
     fn error_of(json: &str) -> ParseError {
-        parse_feature(json.as_bytes(), Vec::new()).unwrap_err()
+        parse_feature(json.as_bytes(), Vec::new(), Prints::Ignore).unwrap_err()
     }
 
     /// The fast path as first written (a digit-at-a-time closure that stops at the 20th
@@ -968,14 +1014,14 @@ mod tests {
         let at = bytes.len();
         bytes.extend_from_slice(&[0xBA, 0xB5, 0xB5, 0xD8]);
         bytes.extend_from_slice(format!(r#"","pad":"{}"}}}}"#, "x".repeat(100)).as_bytes());
-        let e = parse_feature(&bytes, Vec::new()).unwrap_err();
+        let e = parse_feature(&bytes, Vec::new(), Prints::Ignore).unwrap_err();
         assert_eq!(
             (e.offset, e.message.as_str(), e.eof),
             (at, "invalid UTF-8", false)
         );
         // The same bytes in valid UTF-8 parse.
         let good = String::from_utf8_lossy(&bytes).replace('\u{FFFD}', "旱");
-        assert!(parse_feature(good.as_bytes(), Vec::new()).is_ok());
+        assert!(parse_feature(good.as_bytes(), Vec::new(), Prints::Ignore).is_ok());
     }
 
     #[test]
@@ -1011,9 +1057,9 @@ mod tests {
     fn no_panic_on_any_truncation_or_byte_flip() {
         // Cheap fuzzing: every prefix, and every byte replaced by each structural character.
         let good = r#"{"type":"Feature","id":"a\u00e9","properties":{"DLBM":"0101","n":[1,{"x":"y"}],"TBMJ":-1.5e3},"geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}}"#;
-        assert!(parse_feature(good.as_bytes(), Vec::new()).is_ok());
+        assert!(parse_feature(good.as_bytes(), Vec::new(), Prints::Ignore).is_ok());
         for end in 0..good.len() {
-            let _ = parse_feature(&good.as_bytes()[..end], Vec::new());
+            let _ = parse_feature(&good.as_bytes()[..end], Vec::new(), Prints::Ignore);
         }
         let mut bytes = good.as_bytes().to_vec();
         for i in 0..bytes.len() {
@@ -1022,7 +1068,7 @@ mod tests {
                 b'"', b'[', b']', b'{', b'}', b',', b':', b'\\', b'-', b'0', 0xFF,
             ] {
                 bytes[i] = b;
-                let _ = parse_feature(&bytes, Vec::new());
+                let _ = parse_feature(&bytes, Vec::new(), Prints::Ignore);
             }
             bytes[i] = saved;
         }
@@ -1052,7 +1098,7 @@ mod tests {
                 r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":{bad}}}}}"#
             );
             assert!(
-                parse_feature(feature.as_bytes(), Vec::new()).is_err(),
+                parse_feature(feature.as_bytes(), Vec::new(), Prints::Ignore).is_err(),
                 "{bad}"
             );
         }

@@ -10,7 +10,7 @@ use crate::shapefile;
 use crate::value::{Field, ValueRef};
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
-use redline_geom::{Crs, DataIssue, IssueKind, KnownGeometries};
+use redline_geom::{Crs, DataIssue, IssueKind, KnownGeometries, TextPrint};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -119,6 +119,9 @@ pub struct Layer {
     pub attributes: Attributes,
     /// How many features the file holds.
     pub read_count: usize,
+    /// (feature index, print) of each feature's geometry text, in file order, where the read
+    /// was asked for them ([`ReadOptions::text_prints`]; GeoJSON and GeoJSONSeq only).
+    pub text_prints: Vec<(usize, TextPrint)>,
 }
 
 impl Layer {
@@ -294,6 +297,10 @@ pub struct ReadOptions {
     /// the bit takes its allocation (the job gives the basic farmland the land-use parcels').
     /// Nothing about the layer read changes but where its geometry lives.
     pub known_geometries: Option<Arc<dyn KnownGeometries>>,
+    /// Take the print of each feature's geometry text ([`Layer::text_prints`]): what a layer
+    /// read later may be matched against, text for text, unparsed
+    /// ([`KnownGeometries::same_text`]).
+    pub text_prints: bool,
 }
 
 /// Splits `source.gpkg#DLTB` into the source and the layer inside it (OGR sources only).
@@ -337,7 +344,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         // GeoJSON is read whole either way, but the fields nobody asked for are not kept.
         _ => Collector::inferring(options.columns.clone()),
     };
-    collector.converter = Converter::new(options.known_geometries.clone());
+    collector.converter = Converter::new(options.known_geometries.clone(), options.text_prints);
     let mut encoding = None;
     let declared = match format {
         Format::GeoJson => feature_collection::read_collection(path, &mut collector)?,
@@ -398,6 +405,7 @@ pub fn read_layer(path: &Path, options: &ReadOptions) -> Result<LayerRead, Inges
         features: collector.features,
         attributes: collector.attributes,
         read_count: collector.count,
+        text_prints: collector.prints,
     };
     (layer.crs, layer.crs_source) =
         match determine_crs(&layer, declared.crs.as_deref(), options.crs.clone()) {

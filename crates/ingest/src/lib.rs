@@ -36,6 +36,8 @@ mod raw;
 mod scan;
 mod shapefile;
 mod shp;
+mod swar;
+mod text_print;
 mod value;
 
 pub use attributes::{Attributes, Row};

@@ -1,7 +1,8 @@
 //! Geometry as a reader found it, before validation: what every reader (GeoJSON, shapefile,
 //! OGR) hands the collector.
 
-use geo::{Coord, Rect};
+use geo::{BoundingRect, Coord, MultiPolygon, Rect};
+use std::sync::Arc;
 
 /// Raw polygons: polygon → rings → positions, as the file has them.
 pub(crate) type RawPolygons = Vec<Vec<Vec<Coord<f64>>>>;
@@ -17,14 +18,26 @@ pub(crate) enum RawGeometry {
     Other(String),
     /// A Polygon/MultiPolygon whose coordinates have the wrong nesting.
     Malformed(String),
+    /// A known geometry read from the same coordinate text, validated without a word: the
+    /// text was not parsed ([`redline_geom::KnownGeometries::same_text`]).
+    Known(Arc<MultiPolygon<f64>>),
 }
 
 impl RawGeometry {
     /// Whether the extent of the positions meets `region` (null, empty and non-polygon
     /// geometries are kept, so that a region read still reports them).
     pub fn meets(&self, region: Rect<f64>) -> bool {
-        let RawGeometry::Polygons(p) = self else {
-            return true;
+        let p = match self {
+            RawGeometry::Polygons(p) => p,
+            RawGeometry::Known(g) => {
+                return g.bounding_rect().is_none_or(|b| {
+                    b.min().x <= region.max().x
+                        && b.max().x >= region.min().x
+                        && b.min().y <= region.max().y
+                        && b.max().y >= region.min().y
+                })
+            }
+            _ => return true,
         };
         let mut coords = p.iter().flatten().flatten();
         let Some(first) = coords.next() else {

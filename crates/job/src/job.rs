@@ -4,7 +4,8 @@ use crate::preflight;
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use redline_geom::{
-    AreaMethod, ClassCode, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, Transformer,
+    AreaMethod, ClassCode, Crs, Helmert, KnownGeometries, LandCategory, LandClassTable, TextPrint,
+    Transformer,
 };
 use redline_ingest::{
     deduction_fraction, items_from_the_end, official_area_of, read_layer, value_in, DataIssue,
@@ -662,8 +663,13 @@ impl Job {
         // polygons as read: a feature with an issue, or every one where the layer was
         // transformed since.
         let mut unvalidated: Option<Vec<usize>> = None;
-        if let Some(l) = take(LayerRole::Landuse) {
+        let mut texts = Vec::new();
+        if let Some(mut l) = take(LayerRole::Landuse) {
             let f = fields(&l, LayerRole::Landuse)?;
+            let printed = std::mem::take(&mut l.text_prints);
+            if !landuse_transformed {
+                texts = validated_texts(&l.features, &printed, &landuse_flagged);
+            }
             county.village_names = village_names(&l, &f);
             unvalidated = (!landuse_transformed).then(|| {
                 let flagged =
@@ -687,11 +693,12 @@ impl Job {
             .any(|(role, _)| matches!(role, LayerRole::LandusePrevious | LayerRole::BasicFarmland));
         let geometries = needed.then(|| {
             let landuse = &county.landuse;
-            Arc::new(ParcelGeometries::with_validated(landuse, |k| {
+            let geometries = ParcelGeometries::with_validated(landuse, |k| {
                 unvalidated
                     .as_ref()
                     .is_some_and(|u| u.binary_search(&allocation(&landuse[k].geometry)).is_err())
-            }))
+            });
+            Arc::new(geometries.with_texts(std::mem::take(&mut texts)))
         });
         if let Some(l) = take(LayerRole::LandusePrevious) {
             let f = fields(&l, LayerRole::LandusePrevious)?;
@@ -796,6 +803,12 @@ impl Job {
             id_field,
             source_layer: spec.layer.clone(),
             known_geometries: known,
+            // Basic farmland drawn on the parcels is matched to them text for text, unparsed.
+            text_prints: role == LayerRole::Landuse
+                && self
+                    .layers
+                    .iter()
+                    .any(|(r, _)| *r == LayerRole::BasicFarmland),
             ..Default::default()
         };
         let mut read = match read_layer(&spec.path, &options) {
@@ -1044,6 +1057,27 @@ pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
 
 /// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
 const VILLAGE_CODE_LEN: usize = 12;
+
+/// (print, geometry) of each feature whose text was printed and that no issue was found with
+/// (`flagged`, ascending feature indices): a geometry validation passed without a word, as read
+/// from that text. Features and prints are both in file order: one merge.
+fn validated_texts(
+    features: &[redline_ingest::Feature],
+    printed: &[(usize, TextPrint)],
+    flagged: &[usize],
+) -> Vec<(TextPrint, Arc<geo::MultiPolygon<f64>>)> {
+    let mut prints = printed.iter().peekable();
+    let mut texts = Vec::with_capacity(printed.len());
+    for f in features {
+        while prints.next_if(|(index, _)| *index < f.index).is_some() {}
+        if let Some((_, print)) = prints.next_if(|(index, _)| *index == f.index) {
+            if flagged.binary_search(&f.index).is_err() {
+                texts.push((*print, Arc::clone(&f.geometry)));
+            }
+        }
+    }
+    texts
+}
 
 /// Where a geometry lives: features and the parcels made of them share the allocation.
 fn allocation(geometry: &Arc<geo::MultiPolygon<f64>>) -> usize {

@@ -6,7 +6,7 @@
 use crate::model::Parcel;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
-use redline_geom::KnownGeometries;
+use redline_geom::{KnownGeometries, TextPrint};
 use std::sync::Arc;
 
 /// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
@@ -86,6 +86,9 @@ pub struct ParcelGeometries {
     /// Whether each parcel's geometry is what validation gives back for it unchanged and
     /// without a problem (empty: not known for any).
     validated: Vec<bool>,
+    /// The geometries read from coordinate texts, by the texts' prints
+    /// ([`ParcelGeometries::with_texts`]).
+    texts: TextIndex,
 }
 
 impl ParcelGeometries {
@@ -94,9 +97,22 @@ impl ParcelGeometries {
         let by_hash = sorted_keys(parcels.par_iter().map(|p| &*p.geometry), geometry_hash);
         ParcelGeometries {
             geometries: parcels.iter().map(|p| Arc::clone(&p.geometry)).collect(),
-            buckets: HashBuckets::new(&by_hash),
+            buckets: HashBuckets::new(by_hash.len(), |i| by_hash[i].0),
             by_hash,
             validated: Vec::new(),
+            texts: TextIndex::default(),
+        }
+    }
+
+    /// Adds the geometries read from coordinate texts, by the texts' prints: each one a parcel's
+    /// that validation passed without a word, as read from that text. A reader may then take
+    /// one for a text with the same print without parsing it
+    /// ([`KnownGeometries::same_text`]). A print that more than one geometry was read from is
+    /// left out: those texts are parsed, and shared by their coordinates.
+    pub fn with_texts(self, texts: Vec<(TextPrint, Arc<MultiPolygon<f64>>)>) -> Self {
+        ParcelGeometries {
+            texts: TextIndex::new(texts),
+            ..self
         }
     }
 
@@ -167,10 +183,54 @@ impl KnownGeometries for ParcelGeometries {
         let validated = self.validated.get(k).copied().unwrap_or(false);
         (validated && same_bits_raw(parcel, raw)).then(|| Arc::clone(parcel))
     }
+
+    fn knows_texts(&self) -> bool {
+        !self.texts.entries.is_empty()
+    }
+
+    /// The geometry [`ParcelGeometries::with_texts`] was given for `print`.
+    fn same_text(&self, print: TextPrint) -> Option<Arc<MultiPolygon<f64>>> {
+        self.texts.get(print).map(Arc::clone)
+    }
+}
+
+/// Geometries by the print of the text each was read from, sorted by print, with a directory
+/// of their first words.
+#[derive(Debug, Default)]
+struct TextIndex {
+    entries: Vec<(TextPrint, Arc<MultiPolygon<f64>>)>,
+    buckets: HashBuckets,
+}
+
+impl TextIndex {
+    /// The index of `texts`, without the prints that come more than once.
+    fn new(mut texts: Vec<(TextPrint, Arc<MultiPolygon<f64>>)>) -> Self {
+        texts.par_sort_unstable_by_key(|(print, _)| *print);
+        let once = |i: usize| {
+            let print = texts[i].0;
+            (i == 0 || texts[i - 1].0 != print) && texts.get(i + 1).is_none_or(|t| t.0 != print)
+        };
+        let keep: Vec<bool> = (0..texts.len()).map(once).collect();
+        let mut keep = keep.into_iter();
+        texts.retain(|_| keep.next().unwrap_or(false));
+        TextIndex {
+            buckets: HashBuckets::new(texts.len(), |i| texts[i].0 .0[0]),
+            entries: texts,
+        }
+    }
+
+    fn get(&self, print: TextPrint) -> Option<&Arc<MultiPolygon<f64>>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let bucket = &self.entries[self.buckets.range(print.0[0])];
+        let at = bucket.binary_search_by_key(&print, |(p, _)| *p).ok()?;
+        Some(&bucket[at].1)
+    }
 }
 
 /// A directory of sorted hashes by their top bits: about one hash per bucket.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct HashBuckets {
     /// How far a hash is shifted to give its bucket (64 − the directory's bits).
     shift: u32,
@@ -179,19 +239,14 @@ struct HashBuckets {
 }
 
 impl HashBuckets {
-    /// The directory of `sorted` (keys in ascending order).
-    fn new(sorted: &[(u64, usize)]) -> Self {
-        let bits = sorted
-            .len()
-            .max(1)
-            .next_power_of_two()
-            .trailing_zeros()
-            .max(1);
+    /// The directory of `len` hashes in ascending order, the `i`-th `hash(i)`.
+    fn new(len: usize, hash: impl Fn(usize) -> u64) -> Self {
+        let bits = len.max(1).next_power_of_two().trailing_zeros().max(1);
         let shift = 64 - bits;
         let mut starts = Vec::with_capacity((1 << bits) + 1);
         let mut at = 0;
         for b in 0..=(1u64 << bits) {
-            while sorted.get(at).is_some_and(|&(h, _)| h >> shift < b) {
+            while at < len && hash(at) >> shift < b {
                 at += 1;
             }
             starts.push(at);
@@ -360,7 +415,7 @@ mod tests {
                 .chain([(0, n), (u64::MAX, n + 1)])
                 .collect();
             keys.sort_unstable();
-            let buckets = HashBuckets::new(&keys);
+            let buckets = HashBuckets::new(keys.len(), |i| keys[i].0);
             assert_eq!(*buckets.starts.last().unwrap(), keys.len());
             for &(h, k) in &keys {
                 let range = buckets.range(h);
@@ -409,6 +464,33 @@ mod tests {
         assert!(untold
             .validated_same_as(&raw_polygons(&square(0.0, 10.0)))
             .is_none());
+    }
+
+    #[test]
+    fn a_text_printed_once_finds_its_geometry_and_one_printed_twice_finds_none() {
+        let landuse = vec![
+            parcel("1", square(0.0, 10.0)),
+            parcel("2", square(10.0, 10.0)),
+        ];
+        let print = |a: u64, b: u64| TextPrint([a, b]);
+        let index = ParcelGeometries::new(&landuse);
+        assert!(!index.knows_texts());
+        assert!(index.same_text(print(1, 1)).is_none());
+        let texts = vec![
+            (print(7, 1), Arc::clone(&landuse[0].geometry)),
+            (print(3, 9), Arc::clone(&landuse[1].geometry)),
+            // Two geometries read from texts with one print: neither is taken.
+            (print(7, 2), Arc::clone(&landuse[0].geometry)),
+            (print(7, 2), Arc::clone(&landuse[1].geometry)),
+        ];
+        let index = index.with_texts(texts);
+        assert!(index.knows_texts());
+        let found = |p| index.same_text(p).map(|g| Arc::as_ptr(&g));
+        assert_eq!(found(print(7, 1)), Some(Arc::as_ptr(&landuse[0].geometry)));
+        assert_eq!(found(print(3, 9)), Some(Arc::as_ptr(&landuse[1].geometry)));
+        assert_eq!(found(print(7, 2)), None);
+        assert_eq!(found(print(7, 3)), None);
+        assert_eq!(found(print(u64::MAX, 0)), None);
     }
 
     #[test]
