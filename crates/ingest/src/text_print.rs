@@ -73,26 +73,25 @@ pub(crate) fn coordinates_end(b: &[u8], start: usize) -> Option<usize> {
             at += 8;
             continue;
         }
-        for (i, &c) in b[at..at + 8].iter().enumerate() {
-            match c {
-                b'[' => depth += 1,
-                b']' => depth -= 1,
-                _ => continue,
-            }
-            if depth == 0 {
-                return Some(at + i + 1);
-            }
+        if let Some(end) = close_in(&b[at..at + 8], &mut depth) {
+            return Some(at + end);
         }
         at += 8;
     }
-    for (i, &c) in b.get(at..)?.iter().enumerate() {
+    close_in(b.get(at..)?, &mut depth).map(|end| at + end)
+}
+
+/// Counts the brackets of `bytes` into `depth`, one at a time: the position after the `]` that
+/// brings it to 0, if one does.
+fn close_in(bytes: &[u8], depth: &mut usize) -> Option<usize> {
+    for (i, &c) in bytes.iter().enumerate() {
         match c {
-            b'[' => depth += 1,
-            b']' => depth -= 1,
+            b'[' => *depth += 1,
+            b']' => *depth -= 1,
             _ => continue,
         }
-        if depth == 0 {
-            return Some(at + i + 1);
+        if *depth == 0 {
+            return Some(i + 1);
         }
     }
     None

@@ -10,7 +10,7 @@ use redline_geom::{Crs, TextPrint};
 use redline_ingest::{read_layer, IssueKind, KnownGeometries, LayerRead, ReadOptions};
 use redline_testkit::{fuzz, scale};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -69,6 +69,16 @@ fn options() -> ReadOptions {
     }
 }
 
+/// A folder with the land use written in it, and the paths of the land use and the basic
+/// farmland.
+fn files() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let landuse = dir.path().join("dltb.geojson");
+    std::fs::write(&landuse, LANDUSE).unwrap();
+    let farmland = dir.path().join("jbnt.geojson");
+    (dir, landuse, farmland)
+}
+
 /// The land use read with its prints, and the texts of the features it has no issue with.
 fn landuse_texts(path: &Path) -> (LayerRead, Texts) {
     let read = read_layer(
@@ -117,12 +127,7 @@ fn outcome(read: &LayerRead) -> Outcome {
 
 #[test]
 fn texts_that_are_a_parcels_take_its_geometry_and_every_read_is_a_plain_reads() {
-    let dir = tempfile::tempdir().unwrap();
-    let (landuse, farmland) = (
-        dir.path().join("dltb.geojson"),
-        dir.path().join("jbnt.geojson"),
-    );
-    std::fs::write(&landuse, LANDUSE).unwrap();
+    let (_dir, landuse, farmland) = files();
     std::fs::write(&farmland, FARMLAND).unwrap();
     let (parcels, texts) = landuse_texts(&landuse);
     // Every parcel's text is printed; the bow tie's is not offered (validation repaired it).
@@ -178,12 +183,7 @@ fn texts_that_are_a_parcels_take_its_geometry_and_every_read_is_a_plain_reads() 
 /// plain read gives (or the same error).
 #[test]
 fn mutated_texts_read_as_a_plain_read_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let (landuse, farmland) = (
-        dir.path().join("dltb.geojson"),
-        dir.path().join("jbnt.geojson"),
-    );
-    std::fs::write(&landuse, LANDUSE).unwrap();
+    let (_dir, landuse, farmland) = files();
     let (_, texts) = landuse_texts(&landuse);
     let known = Arc::new(texts) as Arc<dyn KnownGeometries>;
     let with_texts = ReadOptions {
