@@ -27,30 +27,32 @@ impl RawGeometry {
     /// Whether the extent of the positions meets `region` (null, empty and non-polygon
     /// geometries are kept, so that a region read still reports them).
     pub fn meets(&self, region: Rect<f64>) -> bool {
-        let p = match self {
-            RawGeometry::Polygons(p) => p,
-            RawGeometry::Known(g) => {
-                return g.bounding_rect().is_none_or(|b| {
-                    b.min().x <= region.max().x
-                        && b.max().x >= region.min().x
-                        && b.min().y <= region.max().y
-                        && b.max().y >= region.min().y
+        let extent = match self {
+            RawGeometry::Polygons(p) => {
+                let mut coords = p.iter().flatten().flatten();
+                coords.next().map(|first| {
+                    coords.fold(Rect::new(*first, *first), |r, c| {
+                        Rect::new(
+                            Coord {
+                                x: r.min().x.min(c.x),
+                                y: r.min().y.min(c.y),
+                            },
+                            Coord {
+                                x: r.max().x.max(c.x),
+                                y: r.max().y.max(c.y),
+                            },
+                        )
+                    })
                 })
             }
-            _ => return true,
+            RawGeometry::Known(g) => g.bounding_rect(),
+            _ => None,
         };
-        let mut coords = p.iter().flatten().flatten();
-        let Some(first) = coords.next() else {
-            return true;
-        };
-        let (mut min, mut max) = (*first, *first);
-        for c in coords {
-            (min.x, min.y) = (min.x.min(c.x), min.y.min(c.y));
-            (max.x, max.y) = (max.x.max(c.x), max.y.max(c.y));
-        }
-        min.x <= region.max().x
-            && max.x >= region.min().x
-            && min.y <= region.max().y
-            && max.y >= region.min().y
+        extent.is_none_or(|e| {
+            e.min().x <= region.max().x
+                && e.max().x >= region.min().x
+                && e.min().y <= region.max().y
+                && e.max().y >= region.min().y
+        })
     }
 }
