@@ -44,10 +44,11 @@ fn parse_into<'t>(
     rows: &mut Rows,
 ) -> Vec<Result<Parsed, ParseError>> {
     rows.reset(schema, texts.len());
+    let prints = converter.prints();
     texts
         .zip(rows.rows_mut())
         .map(|(text, row)| {
-            let raw = parse_feature(text, schema.arranger(row), converter.prints())?;
+            let raw = parse_feature(text, schema.arranger(row), prints)?;
             let mut converted = converter.convert(raw.geometry);
             converted.print = raw.print;
             Ok(Parsed {

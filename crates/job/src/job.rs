@@ -563,6 +563,11 @@ impl Job {
         self.layers.len()
     }
 
+    /// Whether the job reads a layer of `role`.
+    fn has_layer(&self, role: LayerRole) -> bool {
+        self.layers.iter().any(|(r, _)| *r == role)
+    }
+
     /// [`Job::read`], calling `layer_done` (from any thread) as each layer is read.
     pub fn read_with_progress(
         &self,
@@ -687,10 +692,8 @@ impl Job {
         }
         // Polygons of the other layers that are a parcel's take the parcel's allocation; the
         // basic farmland's, as it is read, without validating those validation passed as read.
-        let needed = self
-            .layers
-            .iter()
-            .any(|(role, _)| matches!(role, LayerRole::LandusePrevious | LayerRole::BasicFarmland));
+        let needed =
+            self.has_layer(LayerRole::LandusePrevious) || self.has_layer(LayerRole::BasicFarmland);
         let geometries = needed.then(|| {
             let landuse = &county.landuse;
             let geometries = ParcelGeometries::with_validated(landuse, |k| {
@@ -804,11 +807,7 @@ impl Job {
             source_layer: spec.layer.clone(),
             known_geometries: known,
             // Basic farmland drawn on the parcels is matched to them text for text, unparsed.
-            text_prints: role == LayerRole::Landuse
-                && self
-                    .layers
-                    .iter()
-                    .any(|(r, _)| *r == LayerRole::BasicFarmland),
+            text_prints: role == LayerRole::Landuse && self.has_layer(LayerRole::BasicFarmland),
             ..Default::default()
         };
         let mut read = match read_layer(&spec.path, &options) {
@@ -844,7 +843,7 @@ impl Job {
     ) -> Vec<Parcel> {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
-        let weighs_capacity = self.layers.iter().any(|(r, _)| *r == LayerRole::Approvals);
+        let weighs_capacity = self.has_layer(LayerRole::Approvals);
         let columns = ParcelColumns::new(f);
         let features = std::mem::take(&mut layer.features);
         let attributes = std::mem::take(&mut layer.attributes);

@@ -206,11 +206,11 @@ impl TextIndex {
     /// The index of `texts`, without the prints that come more than once.
     fn new(mut texts: Vec<(TextPrint, Arc<MultiPolygon<f64>>)>) -> Self {
         texts.par_sort_unstable_by_key(|(print, _)| *print);
-        let once = |i: usize| {
-            let print = texts[i].0;
-            (i == 0 || texts[i - 1].0 != print) && texts.get(i + 1).is_none_or(|t| t.0 != print)
-        };
-        let keep: Vec<bool> = (0..texts.len()).map(once).collect();
+        // Each entry kept where its print's run of entries is itself alone.
+        let keep: Vec<bool> = texts
+            .chunk_by(|a, b| a.0 == b.0)
+            .flat_map(|run| std::iter::repeat_n(run.len() == 1, run.len()))
+            .collect();
         let mut keep = keep.into_iter();
         texts.retain(|_| keep.next().unwrap_or(false));
         TextIndex {
