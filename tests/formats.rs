@@ -125,6 +125,54 @@ fn basic_farmland_read_in_any_format_shares_the_parcels_geometry() {
     }
 }
 
+/// A GeoJSON county whose land use has features that become no parcel (a class code the table
+/// does not know, here and there before the others): the basic farmland drawn on the parcels
+/// after them still takes each its own parcel's geometry, unparsed, by the text it shares with
+/// the parcel. Read plainly, feature by feature, the basic farmland has the same coordinates.
+#[test]
+fn basic_farmland_by_text_finds_its_parcel_after_features_that_made_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("county");
+    synth(&dir, "geojson");
+    let landuse = dir.join("landuse.geojson");
+    let text = std::fs::read_to_string(&landuse).unwrap();
+    let mut unknown = 0;
+    let lines: Vec<String> = (text.lines().enumerate())
+        .map(|(k, line)| {
+            if k % 97 == 3 && line.contains("\"DLBM\":\"") {
+                unknown += 1;
+                let at = line.find("\"DLBM\":\"").unwrap() + 8;
+                format!("{}9999{}", &line[..at], &line[at + 4..])
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    assert!(unknown > 10, "{unknown} features given an unknown class");
+    std::fs::write(&landuse, lines.join("\n")).unwrap();
+    let job = redline_job::Job::load(&dir.join("job.toml")).unwrap();
+    let (county, _, issues) = job.read().unwrap();
+    let unknown_issues = issues.iter().filter(|i| i.message.contains("9999")).count();
+    assert_eq!(unknown_issues, unknown, "every unknown class is reported");
+    let farmland = county.basic_farmland.as_deref().unwrap();
+    let plain = read_layer(&dir.join("basic_farmland.geojson"), &ReadOptions::default()).unwrap();
+    assert_eq!(farmland.len(), plain.layer.features.len());
+    let mut shared = 0;
+    for (b, f) in farmland.iter().zip(&plain.layer.features) {
+        assert_eq!(*b.geometry, *f.geometry, "basic farmland {}", b.id);
+        let parcel = county
+            .landuse
+            .iter()
+            .find(|p| std::sync::Arc::ptr_eq(&p.geometry, &b.geometry));
+        shared += usize::from(parcel.is_some());
+    }
+    assert!(
+        shared > farmland.len() / 2,
+        "{shared} of {} shared",
+        farmland.len()
+    );
+}
+
 /// Feature count, planar area, EPSG code and the sum of a number field of a written layer.
 fn planar_area(path: &Path, field: &str) -> (usize, f64, Option<u32>, f64) {
     let read = read_layer(path, &ReadOptions::default()).unwrap();

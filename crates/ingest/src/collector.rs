@@ -327,6 +327,9 @@ impl Collector {
     pub fn expect_more(&mut self, more: usize) {
         self.features.reserve(more);
         self.attributes.reserve(more);
+        if matches!(self.converter.prints(), Prints::Record) {
+            self.prints.reserve(more);
+        }
     }
 
     /// Takes the next feature with values placed by an [`Arranger`] (`row`, in the schema's

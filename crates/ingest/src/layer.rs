@@ -192,12 +192,12 @@ impl Layer {
     pub fn duplicate_ids(&self) -> Vec<DataIssue> {
         // Sorting (id, position) pairs in parallel finds repeats without a million-entry hash map;
         // the stable sort keeps each id's first feature first.
-        let mut ids: Vec<(&str, usize)> = self
-            .features
-            .iter()
-            .enumerate()
-            .filter_map(|(k, f)| Some((f.id.as_deref()?, k)))
-            .collect();
+        // Room for every feature at once: a list grown by doubling copied itself into fresh
+        // pages each time.
+        let mut ids: Vec<(&str, usize)> = Vec::with_capacity(self.features.len());
+        ids.extend(
+            (self.features.iter().enumerate()).filter_map(|(k, f)| Some((f.id.as_deref()?, k))),
+        );
         ids.par_sort_by(|a, b| a.0.cmp(b.0));
         let mut found: Vec<(usize, usize)> = ids
             .windows(2)

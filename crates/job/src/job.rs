@@ -688,7 +688,9 @@ impl Job {
                 at.sort_unstable();
                 at
             });
-            county.landuse = self.parcels(l, &f, &mut issues);
+            let skipped;
+            (county.landuse, skipped) = self.parcels(l, &f, &mut issues);
+            texts_by_parcel(&mut texts, &skipped);
         }
         // Polygons of the other layers that are a parcel's take the parcel's allocation; the
         // basic farmland's, as it is read, without validating those validation passed as read.
@@ -705,7 +707,7 @@ impl Job {
         });
         if let Some(l) = take(LayerRole::LandusePrevious) {
             let f = fields(&l, LayerRole::LandusePrevious)?;
-            let mut previous = self.parcels(l, &f, &mut issues);
+            let (mut previous, _) = self.parcels(l, &f, &mut issues);
             if let Some(g) = &geometries {
                 g.share_all(&mut previous, |p| &mut p.geometry);
             }
@@ -835,12 +837,14 @@ impl Job {
         Ok((role, Some(read.layer), issues))
     }
 
+    /// The layer's features as parcels, in order, and the positions of the features that
+    /// became none (ascending).
     fn parcels(
         &self,
         mut layer: Layer,
         f: &ResolvedFields,
         issues: &mut Vec<DataIssue>,
-    ) -> Vec<Parcel> {
+    ) -> (Vec<Parcel>, Vec<usize>) {
         // Unknown codes were reported by ResolvedFields::check. Grades matter where the
         // balance family weighs capacity by them.
         let weighs_capacity = self.has_layer(LayerRole::Approvals);
@@ -851,6 +855,7 @@ impl Job {
         // The few parcels with issues leave them in one list with their position, put in order
         // afterwards: a list per parcel was 24 bytes a parcel at the read's peak.
         let found = std::sync::Mutex::new(Vec::new());
+        let skipped = std::sync::Mutex::new(Vec::new());
         let parcels = items_from_the_end(features, attributes, PARCEL_BLOCK, |i, feature, a| {
             let mut own = Vec::new();
             let parcel = self.parcel(layer, feature, a, &columns, weighs_capacity, &mut own);
@@ -858,12 +863,20 @@ impl Job {
                 let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
                 found.push((i, own));
             }
+            if parcel.is_none() {
+                skipped
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(i);
+            }
             parcel
         });
         let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
         found.sort_unstable_by_key(|(i, _)| *i);
         issues.extend(found.into_iter().flat_map(|(_, own)| own));
-        parcels
+        let mut skipped = skipped.into_inner().unwrap_or_else(PoisonError::into_inner);
+        skipped.sort_unstable();
+        (parcels, skipped)
     }
 
     /// One land-use feature as a parcel; `None` for a class the table does not know (reported
@@ -1057,25 +1070,40 @@ pub(crate) fn output_folder(base: &Path, output: Option<PathBuf>) -> PathBuf {
 /// A village's code: the first 12 characters of the 19-character ZLDWDM (县 6, 乡 3, 村 3).
 const VILLAGE_CODE_LEN: usize = 12;
 
-/// (print, geometry) of each feature whose text was printed and that no issue was found with
-/// (`flagged`, ascending feature indices): a geometry validation passed without a word, as read
-/// from that text. Features and prints are both in file order: one merge.
+/// (print, position in `features`) of each feature whose text was printed and that no issue
+/// was found with (`flagged`, ascending feature indices): a geometry validation passed without
+/// a word, as read from that text. Features and prints are both in file order: one merge.
 fn validated_texts(
     features: &[redline_ingest::Feature],
     printed: &[(usize, TextPrint)],
     flagged: &[usize],
-) -> Vec<(TextPrint, Arc<geo::MultiPolygon<f64>>)> {
+) -> Vec<(TextPrint, usize)> {
     let mut prints = printed.iter().peekable();
     let mut texts = Vec::with_capacity(printed.len());
-    for f in features {
+    for (at, f) in features.iter().enumerate() {
         while prints.next_if(|(index, _)| *index < f.index).is_some() {}
         if let Some((_, print)) = prints.next_if(|(index, _)| *index == f.index) {
             if flagged.binary_search(&f.index).is_err() {
-                texts.push((*print, Arc::clone(&f.geometry)));
+                texts.push((*print, at));
             }
         }
     }
     texts
+}
+
+/// `texts` (print, feature position, ascending) with the position of the parcel each feature
+/// became instead: the features at the positions `skipped` (ascending) became none, and the
+/// others became the parcels in order.
+fn texts_by_parcel(texts: &mut Vec<(TextPrint, usize)>, skipped: &[usize]) {
+    let mut skipped = skipped.iter().copied().peekable();
+    let mut before = 0;
+    texts.retain_mut(|(_, at)| {
+        while skipped.next_if(|s| s < at).is_some() {
+            before += 1;
+        }
+        *at -= before;
+        skipped.peek() != Some(&(*at + before))
+    });
 }
 
 /// Where a geometry lives: features and the parcels made of them share the allocation.
@@ -1574,5 +1602,29 @@ mod fuzz {
             std::fs::write(&path, b).unwrap();
             let _ = read_targets(&path);
         });
+    }
+}
+
+#[cfg(test)]
+mod text_positions {
+    //! The land use's validated texts, from feature positions to parcel positions.
+
+    use super::*;
+
+    #[test]
+    fn texts_move_to_the_parcels_their_features_became() {
+        let p = |k: u64| TextPrint([k, k]);
+        // Features 0..8; 1, 4 and 5 became no parcel (a class the table does not know), so
+        // features 0, 2, 3, 6, 7 are parcels 0, 1, 2, 3, 4. Feature 4's text goes with it.
+        let mut texts = vec![(p(0), 0), (p(2), 2), (p(3), 3), (p(4), 4), (p(7), 7)];
+        texts_by_parcel(&mut texts, &[1, 4, 5]);
+        assert_eq!(texts, vec![(p(0), 0), (p(2), 1), (p(3), 2), (p(7), 4)]);
+        // None skipped: the positions stay; the first and the last skipped: both go.
+        let mut same = vec![(p(1), 1), (p(5), 5)];
+        texts_by_parcel(&mut same, &[]);
+        assert_eq!(same, vec![(p(1), 1), (p(5), 5)]);
+        let mut ends = vec![(p(0), 0), (p(1), 1), (p(2), 2)];
+        texts_by_parcel(&mut ends, &[0, 2]);
+        assert_eq!(ends, vec![(p(1), 0)]);
     }
 }

@@ -4,6 +4,7 @@
 //! the basic-farmland pieces that are construction land now.
 
 use geo::MultiPolygon;
+use rayon::prelude::*;
 use redline_geom::{Crs, TransformError, Transformer};
 use redline_overlay::{County, Metrics, Outcome};
 use serde_json::{json, Map, Value};
@@ -111,9 +112,10 @@ pub type Features = Vec<(MultiPolygon<f64>, Map<String, Value>)>;
 
 /// Township polygons with their metrics, in township-code order.
 pub fn township_features(county: &County, outcome: &Outcome) -> Features {
+    // In parallel: a township's boundary is a large polygon to check for output.
     outcome
         .townships
-        .iter()
+        .par_iter()
         .filter_map(|m| {
             let town = county.townships.iter().find(|x| x.code == m.code)?;
             let geometry = redline_geom::valid_for_output(town.geometry.clone(), None);
@@ -195,7 +197,6 @@ pub fn layer_geojson(name: &str, features: Features, crs: &Crs) -> Result<String
 
 /// `features` moved from the working CRS to lon/lat.
 pub(crate) fn lonlat_features(features: Features, crs: &Crs) -> Result<Features, TransformError> {
-    use rayon::prelude::*;
     let t = to_wgs84(crs)?;
     // Feature by feature in parallel (a township's boundary is a large polygon to transform and
     // check, and the township layer was the last output written); gathered in order first, so
