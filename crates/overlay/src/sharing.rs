@@ -116,8 +116,7 @@ impl ParcelGeometries {
     /// read from is left out: those texts are parsed, and shared by their coordinates.
     ///
     /// Positions, not the geometries' `Arc`s: a clone and a drop of each were two atomic
-    /// writes to a million cold allocations (at three million parcels, five times the time
-    /// per parcel of one million).
+    /// writes to a million cold allocations, each waiting on its cache miss.
     pub fn with_texts(self, texts: Vec<(TextPrint, usize)>) -> Self {
         ParcelGeometries {
             texts: TextIndex::new(texts),
