@@ -688,9 +688,9 @@ impl Job {
                 at.sort_unstable();
                 at
             });
-            let skipped;
-            (county.landuse, skipped) = self.parcels(l, &f, &mut issues);
+            let (parcels, skipped) = self.parcels(l, &f, &mut issues);
             texts_by_parcel(&mut texts, &skipped);
+            county.landuse = parcels;
         }
         // Polygons of the other layers that are a parcel's take the parcel's allocation; the
         // basic farmland's, as it is read, without validating those validation passed as read.

@@ -238,9 +238,10 @@ impl TextIndex {
 }
 
 /// A directory of sorted hashes by their top bits: two to four hashes a bucket (a bucket's
-/// entries span a cache line or two), so that the directory is a quarter of the hashes and
-/// stays in cache: with a bucket for each hash, a lookup waited on a miss in the directory
-/// and another in the entries (a third of the basic farmland's read at a million parcels).
+/// entries span a cache line or two), so that the directory is a quarter of the hashes to
+/// build and to hold. (A lookup still waits on a miss in it and another in the entries: the
+/// basic farmland's lookups were a third of its read at a million parcels with a bucket per
+/// hash and are with this one.)
 #[derive(Debug, Default)]
 struct HashBuckets {
     /// How far a hash is shifted to give its bucket (64 − the directory's bits).
