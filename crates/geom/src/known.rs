@@ -1,6 +1,7 @@
 //! Geometries a reader may share instead of keeping a copy of its own.
 
 use geo::{Coord, MultiPolygon};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Geometries already in memory that a layer being read may share: a feature whose validated
@@ -32,8 +33,29 @@ pub trait KnownGeometries: Send + Sync + std::fmt::Debug {
     /// text gave it to the bit and validation passed it without a word: parsing and validating
     /// the same text again would give the same geometry, so a reader takes it unparsed.
     /// `None` (the default) for a print no known geometry was read from, or several were.
-    fn same_text(&self, _print: TextPrint) -> Option<Arc<MultiPolygon<f64>>> {
+    /// `hint` is where the reader's previous answer was found: the known geometries may look
+    /// near it first, and move it to this answer.
+    fn same_text(&self, _print: TextPrint, _hint: &TextHint) -> Option<Arc<MultiPolygon<f64>>> {
         None
+    }
+}
+
+/// Where a reader's last [`KnownGeometries::same_text`] answer was found (a place of the known
+/// geometries' own choosing; 0 before the first): a layer drawn from the parcels tends to keep
+/// their order, so the next answer is likely just after it. A reader keeps one for each run
+/// of features it reads in order. Only ever a place to look first: a wrong one costs a look.
+#[derive(Debug, Default)]
+pub struct TextHint(Cell<usize>);
+
+impl TextHint {
+    /// The place of the last answer.
+    pub fn get(&self) -> usize {
+        self.0.get()
+    }
+
+    /// Records the place of an answer.
+    pub fn set(&self, at: usize) {
+        self.0.set(at);
     }
 }
 

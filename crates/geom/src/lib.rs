@@ -56,7 +56,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedSt
 pub use geojson_text::push_multipolygon_coordinates;
 pub use helmert::{Helmert, HelmertError};
 pub use issue::{DataIssue, IssueKind};
-pub use known::{KnownGeometries, TextPrint};
+pub use known::{KnownGeometries, TextHint, TextPrint};
 pub use landclass::{first_level, ClassCode, LandCategory, LandClass, LandClassTable};
 pub use tm::TransverseMercator;
 pub use transform::{TransformError, Transformer};

@@ -10,7 +10,7 @@ use crate::value::{Field, FieldType, Value};
 use compact_str::CompactString;
 use geo::MultiPolygon;
 use rayon::prelude::*;
-use redline_geom::{validate_and_repair, IssueKind, KnownGeometries, TextPrint};
+use redline_geom::{validate_and_repair, IssueKind, KnownGeometries, TextHint, TextPrint};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -45,10 +45,11 @@ impl Converter {
         }
     }
 
-    /// What a GeoJSON parse does with each geometry's coordinate text.
-    pub fn prints(&self) -> Prints<'_> {
+    /// What a GeoJSON parse does with each geometry's coordinate text (`hint`: the parse's run
+    /// of features', where it looks texts up).
+    pub fn prints<'a>(&'a self, hint: &'a TextHint) -> Prints<'a> {
         match &self.known {
-            Some(known) if known.knows_texts() => Prints::Lookup(known.as_ref()),
+            Some(known) if known.knows_texts() => Prints::Lookup(known.as_ref(), hint),
             _ if self.record_prints => Prints::Record,
             _ => Prints::Ignore,
         }
@@ -327,7 +328,7 @@ impl Collector {
     pub fn expect_more(&mut self, more: usize) {
         self.features.reserve(more);
         self.attributes.reserve(more);
-        if matches!(self.converter.prints(), Prints::Record) {
+        if matches!(self.converter.prints(&TextHint::default()), Prints::Record) {
             self.prints.reserve(more);
         }
     }

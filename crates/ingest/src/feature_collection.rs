@@ -17,6 +17,7 @@ use crate::geojson::{crs_name, parse_feature, ParseError};
 use crate::scan::{ScanError, Scanner};
 use crate::value::Value;
 use rayon::prelude::*;
+use redline_geom::TextHint;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -44,11 +45,11 @@ fn parse_into<'t>(
     rows: &mut Rows,
 ) -> Vec<Result<Parsed, ParseError>> {
     rows.reset(schema, texts.len());
-    let prints = converter.prints();
     texts
         .zip(rows.rows_mut())
-        .map(|(text, row)| {
-            let raw = parse_feature(text, schema.arranger(row), prints)?;
+        // A hint for each run of features parsed in order (`map_init` makes one a task).
+        .map_init(TextHint::default, |hint, (text, row)| {
+            let raw = parse_feature(text, schema.arranger(row), converter.prints(hint))?;
             let mut converted = converter.convert(raw.geometry);
             converted.print = raw.print;
             Ok(Parsed {

@@ -378,10 +378,11 @@ impl<'a> Cursor<'a> {
                     cur.ws();
                     let start = cur.at;
                     (tree, known) = (None, None);
-                    if let (Prints::Lookup(k), Some(kind)) = (prints, &kind) {
+                    if let (Prints::Lookup(k, hint), Some(kind)) = (prints, &kind) {
                         let end = coordinates_end_in_feature(cur.bytes(), start);
                         known = end.and_then(|end| {
-                            let found = k.same_text(print_of(kind, &cur.bytes()[start..end])?)?;
+                            let print = print_of(kind, &cur.bytes()[start..end])?;
+                            let found = k.same_text(print, hint)?;
                             Some((found, kind.clone()))
                         });
                         if let (Some(end), Some(_)) = (end, &known) {

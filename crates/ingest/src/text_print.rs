@@ -3,7 +3,7 @@
 //! parcel's geometry is what parsing and validating it would give ([`TextPrint`]).
 
 use crate::swar::word_at;
-use redline_geom::{KnownGeometries, TextPrint};
+use redline_geom::{KnownGeometries, TextHint, TextPrint};
 use twox_hash::XxHash3_128;
 
 /// What a GeoJSON parse does with the print of each polygon geometry's coordinate text.
@@ -15,8 +15,8 @@ pub(crate) enum Prints<'k> {
     /// Takes it with the feature (the land use: the texts basic farmland is matched against).
     Record,
     /// Asks the known geometries for one read from the same text; parses only where there is
-    /// none.
-    Lookup(&'k dyn KnownGeometries),
+    /// none. The hint is this run of features' ([`TextHint`]).
+    Lookup(&'k dyn KnownGeometries, &'k TextHint),
 }
 
 /// The print of a `kind` geometry's coordinate text (`[` to its `]`); `None` for a type that

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use geo::MultiPolygon;
-use redline_geom::{Crs, TextPrint};
+use redline_geom::{Crs, TextHint, TextPrint};
 use redline_ingest::{read_layer, IssueKind, KnownGeometries, LayerRead, ReadOptions};
 use redline_testkit::{fuzz, scale};
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ impl KnownGeometries for Texts {
         true
     }
 
-    fn same_text(&self, print: TextPrint) -> Option<Arc<MultiPolygon<f64>>> {
+    fn same_text(&self, print: TextPrint, _: &TextHint) -> Option<Arc<MultiPolygon<f64>>> {
         let found = self.by_print.get(&print).cloned();
         self.answered
             .fetch_add(usize::from(found.is_some()), Ordering::Relaxed);

@@ -6,7 +6,7 @@
 use crate::model::Parcel;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
-use redline_geom::{KnownGeometries, TextPrint};
+use redline_geom::{KnownGeometries, TextHint, TextPrint};
 use std::sync::Arc;
 
 /// FNV-1a over the rings' lengths and the coordinates' bits: equal geometries hash alike (−0
@@ -119,7 +119,7 @@ impl ParcelGeometries {
     /// writes to a million cold allocations, each waiting on its cache miss.
     pub fn with_texts(self, texts: Vec<(TextPrint, usize)>) -> Self {
         ParcelGeometries {
-            texts: TextIndex::new(texts),
+            texts: TextIndex::new(texts, self.geometries.len()),
             ..self
         }
     }
@@ -196,23 +196,39 @@ impl KnownGeometries for ParcelGeometries {
         !self.texts.entries.is_empty()
     }
 
-    /// The geometry [`ParcelGeometries::with_texts`] was given for `print`.
-    fn same_text(&self, print: TextPrint) -> Option<Arc<MultiPolygon<f64>>> {
-        self.geometries.get(self.texts.get(print)?).map(Arc::clone)
+    /// The geometry [`ParcelGeometries::with_texts`] was given for `print`; the hint is a
+    /// parcel position.
+    fn same_text(&self, print: TextPrint, hint: &TextHint) -> Option<Arc<MultiPolygon<f64>>> {
+        self.geometries
+            .get(self.texts.get(print, hint)?)
+            .map(Arc::clone)
     }
 }
 
 /// Parcel positions by the print of the text each one's geometry was read from, sorted by
-/// print, with a directory of their first words.
+/// print, with a directory of their first words; and each parcel's print, in parcel order.
 #[derive(Debug, Default)]
 struct TextIndex {
     entries: Vec<(TextPrint, usize)>,
     buckets: HashBuckets,
+    /// The print of each parcel's text where it is in `entries`, [`NO_TEXT`] where not: the
+    /// places after a reader's last answer, looked at before the directory.
+    by_parcel: Vec<TextPrint>,
 }
 
+/// The print of no parcel in [`TextIndex::by_parcel`] (nor looked up: a text with this print
+/// is parsed).
+const NO_TEXT: TextPrint = TextPrint([0, 0]);
+
+/// How many parcels after a reader's last answer are looked at before the directory: basic
+/// farmland drawn from the parcels in their order skips the parcels that are not farmland,
+/// a few at a time.
+const LOOK_AHEAD: usize = 32;
+
 impl TextIndex {
-    /// The index of `texts`, without the prints that come more than once.
-    fn new(mut texts: Vec<(TextPrint, usize)>) -> Self {
+    /// The index of `texts` (print, parcel position below `parcels`), without the prints that
+    /// come more than once.
+    fn new(mut texts: Vec<(TextPrint, usize)>, parcels: usize) -> Self {
         texts.par_sort_unstable_by_key(|(print, _)| *print);
         // Each entry kept where its print's run of entries is itself alone.
         let keep: Vec<bool> = texts
@@ -220,20 +236,41 @@ impl TextIndex {
             .flat_map(|run| std::iter::repeat_n(run.len() == 1, run.len()))
             .collect();
         let mut keep = keep.into_iter();
-        texts.retain(|_| keep.next().unwrap_or(false));
+        texts.retain(|&(print, at)| {
+            keep.next().unwrap_or(false) && print != NO_TEXT && at < parcels
+        });
+        let mut by_parcel = vec![NO_TEXT; parcels];
+        for &(print, at) in &texts {
+            by_parcel[at] = print;
+        }
         TextIndex {
             buckets: HashBuckets::new(texts.len(), |i| texts[i].0 .0[0]),
             entries: texts,
+            by_parcel,
         }
     }
 
-    fn get(&self, print: TextPrint) -> Option<usize> {
-        if self.entries.is_empty() {
+    /// The parcel whose text has `print`: first among the [`LOOK_AHEAD`] parcels after the
+    /// hint's, then through the directory; the hint moved to it. A layer in the parcels'
+    /// order finds nearly every answer in the parcels it is reading past, already in cache,
+    /// and the directory's and the entries' cache misses are not waited on.
+    fn get(&self, print: TextPrint, hint: &TextHint) -> Option<usize> {
+        if self.entries.is_empty() || print == NO_TEXT {
             return None;
         }
-        let bucket = &self.entries[self.buckets.range(print.0[0])];
-        let at = bucket.binary_search_by_key(&print, |(p, _)| *p).ok()?;
-        Some(bucket[at].1)
+        let next = hint.get().saturating_add(1);
+        let ahead = self
+            .by_parcel
+            .get(next..next.saturating_add(LOOK_AHEAD).min(self.by_parcel.len()))
+            .and_then(|after| after.iter().position(|p| *p == print))
+            .map(|i| next + i);
+        let at = ahead.or_else(|| {
+            let bucket = &self.entries[self.buckets.range(print.0[0])];
+            let i = bucket.binary_search_by_key(&print, |(p, _)| *p).ok()?;
+            Some(bucket[i].1)
+        })?;
+        hint.set(at);
+        Some(at)
     }
 }
 
@@ -487,7 +524,7 @@ mod tests {
         let print = |a: u64, b: u64| TextPrint([a, b]);
         let index = ParcelGeometries::new(&landuse);
         assert!(!index.knows_texts());
-        assert!(index.same_text(print(1, 1)).is_none());
+        assert!(index.same_text(print(1, 1), &TextHint::default()).is_none());
         let texts = vec![
             (print(7, 1), 0),
             (print(3, 9), 1),
@@ -499,13 +536,51 @@ mod tests {
         ];
         let index = index.with_texts(texts);
         assert!(index.knows_texts());
-        let found = |p| index.same_text(p).map(|g| Arc::as_ptr(&g));
+        let found = |p| {
+            let hint = TextHint::default();
+            index.same_text(p, &hint).map(|g| Arc::as_ptr(&g))
+        };
         assert_eq!(found(print(7, 1)), Some(Arc::as_ptr(&landuse[0].geometry)));
         assert_eq!(found(print(3, 9)), Some(Arc::as_ptr(&landuse[1].geometry)));
         assert_eq!(found(print(7, 2)), None);
         assert_eq!(found(print(7, 3)), None);
         assert_eq!(found(print(5, 5)), None);
         assert_eq!(found(print(u64::MAX, 0)), None);
+    }
+
+    #[test]
+    fn a_hint_anywhere_finds_what_the_directory_finds_and_moves_to_it() {
+        let parcels = 100;
+        let print = |k: usize| TextPrint([k as u64 * 7919 + 1, k as u64]);
+        // Texts for most parcels in their order, a gap at every fifth; parcel 12 read from a
+        // text with parcel 10's print (neither taken); a text past the parcels; the print
+        // that stands for none.
+        let mut texts: Vec<(TextPrint, usize)> = (0..parcels)
+            .filter(|k| k % 5 != 3)
+            .map(|k| (print(if k == 12 { 10 } else { k }), k))
+            .collect();
+        texts.extend([(print(500), parcels + 50), (NO_TEXT, 13)]);
+        let expected = |p: TextPrint| {
+            (0..parcels).find(|&k| k % 5 != 3 && k != 10 && k != 12 && print(k) == p)
+        };
+        let index = TextIndex::new(texts, parcels);
+        let looked_up = (0..parcels + 2).map(print).chain([print(500), NO_TEXT]);
+        for p in looked_up {
+            for start in [0, 5, 9, 11, 40, 98, 99, 100, 130, usize::MAX] {
+                let hint = TextHint::default();
+                hint.set(start);
+                let found = index.get(p, &hint);
+                assert_eq!(found, expected(p), "{p:?} from {start}");
+                assert_eq!(hint.get(), found.unwrap_or(start), "{p:?} from {start}");
+            }
+        }
+        // One hint through the parcels in order, as a reader of a layer drawn from them.
+        let hint = TextHint::default();
+        let walked: Vec<_> = (0..parcels)
+            .filter_map(|k| index.get(print(k), &hint))
+            .collect();
+        let every: Vec<_> = (0..parcels).filter_map(|k| expected(print(k))).collect();
+        assert_eq!(walked, every);
     }
 
     #[test]
