@@ -159,6 +159,58 @@ impl Chunk {
     }
 }
 
+/// What taking parsed features into the collector needs of the file read: its path (for
+/// errors) and its size (for the estimate of the features to come). Apart from the [`Reader`],
+/// so that one chunk is taken while the reader scans the next.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    path: &'a Path,
+    file_len: u64,
+}
+
+impl Source<'_> {
+    /// Takes a parsed chunk's features into the collector, in order, up to the first that did
+    /// not parse (its error is the read's); gives back the chunk's value table for reuse.
+    fn take(
+        &self,
+        collector: &mut Collector,
+        chunk: Option<ParsedChunk>,
+    ) -> Result<Option<Rows>, IngestError> {
+        let Some(mut chunk) = chunk else {
+            return Ok(None);
+        };
+        let ranges = &chunk.ranges;
+        let first = collector.count == 0;
+        take_parsed(
+            collector,
+            &mut chunk.rows,
+            chunk.parsed,
+            |i, collector, e| {
+                let at = chunk.offset + (ranges[i].start + e.offset) as u64;
+                feature_error(self.path, collector.count, line_col(self.path, at), e)
+            },
+        )?;
+        if first {
+            // After the first chunk: the columns exist by now.
+            collector.expect_more(self.features_after(chunk.offset, &chunk.ranges));
+        }
+        Ok(Some(chunk.rows))
+    }
+
+    /// About how many features follow a chunk at file offset `offset` (its features at `ranges`
+    /// in it), from its bytes per feature and the file's bytes left, and 5 % more: a guess that
+    /// lets the layer's vectors grow once rather than double their way up, each doubling a copy
+    /// of every row into freshly faulted pages. A wrong guess costs only that.
+    fn features_after(&self, offset: u64, ranges: &[Range<usize>]) -> usize {
+        let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
+            return 0;
+        };
+        let per_feature = (last.end - first.start) as f64 / ranges.len() as f64;
+        let left = self.file_len.saturating_sub(offset + last.end as u64) as f64;
+        (1.05 * left / per_feature.max(1.0)) as usize
+    }
+}
+
 struct Reader<'a> {
     path: &'a Path,
     /// The file's size, for the estimate of the features still to come.
@@ -175,7 +227,15 @@ struct Reader<'a> {
     guess: bool,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// The file's path and size, for taking its parsed features.
+    fn source(&self) -> Source<'a> {
+        Source {
+            path: self.path,
+            file_len: self.file_len,
+        }
+    }
+
     fn scan_error(&self, e: ScanError) -> IngestError {
         match e {
             ScanError::Io(e) => IngestError::io(self.path, e),
@@ -285,9 +345,9 @@ impl Reader<'_> {
         loop {
             let chunk = match current {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return self.take(collector, waiting).map(drop),
+                Ok(None) => return self.source().take(collector, waiting).map(drop),
                 Err(e) => {
-                    self.take(collector, waiting)?;
+                    self.source().take(collector, waiting)?;
                     return Err(self.scan_error(e));
                 }
             };
@@ -296,9 +356,18 @@ impl Reader<'_> {
             let schema = collector.schema.clone();
             let converter = collector.converter.clone();
             let mut rows = std::mem::take(&mut spare_rows);
+            let source = self.source();
             let (parsed, (took, next)) = rayon::join(
                 || chunk.parse(&schema, &converter, &mut rows),
-                || (self.take(collector, waiting.take()), self.scan_chunk()),
+                // Taking and scanning apart too: where the parse is quick (basic farmland
+                // found by its texts) the two one after the other were the read's longest
+                // path, and a core waited on them for a third of the read.
+                || {
+                    rayon::join(
+                        || source.take(collector, waiting.take()),
+                        || self.scan_chunk(),
+                    )
+                },
             );
             spare_rows = took?.unwrap_or_default();
             let Chunk {
@@ -327,47 +396,6 @@ impl Reader<'_> {
             });
             current = next;
         }
-    }
-
-    /// Takes a parsed chunk's features into the collector, in order, up to the first that did
-    /// not parse (its error is the read's); gives back the chunk's value table for reuse.
-    fn take(
-        &self,
-        collector: &mut Collector,
-        chunk: Option<ParsedChunk>,
-    ) -> Result<Option<Rows>, IngestError> {
-        let Some(mut chunk) = chunk else {
-            return Ok(None);
-        };
-        let ranges = &chunk.ranges;
-        let first = collector.count == 0;
-        take_parsed(
-            collector,
-            &mut chunk.rows,
-            chunk.parsed,
-            |i, collector, e| {
-                let at = chunk.offset + (ranges[i].start + e.offset) as u64;
-                feature_error(self.path, collector.count, line_col(self.path, at), e)
-            },
-        )?;
-        if first {
-            // After the first chunk: the columns exist by now.
-            collector.expect_more(self.features_after(chunk.offset, &chunk.ranges));
-        }
-        Ok(Some(chunk.rows))
-    }
-
-    /// About how many features follow a chunk at file offset `offset` (its features at `ranges`
-    /// in it), from its bytes per feature and the file's bytes left, and 5 % more: a guess that
-    /// lets the layer's vectors grow once rather than double their way up, each doubling a copy
-    /// of every row into freshly faulted pages. A wrong guess costs only that.
-    fn features_after(&self, offset: u64, ranges: &[Range<usize>]) -> usize {
-        let (Some(first), Some(last)) = (ranges.first(), ranges.last()) else {
-            return 0;
-        };
-        let per_feature = (last.end - first.start) as f64 / ranges.len() as f64;
-        let left = self.file_len.saturating_sub(offset + last.end as u64) as f64;
-        (1.05 * left / per_feature.max(1.0)) as usize
     }
 
     /// Scans again from file offset `start`, where feature `index` begins, without guessing.
