@@ -316,13 +316,24 @@ impl CachedArea<'_> {
         let How::Conformal(tm) = &self.measure.how else {
             return;
         };
-        let mut keys: Vec<((i64, i64), (f64, f64))> = geoms
+        // A county's polygons fall in a few hundred cells: each thread gathers its cells in a
+        // small map rather than a key per polygon in one long list to sort.
+        type Cells = crate::FastMap<(i64, i64), (f64, f64)>;
+        let gathered = geoms
             .flat_map_iter(|g| g.iter().filter_map(bbox_center))
-            .map(|(x0, y0)| cell_of(x0, y0))
+            .fold(Cells::default, |mut cells, (x0, y0)| {
+                let (key, centre) = cell_of(x0, y0);
+                cells.insert(key, centre);
+                cells
+            })
+            .reduce(Cells::default, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let keys: Vec<_> = gathered
+            .into_iter()
+            .filter(|(key, _)| !self.cells.contains_key(key))
             .collect();
-        keys.par_sort_unstable_by_key(|(key, _)| *key);
-        keys.dedup_by_key(|(key, _)| *key);
-        keys.retain(|(key, _)| !self.cells.contains_key(key));
         let cells: Vec<_> = keys
             .par_iter()
             .map(|&(key, (cx, cy))| (key, Quadratic::at(tm, cx, cy)))
