@@ -48,11 +48,21 @@ impl Converter {
     /// What a GeoJSON parse does with each geometry's coordinate text (`hint`: the parse's run
     /// of features', where it looks texts up).
     pub fn prints<'a>(&'a self, hint: &'a TextHint) -> Prints<'a> {
-        match &self.known {
-            Some(known) if known.knows_texts() => Prints::Lookup(known.as_ref(), hint),
-            _ if self.record_prints => Prints::Record,
-            _ => Prints::Ignore,
+        match self.looks_up() {
+            Some(known) => Prints::Lookup(known, hint),
+            None if self.record_prints => Prints::Record,
+            None => Prints::Ignore,
         }
+    }
+
+    /// The known geometries a parse looks its texts up in, where they know texts.
+    fn looks_up(&self) -> Option<&dyn KnownGeometries> {
+        self.known.as_deref().filter(|known| known.knows_texts())
+    }
+
+    /// Whether the parse takes each geometry's print with its feature ([`Prints::Record`]).
+    pub fn records_prints(&self) -> bool {
+        self.record_prints && self.looks_up().is_none()
     }
 
     /// Validates and repairs one raw geometry (pure: runs on any thread, and the copy a known
@@ -328,7 +338,7 @@ impl Collector {
     pub fn expect_more(&mut self, more: usize) {
         self.features.reserve(more);
         self.attributes.reserve(more);
-        if matches!(self.converter.prints(&TextHint::default()), Prints::Record) {
+        if self.converter.records_prints() {
             self.prints.reserve(more);
         }
     }

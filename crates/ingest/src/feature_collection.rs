@@ -160,8 +160,8 @@ impl Chunk {
 }
 
 /// What taking parsed features into the collector needs of the file read: its path (for
-/// errors) and its size (for the estimate of the features to come). Apart from the [`Reader`],
-/// so that one chunk is taken while the reader scans the next.
+/// errors) and its size (for the estimate of the features to come). A value of its own, copied
+/// out of the [`Reader`], so that one chunk is taken while the reader scans the next.
 #[derive(Clone, Copy)]
 struct Source<'a> {
     path: &'a Path,
@@ -212,9 +212,8 @@ impl Source<'_> {
 }
 
 struct Reader<'a> {
-    path: &'a Path,
-    /// The file's size, for the estimate of the features still to come.
-    file_len: u64,
+    /// The file's path (for errors) and size (for the estimate of the features to come).
+    source: Source<'a>,
     scanner: Scanner<File>,
     /// Features scanned so far: the index of the next one.
     scanned: usize,
@@ -227,28 +226,20 @@ struct Reader<'a> {
     guess: bool,
 }
 
-impl<'a> Reader<'a> {
-    /// The file's path and size, for taking its parsed features.
-    fn source(&self) -> Source<'a> {
-        Source {
-            path: self.path,
-            file_len: self.file_len,
-        }
-    }
-
+impl Reader<'_> {
     fn scan_error(&self, e: ScanError) -> IngestError {
         match e {
-            ScanError::Io(e) => IngestError::io(self.path, e),
+            ScanError::Io(e) => IngestError::io(self.source.path, e),
             ScanError::NotFeatures(found) => IngestError::NotFeatures {
-                path: self.path.to_path_buf(),
+                path: self.source.path.to_path_buf(),
                 found,
             },
             ScanError::Feature(e) => *e,
             ScanError::Truncated { offset } => json_error(
-                self.path,
+                self.source.path,
                 "truncated file",
                 self.scanned,
-                line_col(self.path, offset),
+                line_col(self.source.path, offset),
                 "the file ends inside a value".into(),
             ),
             ScanError::Unexpected {
@@ -256,10 +247,10 @@ impl<'a> Reader<'a> {
                 found,
                 expected,
             } => json_error(
-                self.path,
+                self.source.path,
                 "malformed JSON",
                 self.scanned,
-                line_col(self.path, offset),
+                line_col(self.source.path, offset),
                 format!("found {found:?} where one of {expected:?} belongs"),
             ),
         }
@@ -345,9 +336,9 @@ impl<'a> Reader<'a> {
         loop {
             let chunk = match current {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return self.source().take(collector, waiting).map(drop),
+                Ok(None) => return self.source.take(collector, waiting).map(drop),
                 Err(e) => {
-                    self.source().take(collector, waiting)?;
+                    self.source.take(collector, waiting)?;
                     return Err(self.scan_error(e));
                 }
             };
@@ -356,7 +347,7 @@ impl<'a> Reader<'a> {
             let schema = collector.schema.clone();
             let converter = collector.converter.clone();
             let mut rows = std::mem::take(&mut spare_rows);
-            let source = self.source();
+            let source = self.source;
             let (parsed, (took, next)) = rayon::join(
                 || chunk.parse(&schema, &converter, &mut rows),
                 // Taking and scanning apart too: where the parse is quick (basic farmland
@@ -400,9 +391,10 @@ impl<'a> Reader<'a> {
 
     /// Scans again from file offset `start`, where feature `index` begins, without guessing.
     fn rescan_from(&mut self, start: u64, index: usize) -> Result<(), IngestError> {
-        let mut file = File::open(self.path).map_err(|e| IngestError::io(self.path, e))?;
+        let mut file =
+            File::open(self.source.path).map_err(|e| IngestError::io(self.source.path, e))?;
         file.seek(SeekFrom::Start(start))
-            .map_err(|e| IngestError::io(self.path, e))?;
+            .map_err(|e| IngestError::io(self.source.path, e))?;
         self.scanner = Scanner::starting_at(file, start);
         self.scanned = index;
         self.done = false;
@@ -491,8 +483,7 @@ fn read_guessing(
     let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let file_len = file.metadata().map_or(0, |m| m.len());
     let mut reader = Reader {
-        path,
-        file_len,
+        source: Source { path, file_len },
         scanner: Scanner::new(file),
         scanned: 0,
         done: false,
